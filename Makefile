@@ -1,0 +1,100 @@
+# tcpscope build. Outputs go to build/. V=1 shows commands, SANITIZE=1 adds
+# ASan+UBSan to user code, DEBUG=1 builds user code with -O0.
+OUTPUT    ?= build
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
+VMLINUX   := vmlinux/$(VMLINUX_ARCH)
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARNINGS  := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+             -Wstrict-prototypes -Wundef -Werror
+CFLAGS    ?= -O2 -g
+ifeq ($(DEBUG),1)
+CFLAGS    := -O0 -g
+endif
+ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNINGS) -D_GNU_SOURCE \
+              -DTCPSCOPE_VERSION='"$(VERSION)"' -Iinclude -I$(OUTPUT) -MMD -MP
+LDLIBS    := -lbpf -lelf -lz -lpthread -lm
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=address,undefined
+endif
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+              -I$(VMLINUX) -Iinclude -Ibpf
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+SRCS      := $(wildcard src/*.c)
+OBJS      := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(SRCS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/obj/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
+
+.PHONY: all clean test unit install uninstall bench check-tools
+.DELETE_ON_ERROR:
+
+all: $(OUTPUT)/tcpscope
+
+$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/unit:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c include/tcpscope.h $(wildcard bpf/*.h) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/obj/%.o: src/%.c $(SKELS) | $(OUTPUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/unit/%.o: tests/unit/%.c $(SKELS) | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
+
+$(OUTPUT)/tcpscope: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+unit: $(OUTPUT)/unit-tests
+
+# The whole suite: unit tests, then (as root) the integration tests.
+test: all unit
+	$(Q)tests/run
+
+bench: all
+	$(Q)bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/tcpscope
+	install -m 0755 $(OUTPUT)/tcpscope $(DESTDIR)$(PREFIX)/sbin/tcpscope
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tcpscope/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/tcpscope
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tcpscope
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The event record shared by the BPF programs (bpf/tcpscope.bpf.c) and the
+ * user-space loader. Fixed-width fields only, largest first, so that the
+ * layout is the same for clang -target bpf and for the host compiler.
+ */
+#ifndef TCPSCOPE_H
+#define TCPSCOPE_H
+
+enum ev_type {
+	EV_RETRANSMIT = 0,
+	EV_STATE = 1,
+	EV_PROBE = 2,
+	EV_SEND_RESET = 3,
+	EV_RECV_RESET = 4,
+	EV_TYPE_MAX,
+};
+
+enum retrans_kind {
+	RK_FAST = 0,   /* ca_state Recovery: fast retransmit */
+	RK_RTO = 1,    /* ca_state Loss: retransmission timeout */
+	RK_SYN = 2,    /* SYN or SYN-ACK retransmitted (SYN_SENT / SYN_RECV) */
+	RK_FAILED = 3, /* the retransmit itself failed (err != 0) */
+	RK_OTHER = 4,  /* anything else: tail loss probe, Disorder, CWR */
+	RK_MAX,
+};
+
+/* Bits of the event mask (rodata targ_events). */
+#define EVMASK(t) (1u << (t))
+
+struct ev_state {
+	__u8 oldstate;
+	__u8 newstate;
+};
+
+struct ev_retrans {
+	__u32 total_retrans; /* tp->total_retrans after this retransmit */
+	__s32 err;
+	__u16 segs;          /* tcp_skb_pcount(skb): segments in this skb */
+	__u8 tcp_state;
+	__u8 ca_state;
+	__u8 kind;           /* enum retrans_kind */
+	__u8 icsk_retransmits;
+};
+
+struct ev_probe {
+	__u32 snd_cwnd;
+	__u32 ssthresh;
+	__u32 srtt_us;
+	__u32 snd_wnd;
+	__u32 rcv_wnd;
+	__u32 inflight; /* snd_nxt - snd_una, bytes */
+	__u32 data_len; /* payload of the incoming skb */
+};
+
+struct ev_reset {
+	__u32 reason;   /* enum sk_rst_reason (send side, kernels >= 6.10) */
+	__u8 tcp_state; /* state of the socket when the reset was sent/received */
+	__u8 has_sock;  /* send side: 0 when the kernel had no socket */
+};
+
+struct event {
+	__u64 ts_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cookie; /* bpf_get_socket_cookie() == getsockopt(SO_COOKIE) */
+	__u32 netns;  /* network namespace inode */
+	__u16 sport;  /* host byte order */
+	__u16 dport;
+	__u8 saddr[16]; /* v4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u8 family;    /* 4 or 6 */
+	__u8 type;      /* enum ev_type */
+	__u8 pad[2];
+	union {
+		struct ev_state state;
+		struct ev_retrans retrans;
+		struct ev_probe probe;
+		struct ev_reset reset;
+	};
+};
+
+/* Filters, set in rodata between open and load. */
+#define MAX_CIDRS 8
+#define MAX_PORTS 64
+
+struct cidr {
+	__u8 addr[16];
+	__u8 family; /* 4 or 6 */
+	__u8 prefix;
+};
+
+/* Key of the per-CPU counters map: [type] seen, [EV_TYPE_MAX + type] lost. */
+#define CNT_SEEN(t) (t)
+#define CNT_LOST(t) (EV_TYPE_MAX + (t))
+#define CNT_MAX (2 * EV_TYPE_MAX)
+
+#endif /* TCPSCOPE_H */

@@ -1,0 +1,49 @@
+# Sourced by tests/integration/*.sh. Each check prints one PASS:/FAIL:/SKIP:
+# line named "<script>/<check>"; tests/run counts them.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TCPSCOPE=${TCPSCOPE:-$TOP/build/tcpscope}
+LAB=$TOP/scripts/lab.sh
+T=$(basename "$0" .sh)
+TMP=$(mktemp -d "/tmp/tcpscope-$T.XXXXXX")
+_cleanups=()
+
+cleanup_add() { _cleanups+=("$*"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
+	rm -rf "$TMP"
+}
+trap _run_cleanups EXIT
+
+pass() { echo "PASS: $T/$1"; }
+fail() { echo "FAIL: $T/$1: ${*:2}"; }
+skip() { echo "SKIP: $T/$1: ${*:2}"; }
+# check_eq NAME GOT WANT
+check_eq() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi; }
+# check_cmp NAME GOT OP WANT  (numeric: -ge -le -gt -lt -eq)
+check_cmp() {
+	if [ -n "$2" ] && [ "$2" "$3" "$4" ] 2>/dev/null; then pass "$1"; else fail "$1" "got '$2', want $3 $4"; fi
+}
+
+# A lab of two namespaces; its name is unique to this script and run.
+lab_up() { # [subnet]
+	LABNAME="ts$$"
+	"$LAB" up "$LABNAME" "${1:-1}"
+	cleanup_add "$LAB" down "$LABNAME"
+	NS_A="$LABNAME-a"; NS_B="$LABNAME-b"
+	IP_A="10.231.${1:-1}.1"; IP_B="10.231.${1:-1}.2"
+	IP6_A="fd00:231:${1:-1}::1"; IP6_B="fd00:231:${1:-1}::2"
+}
+
+# Wait until FILE contains a line matching REGEX (up to SECS, default 10).
+wait_for_line() {
+	local file=$1 re=$2 secs=${3:-10} i
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -qE "$re" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+need() { command -v "$1" >/dev/null 2>&1 || { skip "$1" "$1 not installed"; exit 0; }; }
