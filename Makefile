@@ -46,6 +46,7 @@ UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 
 .PHONY: all clean test unit install uninstall bench check-tools
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(OUTPUT)/tcpscope
 

@@ -88,9 +88,19 @@ struct cidr {
 	__u8 prefix;
 };
 
-/* Key of the per-CPU counters map: [type] seen, [EV_TYPE_MAX + type] lost. */
+/* The BPF side's form of a CIDR: network-order words, pre-masked. */
+struct cidr_filter {
+	__u32 addr[4];
+	__u32 mask[4];
+	__u8 family;
+	__u8 pad[3];
+};
+
+/* Keys of the per-CPU counters map, per event type: seen (passed the
+ * filters), lost (ring buffer full), sampled out (probe interval). */
 #define CNT_SEEN(t) (t)
 #define CNT_LOST(t) (EV_TYPE_MAX + (t))
-#define CNT_MAX (2 * EV_TYPE_MAX)
+#define CNT_SAMPLED(t) (2 * EV_TYPE_MAX + (t))
+#define CNT_MAX (3 * EV_TYPE_MAX)
 
 #endif /* TCPSCOPE_H */

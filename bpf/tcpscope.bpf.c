@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * tcpscope's kernel side: TCP retransmits, state changes, ACK-driven probes
+ * and resets, filtered in the kernel and streamed through one ring buffer.
+ *
+ * Each tracepoint has two programs: tp_btf (typed arguments, the socket
+ * cookie helper) and raw_tp (the fallback for kernels without BTF-typed
+ * tracing). User space keeps one of the two per tracepoint and switches the
+ * other off with bpf_program__set_autoload(). Both share the handlers below,
+ * which read the kernel through CO-RE so they work on either.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "tcpscope.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+/* Filters and knobs, set by user space between open and load. */
+const volatile __u8 targ_family;             /* 0: both, 4 or 6 */
+const volatile __u32 targ_netns;             /* 0: every namespace */
+const volatile bool targ_filter_ports;       /* match the ports map */
+const volatile bool targ_filter_cookies;     /* match the cookies map */
+const volatile __u32 targ_ncidrs;
+const volatile struct cidr_filter targ_cidrs[MAX_CIDRS];
+const volatile __u64 targ_probe_interval_ns; /* 0: every probe */
+const volatile __u64 wakeup_bytes;           /* 0: wake user space per event */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by --ringbuf-size */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PORTS);
+	__type(key, __u16);
+	__type(value, __u8);
+} ports SEC(".maps");
+
+/* The stress correlation fills it with its own sockets' cookies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized by user space */
+	__type(key, __u64);
+	__type(value, __u8);
+} cookies SEC(".maps");
+
+/* When each socket last emitted a probe event, for in-kernel sampling. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} probe_last SEC(".maps");
+
+/* Kernel >= 6.12 passes `err` to tcp_retransmit_skb and calls it for failed
+ * retransmits too (commit "tcp: Add err to tcp_retransmit_skb tracepoint"
+ * also renamed the record type to trace_event_raw_tcp_retransmit_skb). */
+struct trace_event_raw_tcp_retransmit_skb___new {
+	int err;
+} __attribute__((preserve_access_index));
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool cidr_hit(const __u32 *a, __u8 family)
+{
+	for (int i = 0; i < MAX_CIDRS; i++) {
+		if (i >= targ_ncidrs)
+			break;
+		if (targ_cidrs[i].family != family)
+			continue;
+		if ((a[0] & targ_cidrs[i].mask[0]) == targ_cidrs[i].addr[0] &&
+		    (a[1] & targ_cidrs[i].mask[1]) == targ_cidrs[i].addr[1] &&
+		    (a[2] & targ_cidrs[i].mask[2]) == targ_cidrs[i].addr[2] &&
+		    (a[3] & targ_cidrs[i].mask[3]) == targ_cidrs[i].addr[3])
+			return true;
+	}
+	return false;
+}
+
+/* Fill the identity part of the event from the socket. False: filtered. */
+static __always_inline bool fill_sock(struct event *e, const struct sock *sk, __u64 cookie)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family == AF_INET) {
+		e->family = 4;
+		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
+	} else if (family == AF_INET6) {
+		e->family = 6;
+		BPF_CORE_READ_INTO(e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		return false;
+	}
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* On the way to CLOSE the kernel has already released the local port
+	 * (inet_put_port zeroes skc_num); inet_sport still holds it. */
+	if (!e->sport)
+		e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->cookie = cookie;
+	return true;
+}
+
+static __always_inline bool keep(const struct event *e)
+{
+	if (targ_family && e->family != targ_family)
+		return false;
+	if (targ_netns && e->netns != targ_netns)
+		return false;
+	if (targ_filter_ports && !bpf_map_lookup_elem(&ports, &e->sport) &&
+	    !bpf_map_lookup_elem(&ports, &e->dport))
+		return false;
+	if (targ_ncidrs && !cidr_hit((const __u32 *)e->saddr, e->family) &&
+	    !cidr_hit((const __u32 *)e->daddr, e->family))
+		return false;
+	if (targ_filter_cookies && !bpf_map_lookup_elem(&cookies, &e->cookie))
+		return false;
+	return true;
+}
+
+/*
+ * Build the event on the stack, filter it, then copy it into the ring
+ * buffer: a filtered-out event costs no reservation, and a failed
+ * reservation is counted per type, never silent.
+ */
+static __always_inline void submit(struct event *e)
+{
+	__u64 flags = 0; /* the kernel's default: wake a reader that caught up */
+
+	count(CNT_SEEN(e->type));
+	if (wakeup_bytes) {
+		/* Batch: wake the reader only once this much is waiting; it also
+		 * polls on a short timer, so nothing waits long. */
+		flags = BPF_RB_NO_WAKEUP;
+		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + sizeof(*e) >= wakeup_bytes)
+			flags = BPF_RB_FORCE_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+		count(CNT_LOST(e->type));
+}
+
+static __always_inline __u8 ca_state_of(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+
+	return (__u8)BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
+}
+
+static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, int err)
+{
+	if (err)
+		return RK_FAILED;
+	if (tcp_state == TCP_SYN_SENT || tcp_state == TCP_SYN_RECV)
+		return RK_SYN;
+	if (ca_state == TCP_CA_Loss)
+		return RK_RTO;
+	if (ca_state == TCP_CA_Recovery)
+		return RK_FAST;
+	return RK_OTHER;
+}
+
+static __always_inline int handle_retransmit(const struct sock *sk, const struct sk_buff *skb,
+					     int err, __u64 cookie)
+{
+	const struct tcp_skb_cb *cb;
+	struct event e = {};
+
+	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+		return 0;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.type = EV_RETRANSMIT;
+	e.retrans.err = err;
+	e.retrans.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e.retrans.ca_state = ca_state_of(sk);
+	e.retrans.kind = classify(e.retrans.tcp_state, e.retrans.ca_state, err);
+	e.retrans.total_retrans = BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans);
+	e.retrans.icsk_retransmits =
+		BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_retransmits);
+	/* tcp_skb_pcount(): the segments this skb stands for, from the TCP
+	 * control block that lives in skb->cb. */
+	cb = (const void *)__builtin_preserve_access_index(&skb->cb);
+	e.retrans.segs = BPF_CORE_READ(cb, tcp_gso_segs);
+	if (!e.retrans.segs)
+		e.retrans.segs = 1;
+	submit(&e);
+	return 0;
+}
+
+static __always_inline int handle_state(const struct sock *sk, int oldstate, int newstate,
+					__u64 cookie)
+{
+	struct event e = {};
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+		return 0;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.type = EV_STATE;
+	e.state.oldstate = oldstate;
+	e.state.newstate = newstate;
+	submit(&e);
+	return 0;
+}
+
+static __always_inline int handle_probe(const struct sock *sk, const struct sk_buff *skb,
+					__u64 cookie)
+{
+	const struct tcp_sock *tp = (const void *)sk;
+	struct event e = {};
+	unsigned char *head;
+	__u16 th_off;
+	__u8 doff;
+	__u64 *last;
+
+	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+		return 0;
+	e.ts_ns = bpf_ktime_get_ns();
+	if (targ_probe_interval_ns) {
+		last = bpf_map_lookup_elem(&probe_last, &cookie);
+		if (last && e.ts_ns - *last < targ_probe_interval_ns) {
+			count(CNT_SAMPLED(EV_PROBE));
+			return 0;
+		}
+		bpf_map_update_elem(&probe_last, &cookie, &e.ts_ns, BPF_ANY);
+	}
+	e.type = EV_PROBE;
+	e.probe.snd_cwnd = BPF_CORE_READ(tp, snd_cwnd);
+	e.probe.ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
+	e.probe.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	e.probe.snd_wnd = BPF_CORE_READ(tp, snd_wnd);
+	e.probe.rcv_wnd = BPF_CORE_READ(tp, rcv_wnd);
+	e.probe.inflight = BPF_CORE_READ(tp, snd_nxt) - BPF_CORE_READ(tp, snd_una);
+	/* Payload: skb->len less the TCP header (doff, the high nibble of
+	 * byte 12). The IP header is already pulled at this point. */
+	head = BPF_CORE_READ(skb, head);
+	th_off = BPF_CORE_READ(skb, transport_header);
+	if (!bpf_probe_read_kernel(&doff, 1, head + th_off + 12)) {
+		__u32 len = BPF_CORE_READ(skb, len), hl = (doff >> 4) * 4;
+
+		e.probe.data_len = len > hl ? len - hl : 0;
+	}
+	submit(&e);
+	return 0;
+}
+
+/* A reset we send: with a socket, or (sk NULL) for a segment that matched
+ * none; then the addresses come from the offending skb, reversed. */
+static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
+					     __u32 reason, __u64 cookie)
+{
+	struct event e = {};
+
+	if (sk) {
+		if (!fill_sock(&e, sk, cookie))
+			return 0;
+		e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		e.reset.has_sock = 1;
+	} else if (skb) {
+		unsigned char *head = BPF_CORE_READ(skb, head);
+		__u16 nh = BPF_CORE_READ(skb, network_header);
+		__u16 th = BPF_CORE_READ(skb, transport_header);
+		__u8 ver = 0;
+		__u16 pp[2] = {};
+
+		bpf_probe_read_kernel(&ver, 1, head + nh);
+		if ((ver >> 4) == 4) {
+			e.family = 4;
+			bpf_probe_read_kernel(e.daddr, 4, head + nh + 12);
+			bpf_probe_read_kernel(e.saddr, 4, head + nh + 16);
+		} else if ((ver >> 4) == 6) {
+			e.family = 6;
+			bpf_probe_read_kernel(e.daddr, 16, head + nh + 8);
+			bpf_probe_read_kernel(e.saddr, 16, head + nh + 24);
+		} else {
+			return 0;
+		}
+		bpf_probe_read_kernel(pp, 4, head + th);
+		e.dport = bpf_ntohs(pp[0]);
+		e.sport = bpf_ntohs(pp[1]);
+		e.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	} else {
+		return 0;
+	}
+	if (!keep(&e))
+		return 0;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.type = EV_SEND_RESET;
+	e.reset.reason = reason;
+	submit(&e);
+	return 0;
+}
+
+static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie)
+{
+	struct event e = {};
+
+	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+		return 0;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.type = EV_RECV_RESET;
+	e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e.reset.has_sock = 1;
+	submit(&e);
+	return 0;
+}
+
+static __always_inline bool retransmit_has_err(void)
+{
+	return bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb___new, err);
+}
+
+/* Kernel >= 6.10 passes the reset reason (commit "tcp: add reasons to
+ * tcp_send_reset tracepoint", which also brought enum sk_rst_reason). */
+static __always_inline bool send_reset_has_reason(void)
+{
+	return bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_NOT_SPECIFIED);
+}
+
+/* raw_tp has no cookie helper: read the cookie the socket already has (it
+ * is assigned on first use, e.g. getsockopt(SO_COOKIE); 0 if never). */
+static __always_inline __u64 raw_cookie(const struct sock *sk)
+{
+	return sk ? BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) : 0;
+}
+
+/* ---- tp_btf programs ---- */
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(btf_retransmit, const struct sock *sk, const struct sk_buff *skb)
+{
+	int err = 0;
+
+	if (retransmit_has_err())
+		err = (int)ctx[2];
+	return handle_retransmit(sk, skb, err, bpf_get_socket_cookie((void *)sk));
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(btf_state, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(btf_probe, struct sock *sk, const struct sk_buff *skb)
+{
+	return handle_probe(sk, skb, bpf_get_socket_cookie(sk));
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(btf_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	__u32 reason = 0;
+
+	if (send_reset_has_reason())
+		reason = (__u32)ctx[2];
+	return handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(btf_recv_reset, struct sock *sk)
+{
+	return handle_recv_reset(sk, bpf_get_socket_cookie(sk));
+}
+
+/* ---- raw_tp fallbacks ---- */
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(raw_retransmit, const struct sock *sk, const struct sk_buff *skb)
+{
+	int err = 0;
+
+	if (retransmit_has_err())
+		err = (int)ctx[2];
+	return handle_retransmit(sk, skb, err, raw_cookie(sk));
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(raw_state, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_state(sk, oldstate, newstate, raw_cookie(sk));
+}
+
+SEC("raw_tp/tcp_probe")
+int BPF_PROG(raw_probe, struct sock *sk, const struct sk_buff *skb)
+{
+	return handle_probe(sk, skb, raw_cookie(sk));
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(raw_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	__u32 reason = 0;
+
+	if (send_reset_has_reason())
+		reason = (__u32)ctx[2];
+	return handle_send_reset(sk, skb, reason, raw_cookie(sk));
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(raw_recv_reset, struct sock *sk)
+{
+	return handle_recv_reset(sk, raw_cookie(sk));
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

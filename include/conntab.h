@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Connections keyed by socket cookie (never by the sk address or the
+ * 4-tuple, which the kernel reuses): an open-addressing hash table. */
+#ifndef TCPSCOPE_CONNTAB_H
+#define TCPSCOPE_CONNTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "tcpscope.h"
+
+struct conn {
+	uint64_t cookie;
+	uint64_t first_ns, last_ns;
+	uint16_t sport, dport;
+	uint8_t saddr[16], daddr[16];
+	uint8_t family;
+	uint8_t last_state;
+	uint32_t retrans_events;
+	uint32_t retrans_segs;
+	uint32_t by_kind[RK_MAX];
+	uint32_t resets_sent, resets_received;
+	uint32_t max_total_retrans; /* the socket's own count, from the events */
+};
+
+struct conntab {
+	struct conn *slots;
+	size_t cap;   /* a power of two */
+	size_t used;
+	size_t limit; /* at most this many connections (0: no limit) */
+	uint64_t dropped; /* lookups refused at the limit */
+};
+
+int conntab__init(struct conntab *t, size_t limit);
+/* The connection of this cookie, created from e's identity if new; NULL at
+ * the limit or out of memory (counted in ->dropped). Cookie 0 is refused. */
+struct conn *conntab__get(struct conntab *t, const struct event *e);
+struct conn *conntab__find(const struct conntab *t, uint64_t cookie);
+/* Pointers to every connection, sorted by cmp; caller frees. */
+struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, const void *),
+			      size_t *n);
+void conntab__free(struct conntab *t);
+
+#endif

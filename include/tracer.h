@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The BPF side's loader: open, set filters, load, attach, poll. */
+#ifndef TCPSCOPE_TRACER_H
+#define TCPSCOPE_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "tcpscope.h"
+
+enum attach_mode {
+	ATTACH_AUTO,   /* tp_btf where the kernel has it, else raw_tp */
+	ATTACH_TP_BTF,
+	ATTACH_RAW_TP,
+};
+
+struct tracer_opts {
+	unsigned int events; /* EVMASK() bits */
+	uint8_t family;      /* 0, 4 or 6 */
+	uint32_t netns;      /* inode, 0 for all */
+	uint16_t ports[MAX_PORTS];
+	int nports;
+	struct cidr cidrs[MAX_CIDRS];
+	int ncidrs;
+	bool filter_cookies;    /* only sockets added with tracer__add_cookie() */
+	uint32_t max_cookies;   /* size of the cookie map (0: default 65536) */
+	uint64_t probe_interval_ns;
+	uint64_t ringbuf_size;  /* bytes, a power of two (0: default 16 MiB) */
+	uint64_t wakeup_bytes;  /* batch wakeups (0: the kernel's default) */
+	enum attach_mode attach;
+	bool verbose;
+};
+
+/* Called for each event, in order, from tracer__poll(). Non-zero stops the
+ * poll and is returned from it. */
+typedef int (*tracer_event_fn)(void *ctx, const struct event *e);
+
+struct tracer_counts {
+	uint64_t seen[EV_TYPE_MAX];    /* passed the filters in the kernel */
+	uint64_t lost[EV_TYPE_MAX];    /* ring buffer full: never delivered */
+	uint64_t sampled[EV_TYPE_MAX]; /* skipped by --probe-interval */
+};
+
+struct tracer;
+
+#define DEFAULT_RINGBUF_SIZE (16ULL << 20)
+
+/* Returns 0 or -errno; on failure *msg says what is missing, in a line. */
+int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn,
+		 void *ctx, const char **msg);
+/* Wait up to timeout_ms, then take everything waiting. Returns the number of
+ * events handled, or a negative errno (-EINTR is a clean stop). */
+int tracer__poll(struct tracer *t, int timeout_ms);
+/* Take everything still in the ring buffer. */
+int tracer__drain(struct tracer *t);
+int tracer__counts(struct tracer *t, struct tracer_counts *c);
+int tracer__add_cookie(struct tracer *t, uint64_t cookie);
+int tracer__del_cookie(struct tracer *t, uint64_t cookie);
+/* "tp_btf" or "raw_tp". */
+const char *tracer__attach_name(const struct tracer *t);
+void tracer__destroy(struct tracer *t);
+
+/* Does the running kernel's BTF have a typed tracepoint for tp? */
+bool kernel_has_btf_tracepoint(const char *tp);
+/* Name of a kernel enum sk_rst_reason value, from the kernel's BTF ("" if
+ * unknown). */
+const char *reset_reason_name(uint32_t reason);
+/* Needs root or CAP_BPF and CAP_PERFMON: 0, or -EPERM with *msg set. */
+int check_bpf_privileges(const char **msg);
+
+#endif
