@@ -114,8 +114,9 @@ static __always_inline bool fill_sock(struct event *e, const struct sock *sk, __
 	}
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	/* On the way to CLOSE the kernel has already released the local port
-	 * (inet_put_port zeroes skc_num); inet_sport still holds it. */
-	if (!e->sport)
+	 * (inet_put_port zeroes skc_num); inet_sport still holds it. Request
+	 * sockets (cookie 0) have no inet_sock part. */
+	if (!e->sport && cookie)
 		e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -204,6 +205,26 @@ static __always_inline int handle_retransmit(const struct sock *sk, const struct
 	e.retrans.segs = BPF_CORE_READ(cb, tcp_gso_segs);
 	if (!e.retrans.segs)
 		e.retrans.segs = 1;
+	submit(&e);
+	return 0;
+}
+
+/* A SYN-ACK retransmitted for a request socket: there is no full socket
+ * yet, so no cookie; the request's sock_common has the endpoints. The
+ * kernel counts these in RetransSegs too. */
+static __always_inline int handle_synack(const struct request_sock *req)
+{
+	struct event e = {};
+
+	if (!fill_sock(&e, (const struct sock *)req, 0) || !keep(&e))
+		return 0;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.type = EV_RETRANSMIT;
+	e.retrans.tcp_state = TCP_SYN_RECV;
+	e.retrans.kind = RK_SYN;
+	e.retrans.segs = 1;
+	e.retrans.icsk_retransmits = BPF_CORE_READ(req, num_retrans);
+	e.retrans.total_retrans = e.retrans.icsk_retransmits;
 	submit(&e);
 	return 0;
 }
@@ -358,6 +379,12 @@ int BPF_PROG(btf_retransmit, const struct sock *sk, const struct sk_buff *skb)
 	return handle_retransmit(sk, skb, err, bpf_get_socket_cookie((void *)sk));
 }
 
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(btf_synack, const struct sock *sk, const struct request_sock *req)
+{
+	return handle_synack(req);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(btf_state, const struct sock *sk, int oldstate, int newstate)
 {
@@ -396,6 +423,12 @@ int BPF_PROG(raw_retransmit, const struct sock *sk, const struct sk_buff *skb)
 	if (retransmit_has_err())
 		err = (int)ctx[2];
 	return handle_retransmit(sk, skb, err, raw_cookie(sk));
+}
+
+SEC("raw_tp/tcp_retransmit_synack")
+int BPF_PROG(raw_synack, const struct sock *sk, const struct request_sock *req)
+{
+	return handle_synack(req);
 }
 
 SEC("raw_tp/inet_sock_set_state")

@@ -26,7 +26,10 @@ ensure_table() {
 	local ns=$1
 	nft_in "$ns" list table inet lab >/dev/null 2>&1 && return
 	nft_in "$ns" add table inet lab
-	nft_in "$ns" add chain inet lab out '{ type filter hook output priority 0; }'
+	# Drops happen on the receiving side: a packet dropped in the sender's
+	# own output hook fails the send, and TCP retries it as a new
+	# transmission, not a retransmit.
+	nft_in "$ns" add chain inet lab in '{ type filter hook input priority 0; }'
 }
 
 case "$cmd" in
@@ -54,22 +57,22 @@ loss)
 	for ns in "$a" "$b"; do
 		ensure_table "$ns"
 		if [ -n "$port" ]; then
-			[ "$ns" = "$a" ] && match="tcp dport $port" || match="tcp sport $port"
+			[ "$ns" = "$a" ] && match="tcp sport $port" || match="tcp dport $port"
 		fi
-		nft_in "$ns" add rule inet lab out meta l4proto tcp $match numgen random mod 100 "<" "$pct" drop
+		nft_in "$ns" add rule inet lab in meta l4proto tcp $match numgen random mod 100 "<" "$pct" drop
 	done
 	;;
 synloss)
 	pct=${3:?synloss PCT}
-	ensure_table "$a"
-	nft_in "$a" add rule inet lab out tcp flags "&" "(syn|ack)" == syn numgen random mod 100 "<" "$pct" drop
+	ensure_table "$b"
+	nft_in "$b" add rule inet lab in tcp flags "&" "(syn|ack)" == syn numgen random mod 100 "<" "$pct" drop
 	;;
 blackhole)
 	port=${3:?blackhole PORT}
-	ensure_table "$a"
+	ensure_table "$b"
 	# Let the SYN through; drop the rest, so the client believes it is
 	# established and its data times out.
-	nft_in "$a" add rule inet lab out tcp dport "$port" tcp flags "&" syn == 0 drop
+	nft_in "$b" add rule inet lab in tcp dport "$port" tcp flags "&" syn == 0 drop
 	;;
 delay)
 	rate=${3:?delay RATE}

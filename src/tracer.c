@@ -141,12 +141,17 @@ static void select_programs(struct tcpscope_bpf *s, unsigned int events, bool ra
 	};
 	int i;
 
+	bool rt = events & EVMASK(EV_RETRANSMIT);
+
 	for (i = 0; i < EV_TYPE_MAX; i++) {
 		bool on = events & EVMASK(i);
 
 		bpf_program__set_autoload(btf_progs[i], on && !raw);
 		bpf_program__set_autoload(raw_progs[i], on && raw);
 	}
+	/* SYN-ACK retransmits are retransmits too (and in RetransSegs). */
+	bpf_program__set_autoload(s->progs.btf_synack, rt && !raw);
+	bpf_program__set_autoload(s->progs.raw_synack, rt && raw);
 }
 
 static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
@@ -231,6 +236,9 @@ static bool want_raw_tp(const struct tracer_opts *o)
 	for (i = 0; i < EV_TYPE_MAX; i++)
 		if ((o->events & EVMASK(i)) && !kernel_has_btf_tracepoint(tp_names[i]))
 			return true;
+	if ((o->events & EVMASK(EV_RETRANSMIT)) &&
+	    !kernel_has_btf_tracepoint("tcp_retransmit_synack"))
+		return true;
 	return false;
 }
 

@@ -10,6 +10,7 @@ _cleanups=()
 
 cleanup_add() { _cleanups+=("$*"); }
 _run_cleanups() {
+	[ -n "${KEEP_TMP:-}" ] && { echo "kept $TMP"; TMP=/nonexistent; }
 	local i
 	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
 	rm -rf "$TMP"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Retransmits in the lossy lab: tcpscope against bpftrace (same tracepoint,
+# same port, same window), the kernel's own RetransSegs counters, and each
+# client socket's TCP_INFO total_retrans. Then kinds: random loss on a
+# stream gives fast retransmits, a blackholed peer gives rto ones.
+. "$(dirname "$0")/../lib.sh"
+need bpftrace
+need nstat
+LOAD="python3 $TOP/tests/helpers/tcpload.py"
+PORT=5301
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+
+lab_up 11
+"$LAB" loss "$LABNAME" 5 "$PORT"
+
+nstat_retrans() { # NS -> TcpRetransSegs
+	ip netns exec "$1" nstat -az TcpRetransSegs 2>/dev/null | awk '/TcpRetransSegs/ {print $2}'
+}
+export NSTAT_HISTORY=$TMP/nstat.hist
+
+ip netns exec "$NS_B" $LOAD server "$IP_B" "$PORT" --seconds 60 > "$TMP/server.out" &
+cleanup_add kill $!
+wait_for_line "$TMP/server.out" '^listening' || fail setup "server did not start"
+
+bpftrace -e "tracepoint:tcp:tcp_retransmit_skb,tracepoint:tcp:tcp_retransmit_synack /args->sport == $PORT || args->dport == $PORT/ { @n = count(); }" \
+	> "$TMP/bpftrace.out" 2>&1 &
+BT=$!
+cleanup_add kill $BT
+wait_for_line "$TMP/bpftrace.out" 'Attaching' 20 || fail setup "bpftrace did not attach"
+"$TCPSCOPE" trace --json --events retransmit --port "$PORT" > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
+TR=$!
+cleanup_add kill $TR
+sleep 1.5 # the tracer is attached once its programs load; give it time
+a0=$(nstat_retrans "$NS_A"); b0=$(nstat_retrans "$NS_B")
+
+ip netns exec "$NS_A" $LOAD client "$IP_B" "$PORT" --conns 16 --parallel 8 --bytes 300000 \
+	> "$TMP/client.out"
+
+# Let FIN retransmits and the server's last acks settle: no socket of the
+# port may be left in a state that can still retransmit.
+for i in $(seq 1 100); do
+	n=$( (ip netns exec "$NS_A" ss -Htan "( sport = :$PORT or dport = :$PORT )";
+	      ip netns exec "$NS_B" ss -Htan "( sport = :$PORT or dport = :$PORT )") |
+	     grep -cvE '^(LISTEN|TIME-WAIT)')
+	[ "$n" -eq 0 ] && break
+	sleep 0.2
+done
+sleep 0.3
+a1=$(nstat_retrans "$NS_A"); b1=$(nstat_retrans "$NS_B")
+kill -INT $TR; wait $TR; trc=$?
+kill -INT $BT; wait $BT
+
+check_eq exit_status "$trc" 0
+summary=$(tail -n 1 "$TMP/trace.jsonl")
+got_events=$(jq -r 'select(.type=="retransmit")' "$TMP/trace.jsonl" | jq -s length)
+want_events=$(awk '/^@n:/ {print $2}' "$TMP/bpftrace.out"); want_events=${want_events:-0}
+check_cmp some_retransmits "$got_events" -gt 20
+check_eq events_equal_bpftrace "$got_events" "$want_events"
+check_eq summary_counts_events "$(jq -r .events.retransmit <<<"$summary")" "$got_events"
+check_eq lost_zero "$(jq -r .lost <<<"$summary")" 0
+
+ok_segs=$(jq -s '[.[] | select(.type=="retransmit" and .err==0) | .segs] | add // 0' "$TMP/trace.jsonl")
+check_eq segs_equal_nstat_RetransSegs "$ok_segs" $(( (a1 - a0) + (b1 - b0) ))
+check_cmp segs_at_least_events "$ok_segs" -ge "$(jq -s '[.[]|select(.type=="retransmit" and .err==0)]|length' "$TMP/trace.jsonl")"
+
+# Per client socket: the segments tcpscope saw for its cookie equal what
+# the socket's own TCP_INFO says it retransmitted.
+bad=0; nconn=0
+while read -r line; do
+	ck=$(jq -r .cookie <<<"$line"); want=$(jq -r .total_retrans <<<"$line")
+	got=$(jq -s --argjson c "$ck" '[.[] | select(.type=="retransmit" and .cookie==$c and .err==0) | .segs] | add // 0' "$TMP/trace.jsonl")
+	nconn=$((nconn + 1))
+	[ "$got" = "$want" ] || { bad=$((bad + 1)); echo "  cookie $ck: tcpscope $got, TCP_INFO $want"; }
+done < <(jq -c 'select(.side=="client" and .error==null)' "$TMP/client.out")
+check_eq clients_completed "$nconn" 16
+check_eq per_cookie_segs_equal_tcp_info "$bad" 0
+check_cmp fast_retransmits_under_random_loss "$(jq -r .retransmits.fast <<<"$summary")" -gt 0
+kinds_sum=$(jq -r '.retransmits | .fast + .rto + .syn + .failed + .other' <<<"$summary")
+check_eq kinds_add_up "$kinds_sum" "$got_events"
+
+# Blackhole: the handshake completes, then nothing the client sends gets
+# through: every retransmit of that connection is an RTO.
+"$LAB" clear "$LABNAME"
+BPORT=5302
+"$LAB" blackhole "$LABNAME" "$BPORT"
+ip netns exec "$NS_B" $LOAD server "$IP_B" "$BPORT" --seconds 30 > "$TMP/server2.out" &
+cleanup_add kill $!
+wait_for_line "$TMP/server2.out" '^listening'
+"$TCPSCOPE" trace --json --events retransmit --port "$BPORT" --duration 4 > "$TMP/bh.jsonl" 2>/dev/null &
+TR=$!
+sleep 1.5
+ip netns exec "$NS_A" $LOAD client "$IP_B" "$BPORT" --bytes 1000 --timeout 2 > "$TMP/bh-client.out" 2>&1 &
+wait $TR
+bh_cookie=$(jq -r .cookie "$TMP/bh-client.out" 2>/dev/null | head -1)
+rto=$(jq -s --argjson c "${bh_cookie:-0}" '[.[]|select(.type=="retransmit" and .cookie==$c and .kind=="rto")]|length' "$TMP/bh.jsonl")
+# Before the first RTO the kernel may send one tail loss probe (Open: other).
+other=$(jq -s --argjson c "${bh_cookie:-0}" '[.[]|select(.type=="retransmit" and .cookie==$c and .kind!="rto" and (.kind!="other" or .ca_state!="Open"))]|length' "$TMP/bh.jsonl")
+tlp=$(jq -s --argjson c "${bh_cookie:-0}" '[.[]|select(.type=="retransmit" and .cookie==$c and .kind=="other")]|length' "$TMP/bh.jsonl")
+check_cmp blackhole_gives_rto "$rto" -ge 2
+check_eq blackhole_nothing_but_rto_and_tlp "$other" 0
+check_cmp blackhole_at_most_one_tlp "$tlp" -le 1
