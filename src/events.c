@@ -132,6 +132,29 @@ static const char *clock_text(uint64_t ts_ns, int64_t real_off_ns)
 	return buf;
 }
 
+/* 45us, 1.2ms, 250ms, 3.1s: short, for one-line output. */
+static void human_us(char *buf, size_t len, uint32_t us)
+{
+	if (us < 1000)
+		snprintf(buf, len, "%uus", us);
+	else if (us < 10000)
+		snprintf(buf, len, "%.1fms", us / 1e3);
+	else if (us < 1000000)
+		snprintf(buf, len, "%ums", us / 1000);
+	else
+		snprintf(buf, len, "%.1fs", us / 1e6);
+}
+
+static void human_bytes(char *buf, size_t len, uint32_t b)
+{
+	if (b < 10000)
+		snprintf(buf, len, "%u", b);
+	else if (b < 10000000)
+		snprintf(buf, len, "%uK", b / 1024);
+	else
+		snprintf(buf, len, "%uM", b / (1024 * 1024));
+}
+
 void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 {
 	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
@@ -156,11 +179,20 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 		fprintf(f, "%s -> %s", tcp_state_name(e->state.oldstate),
 			tcp_state_name(e->state.newstate));
 		break;
-	case EV_PROBE:
-		fprintf(f, "srtt=%uus cwnd=%u ssth=%u infl=%u len=%u", e->probe.srtt_us,
-			e->probe.snd_cwnd, e->probe.ssthresh, e->probe.inflight,
-			e->probe.data_len);
+	case EV_PROBE: {
+		char rtt[16], infl[16];
+
+		human_us(rtt, sizeof(rtt), e->probe.srtt_us);
+		human_bytes(infl, sizeof(infl), e->probe.inflight);
+		fprintf(f, "rtt=%s cwnd=%u ", rtt, e->probe.snd_cwnd);
+		/* TCP_INFINITE_SSTHRESH: slow start has not ended yet. */
+		if (e->probe.ssthresh >= 0x7fffffff)
+			fputs("ssth=inf", f);
+		else
+			fprintf(f, "ssth=%u", e->probe.ssthresh);
+		fprintf(f, " infl=%s len=%u", infl, e->probe.data_len);
 		break;
+	}
 	default:
 		fprintf(f, "%s", e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "no-sock");
 		if (e->type == EV_SEND_RESET && *reset_reason_name(e->reset.reason))

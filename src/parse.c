@@ -225,7 +225,7 @@ void cli_fail(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'tcpscope %s--help')\n", cmd ? cmd : "");
+	fprintf(stderr, " (see 'tcpscope %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
 	exit(2);
 }
 

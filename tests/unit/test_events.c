@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "conntab.h"
+#include "events.h"
+#include "test.h"
+
+TEST(state_names_match_kernel)
+{
+	/* include/net/tcp_states.h numbering */
+	ASSERT_STREQ(tcp_state_name(1), "ESTABLISHED", "1");
+	ASSERT_STREQ(tcp_state_name(2), "SYN_SENT", "2");
+	ASSERT_STREQ(tcp_state_name(3), "SYN_RECV", "3");
+	ASSERT_STREQ(tcp_state_name(6), "TIME_WAIT", "6");
+	ASSERT_STREQ(tcp_state_name(7), "CLOSE", "7");
+	ASSERT_STREQ(tcp_state_name(10), "LISTEN", "10");
+	ASSERT_STREQ(tcp_state_name(12), "NEW_SYN_RECV", "12");
+	ASSERT_STREQ(tcp_state_name(0), "UNKNOWN", "0");
+	ASSERT_STREQ(tcp_state_name(200), "UNKNOWN", "200");
+	ASSERT_STREQ(ca_state_name(3), "Recovery", "ca 3");
+	ASSERT_STREQ(ca_state_name(4), "Loss", "ca 4");
+	ASSERT_STREQ(ca_state_name(9), "unknown", "ca 9");
+}
+
+TEST(retransmit_classification)
+{
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 3, 0)), "fast", "Recovery");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 4, 0)), "rto", "Loss");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(2, 4, 0)), "syn", "SYN_SENT in Loss");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(3, 0, 0)), "syn", "SYN_RECV");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 4, -113)), "failed", "err first");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 0, 0)), "other", "Open: TLP");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(4, 1, 0)), "other", "Disorder");
+}
+
+TEST(event_mask_parsing)
+{
+	unsigned int m;
+	char bad[32];
+
+	ASSERT_EQ(ev_mask_parse("retransmit,state", &m, bad, sizeof(bad)), 0, "two types");
+	ASSERT_EQ(m, EVMASK(EV_RETRANSMIT) | EVMASK(EV_STATE), "mask");
+	ASSERT_EQ(ev_mask_parse("reset", &m, bad, sizeof(bad)), 0, "reset");
+	ASSERT_EQ(m, EVMASK(EV_SEND_RESET) | EVMASK(EV_RECV_RESET), "reset mask");
+	ASSERT_EQ(ev_mask_parse("all", &m, bad, sizeof(bad)), 0, "all");
+	ASSERT_EQ(m, (1u << EV_TYPE_MAX) - 1, "all mask");
+	ASSERT_EQ(ev_mask_parse("state,bogus", &m, bad, sizeof(bad)), -EINVAL, "bogus");
+	ASSERT_STREQ(bad, "bogus", "names the bad word");
+	ASSERT_EQ(ev_mask_parse(",", &m, bad, sizeof(bad)), -EINVAL, "empty list");
+	ASSERT_EQ(ev_mask_parse("", &m, bad, sizeof(bad)), -EINVAL, "empty");
+}
+
+static struct event sample_event(int type)
+{
+	struct event e = { .ts_ns = 123456789, .cookie = 42, .netns = 4026531840u,
+			   .sport = 41000, .dport = 80, .family = 4 };
+
+	e.type = (__u8)type;
+	inet_pton(AF_INET, "10.0.0.1", e.saddr);
+	inet_pton(AF_INET, "10.0.0.2", e.daddr);
+	return e;
+}
+
+static char *render(const struct event *e, int json)
+{
+	static char buf[1024];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	if (json)
+		event_print_json(f, e);
+	else
+		event_print_text(f, e, 0);
+	fclose(f);
+	return buf;
+}
+
+TEST(json_retransmit_contract)
+{
+	struct event e = sample_event(EV_RETRANSMIT);
+
+	e.retrans.tcp_state = 1;
+	e.retrans.ca_state = 4;
+	e.retrans.kind = RK_RTO;
+	e.retrans.segs = 3;
+	e.retrans.total_retrans = 7;
+	e.retrans.icsk_retransmits = 2;
+	ASSERT_STREQ(render(&e, 1),
+		     "{\"type\":\"retransmit\",\"ts_ns\":123456789,\"cookie\":42,"
+		     "\"netns\":4026531840,\"family\":4,\"saddr\":\"10.0.0.1\",\"sport\":41000,"
+		     "\"daddr\":\"10.0.0.2\",\"dport\":80,\"state\":\"ESTABLISHED\","
+		     "\"ca_state\":\"Loss\",\"kind\":\"rto\",\"err\":0,\"segs\":3,"
+		     "\"total_retrans\":7,\"retransmits\":2}\n",
+		     "retransmit JSON");
+}
+
+TEST(json_state_and_v6)
+{
+	struct event e = sample_event(EV_STATE);
+
+	e.family = 6;
+	inet_pton(AF_INET6, "fd00::1", e.saddr);
+	inet_pton(AF_INET6, "::1", e.daddr);
+	e.state.oldstate = 2;
+	e.state.newstate = 1;
+	ASSERT_STREQ(render(&e, 1),
+		     "{\"type\":\"state\",\"ts_ns\":123456789,\"cookie\":42,"
+		     "\"netns\":4026531840,\"family\":6,\"saddr\":\"fd00::1\",\"sport\":41000,"
+		     "\"daddr\":\"::1\",\"dport\":80,\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\"}\n",
+		     "state JSON");
+}
+
+TEST(text_lines_fit_100_columns)
+{
+	struct event e = sample_event(EV_PROBE);
+	char *line;
+
+	/* A busy flow with five-digit ports: still one line under 100. */
+	e.probe.srtt_us = 250000;
+	e.probe.snd_cwnd = 9999;
+	e.probe.ssthresh = 0x7fffffff;
+	e.probe.inflight = 9999999;
+	e.probe.data_len = 65535;
+	inet_pton(AF_INET, "10.231.100.1", e.saddr);
+	inet_pton(AF_INET, "10.231.100.2", e.daddr);
+	e.sport = e.dport = 65535;
+	line = render(&e, 0);
+	ASSERT_TRUE(strlen(line) <= 101, "probe line under 100 columns");
+	ASSERT_TRUE(strstr(line, "10.231.100.1:65535 > 10.231.100.2:65535 rtt=250ms cwnd=9999 "
+				 "ssth=inf infl=9764K len=65535") != NULL,
+		    "probe fields, humanised");
+	ASSERT_TRUE(strstr(line, "ssth=inf") != NULL, "infinite ssthresh named");
+	e = sample_event(EV_STATE);
+	e.family = 6;
+	inet_pton(AF_INET6, "fd00::1", e.saddr);
+	inet_pton(AF_INET6, "fd00::2", e.daddr);
+	e.state.oldstate = 1;
+	e.state.newstate = 4;
+	line = render(&e, 0);
+	ASSERT_TRUE(strstr(line, "[fd00::1]:41000 > [fd00::2]:80 ESTABLISHED -> FIN_WAIT1") != NULL,
+		    "v6 endpoints in brackets");
+}
+
+TEST(conntab_keys_by_cookie_and_grows)
+{
+	struct conntab t;
+	struct event e = sample_event(EV_RETRANSMIT);
+	struct conn *c;
+	uint64_t i;
+
+	ASSERT_EQ(conntab__init(&t, 0), 0, "init");
+	for (i = 1; i <= 5000; i++) {
+		e.cookie = i;
+		c = conntab__get(&t, &e);
+		if (!ASSERT_TRUE(c != NULL, "insert"))
+			break;
+		c->retrans_segs = (uint32_t)i;
+	}
+	ASSERT_EQ(t.used, 5000, "entries");
+	/* Same 4-tuple, different cookies: distinct connections. */
+	c = conntab__find(&t, 4321);
+	ASSERT_TRUE(c && c->retrans_segs == 4321, "found by cookie after growth");
+	e.cookie = 0;
+	ASSERT_TRUE(conntab__get(&t, &e) == NULL, "cookie 0 refused");
+	conntab__free(&t);
+	ASSERT_EQ(conntab__init(&t, 2), 0, "init limited");
+	for (i = 1; i <= 3; i++) {
+		e.cookie = i;
+		conntab__get(&t, &e);
+	}
+	ASSERT_EQ(t.used, 2, "limit holds");
+	ASSERT_EQ(t.dropped, 1, "refusal counted");
+	conntab__free(&t);
+}
