@@ -161,11 +161,11 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 
 	endpoint_format(src, sizeof(src), e->family, e->saddr, e->sport);
 	endpoint_format(dst, sizeof(dst), e->family, e->daddr, e->dport);
-	fprintf(f, "%s %-7s %s > %s ", clock_text(e->ts_ns, real_off_ns),
-		e->type == EV_RETRANSMIT ? "RETRANS" :
+	fprintf(f, "%s %-5s %s > %s ", clock_text(e->ts_ns, real_off_ns),
+		e->type == EV_RETRANSMIT ? "RETX" :
 		e->type == EV_STATE	 ? "STATE" :
 		e->type == EV_PROBE	 ? "PROBE" :
-		e->type == EV_SEND_RESET ? "RST-OUT" : "RST-IN",
+		e->type == EV_SEND_RESET ? "RSTTX" : "RSTRX",
 		src, dst);
 	switch (e->type) {
 	case EV_RETRANSMIT:
@@ -190,7 +190,7 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 			fputs("ssth=inf", f);
 		else
 			fprintf(f, "ssth=%u", e->probe.ssthresh);
-		fprintf(f, " infl=%s len=%u", infl, e->probe.data_len);
+		fprintf(f, " infl=%s", infl); /* data_len: JSON only */
 		break;
 	}
 	default:

