@@ -112,6 +112,7 @@ struct stress_counts {
 	uint64_t established;
 	uint64_t failed;
 	uint64_t closed;
+	uint64_t peer_closed;      /* closed first by the peer (FIN or RST) */
 	uint64_t bytes_sent;
 	uint64_t bytes_received;
 	uint64_t transactions;
