@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The target of a stress test: one epoll loop per thread, each on its own
+ * SO_REUSEPORT listener. Used by `tcpscope server` and by stress's built-in
+ * server (in threads, or in worker processes). */
+#ifndef TCPSCOPE_SERVER_H
+#define TCPSCOPE_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include "netutil.h"
+
+struct stress_hooks;
+
+enum server_mode { SERVER_ECHO, SERVER_SINK, SERVER_SOURCE, SERVER_CLOSE, SERVER_RESET };
+
+/* One per thread; written by that thread only (CNT_ADD), read by anyone. */
+struct server_stats {
+	uint64_t accepted;
+	uint64_t closed;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	struct errcount errors;
+};
+
+struct server_opts {
+	int mode;
+	int backlog;
+	const struct stress_hooks *hooks; /* on_socket for accepted sockets */
+};
+
+struct server;
+
+const char *server_mode_name(int mode);
+int server_mode_parse(const char *s);
+/* n listeners on addr, all SO_REUSEPORT on one port (port 0: the first picks
+ * it). *bound gets the address. 0 or -errno (fds closed on failure). */
+int server__listen(const struct sockaddr_storage *addr, int backlog, int n, int *fds,
+		   struct sockaddr_storage *bound);
+/* One thread per listener fd, each counting into stats[i]. Takes ownership of
+ * the fds. */
+int server__start(const struct server_opts *o, int n, const int *fds, struct server_stats *stats,
+		  struct server **out);
+/* Stop the threads, close every socket, free. NULL-safe. */
+void server__stop(struct server *s);
+/* Sum of per-thread stats. */
+void server_stats__sum(const struct server_stats *st, int n, struct server_stats *out);
+
+#endif

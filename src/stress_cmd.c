@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* tcpscope stress: the command line and the report of a run. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "commands.h"
+#include "jsonw.h"
+#include "parse.h"
+#include "server.h"
+#include "stress.h"
+#include "util.h"
+
+static void hist_json_us(struct jw *w, const char *key, const struct hist *h, double div)
+{
+	jw_obj_open(w, key);
+	jw_u64(w, "count", h->count);
+	jw_double(w, "p50", (double)hist__quantile(h, 0.5) / div);
+	jw_double(w, "p90", (double)hist__quantile(h, 0.9) / div);
+	jw_double(w, "p99", (double)hist__quantile(h, 0.99) / div);
+	jw_double(w, "p999", (double)hist__quantile(h, 0.999) / div);
+	jw_double(w, "max", h->count ? (double)h->max / div : 0.0);
+	jw_double(w, "mean", hist__mean(h) / div);
+	jw_obj_close(w);
+}
+
+static void hist_text(FILE *f, const char *name, const struct hist *h, double div,
+		      const char *unit)
+{
+	fprintf(f, "%-13s n %" PRIu64 "  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f"
+		   "  mean %.1f %s\n",
+		name, h->count, (double)hist__quantile(h, 0.5) / div,
+		(double)hist__quantile(h, 0.9) / div, (double)hist__quantile(h, 0.99) / div,
+		(double)hist__quantile(h, 0.999) / div, h->count ? (double)h->max / div : 0.0,
+		hist__mean(h) / div, unit);
+}
+
+static const char *close_name(int kind)
+{
+	return kind == CLOSE_RST ? "rst" : "fin";
+}
+
+void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r,
+			       FILE *f)
+{
+	char sobuf[160];
+
+	sockopts__describe(&o->so, sobuf, sizeof(sobuf));
+	fprintf(f, "stress %s -> %s%s%s%s: %d process%s x %d threads, nofile %ld, sources %d\n",
+		stress_mode_name(o->mode), r->target, o->has_target ? "" : " (built-in server ",
+		o->has_target ? "" : server_mode_name(o->server_mode), o->has_target ? "" : ")",
+		r->procs,
+		r->procs > 1 ? "es" : "", r->threads, r->nofile, r->nsources);
+	if (!o->has_target)
+		fprintf(f, "%-13s accepted %" PRIu64 "\n", "server", r->server_accepted);
+	fprintf(f, "%-13s %s, close %s\n", "sockopts", sobuf, close_name(o->close_kind));
+	fprintf(f, "%-13s attempted %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64
+		   "  closed %" PRIu64 "  peer_closed %" PRIu64 "\n",
+		"connections", r->c.attempted, r->c.established, r->c.failed, r->c.closed,
+		r->c.peer_closed);
+	fprintf(f, "%-13s ", "errors");
+	errcount__text(&r->errors, f);
+	fprintf(f, "\n");
+	if (o->rate)
+		fprintf(f, "%-13s target %" PRIu64 "/s  achieved %.1f/s over %.3f s\n", "rate",
+			o->rate, r->rate_achieved, (double)r->launch_ns / 1e9);
+	else
+		fprintf(f, "%-13s target max  achieved %.1f/s over %.3f s\n", "rate",
+			r->rate_achieved, (double)r->launch_ns / 1e9);
+	hist_text(f, "connect", &r->connect_ns, 1e3, "us");
+	if (r->rr_ns.count)
+		hist_text(f, "transaction", &r->rr_ns, 1e3, "us");
+	fprintf(f, "%-13s sent %" PRIu64 "  received %" PRIu64 "  transactions %" PRIu64
+		   "  verify_errors %" PRIu64 "\n",
+		"bytes", r->c.bytes_sent, r->c.bytes_received, r->c.transactions,
+		r->c.verify_errors);
+	fprintf(f, "%-13s polls %" PRIu64 "  poll_errors %" PRIu64 "  total_retrans %" PRIu64
+		   "  conns_with_retrans %" PRIu64 "  max_retrans %" PRIu64 "\n",
+		"tcp_info", r->ti.polls, r->ti.poll_errors, r->ti.total_retrans,
+		r->ti.conns_with_retrans, r->ti.max_retrans);
+	hist_text(f, "  rtt", &r->ti.rtt_us, 1, "us");
+	hist_text(f, "  last rtt", &r->ti.last_rtt_us, 1, "us");
+	hist_text(f, "  last cwnd", &r->ti.last_cwnd, 1, "segs");
+	fprintf(f, "%-13s %.3f s%s\n", "duration", (double)r->duration_ns / 1e9,
+		r->interrupted ? " (interrupted)" : "");
+	if (r->hit_addrnotavail)
+		fprintf(f, "hint: EADDRNOTAVAIL: no local port left toward %s; add source addresses"
+			   " (--source ADDR,ADDR...), widen net.ipv4.ip_local_port_range, or"
+			   " lower -c\n",
+			r->target);
+}
+
+void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
+			       FILE *f)
+{
+	struct jw w;
+
+	jw_init(&w, f);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "mode", stress_mode_name(o->mode));
+	jw_str(&w, "target", r->target);
+	jw_bool(&w, "builtin_server", !o->has_target);
+	if (!o->has_target) {
+		jw_obj_open(&w, "server");
+		jw_str(&w, "mode", server_mode_name(o->server_mode));
+		jw_u64(&w, "accepted", r->server_accepted);
+		jw_obj_close(&w);
+	}
+	jw_u64(&w, "procs", (uint64_t)r->procs);
+	jw_u64(&w, "threads", (uint64_t)r->threads);
+	jw_i64(&w, "nofile", r->nofile);
+	jw_u64(&w, "sources", (uint64_t)r->nsources);
+	jw_obj_open(&w, "connections");
+	jw_u64(&w, "attempted", r->c.attempted);
+	jw_u64(&w, "established", r->c.established);
+	jw_u64(&w, "failed", r->c.failed);
+	jw_u64(&w, "closed", r->c.closed);
+	jw_u64(&w, "peer_closed", r->c.peer_closed);
+	jw_u64(&w, "source_switches", r->c.source_switches);
+	jw_obj_close(&w);
+	errcount__json(&r->errors, &w, "errors");
+	hist_json_us(&w, "connect_latency_us", &r->connect_ns, 1e3);
+	hist_json_us(&w, "transaction_latency_us", &r->rr_ns, 1e3);
+	jw_obj_open(&w, "bytes");
+	jw_u64(&w, "sent", r->c.bytes_sent);
+	jw_u64(&w, "received", r->c.bytes_received);
+	jw_obj_close(&w);
+	jw_u64(&w, "transactions", r->c.transactions);
+	jw_u64(&w, "verify_errors", r->c.verify_errors);
+	jw_obj_open(&w, "rate");
+	if (o->rate)
+		jw_u64(&w, "target", o->rate);
+	else
+		jw_null(&w, "target");
+	jw_double(&w, "achieved", r->rate_achieved);
+	jw_double(&w, "launch_s", (double)r->launch_ns / 1e9);
+	jw_obj_close(&w);
+	jw_obj_open(&w, "tcp_info");
+	jw_u64(&w, "polls", r->ti.polls);
+	jw_u64(&w, "poll_errors", r->ti.poll_errors);
+	hist_json_us(&w, "rtt_us", &r->ti.rtt_us, 1);
+	hist_json_us(&w, "last_rtt_us", &r->ti.last_rtt_us, 1);
+	hist_json_us(&w, "last_cwnd", &r->ti.last_cwnd, 1);
+	jw_u64(&w, "total_retrans", r->ti.total_retrans);
+	jw_u64(&w, "conns_with_retrans", r->ti.conns_with_retrans);
+	jw_u64(&w, "max_retrans", r->ti.max_retrans);
+	jw_obj_close(&w);
+	jw_bool(&w, "interrupted", r->interrupted);
+	jw_double(&w, "duration_s", (double)r->duration_ns / 1e9);
+	jw_obj_close(&w);
+	fputc('\n', f);
+}
+
+static void stress_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcpscope stress [HOST:PORT] [OPTIONS]\n\n"
+		"Open, hold, churn or exercise TCP connections on an epoll loop per worker.\n"
+		"Without HOST:PORT, a built-in server on 127.0.0.1 (ephemeral port) is the\n"
+		"target, in the same run.\n\n"
+		"  --mode MODE            hold (default): open -c connections, hold, close;\n"
+		"                         churn: connect, exchange --size, close, again;\n"
+		"                         rr: request/response of --size on -c connections\n"
+		"  -c, --connections N    hold, rr: connections (default 100)\n"
+		"  --rate R               connection attempts per second (default: max)\n"
+		"  --duration DUR         hold: how long to hold; churn, rr: how long to run\n"
+		"                         (default 10s)\n"
+		"  -n, --count N          churn: stop after N connections\n"
+		"  --concurrency K        churn: connections alive at most; hold, rr:\n"
+		"                         connects in progress at most (default 512, churn 64)\n"
+		"  --size BYTES           churn, rr: bytes per exchange, echoed and verified\n"
+		"                         (default: churn 0, rr 64)\n"
+		"  --close fin|rst        how we close (default fin)\n"
+		"  --source ADDR[,ADDR]   source addresses (IP_BIND_ADDRESS_NO_PORT), used in\n"
+		"                         turn; on loopback 127.0.0.x are added when needed\n"
+		"  --server-mode MODE     built-in server: echo, sink, source, close, reset\n"
+		"  --threads N            worker threads per process (default: one per core)\n"
+		"  --procs N              worker processes (default: as the fd limit needs)\n"
+		"  --poll-interval DUR    TCP_INFO of every live connection (default 1s)\n"
+		"  --json                 one JSON object at the end instead of text\n"
+		"  -h, --help             this help\n\n"
+		SOCKOPT_HELP
+		"\nExamples:\n"
+		"  tcpscope stress -c 1000 --duration 5s\n"
+		"  tcpscope stress --mode churn --rate 2000 --duration 10s --close rst\n"
+		"  tcpscope stress 10.0.0.2:80 --mode rr -c 50 --size 1k --nodelay --json\n"
+		"  tcpscope stress -c 30000 --rate 5000 --duration 5s\n"
+		"  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n");
+}
+
+static void parse_sources(struct stress_opts *o, char *list)
+{
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char buf[80];
+		socklen_t len;
+		int err;
+
+		if (o->nsources >= STRESS_MAX_SOURCES)
+			cli_fail("stress", "--source: at most %d addresses", STRESS_MAX_SOURCES);
+		snprintf(buf, sizeof(buf), strchr(tok, ':') ? "[%s]:0" : "%s:0", tok);
+		err = parse_sockaddr(buf, true, &o->sources[o->nsources], &len);
+		if (err)
+			cli_bad_value("stress", "--source", tok, err, "numeric IPv4 or IPv6 addresses");
+		o->nsources++;
+	}
+}
+
+enum {
+	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
+	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON,
+};
+
+int cmd_stress(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "close", required_argument, NULL, OPT_CLOSE },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "server-mode", required_argument, NULL, OPT_SERVER_MODE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "procs", required_argument, NULL, OPT_PROCS },
+		{ "poll-interval", required_argument, NULL, OPT_POLL },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		SOCKOPT_LONGOPTS,
+		{ 0 },
+	};
+	struct stress_opts o;
+	struct stress_result *res;
+	bool json = false, size_set = false, conc_set = false;
+	uint64_t v;
+	int opt, err;
+
+	stress_opts__init(&o);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
+		if (sockopts__parse(&o.so, "stress", opt, optarg))
+			continue;
+		switch (opt) {
+		case OPT_MODE:
+			if (!strcmp(optarg, "hold"))
+				o.mode = STRESS_HOLD;
+			else if (!strcmp(optarg, "churn"))
+				o.mode = STRESS_CHURN;
+			else if (!strcmp(optarg, "rr"))
+				o.mode = STRESS_RR;
+			else
+				cli_bad_value("stress", "--mode", optarg, -EINVAL, "hold, churn or rr");
+			break;
+		case 'c':
+			err = parse_u64(optarg, 1, 10000000, &o.conns);
+			if (err)
+				cli_bad_value("stress", "-c", optarg, err, "connections 1..10000000");
+			break;
+		case 'n':
+			err = parse_u64(optarg, 1, UINT32_MAX, &o.count);
+			if (err)
+				cli_bad_value("stress", "--count", optarg, err, "a count >= 1");
+			break;
+		case OPT_RATE:
+			err = parse_u64(optarg, 1, 10000000, &o.rate);
+			if (err)
+				cli_bad_value("stress", "--rate", optarg, err, "per second, 1..10000000");
+			break;
+		case OPT_DURATION:
+			err = parse_duration_ns(optarg, &o.duration_ns);
+			if (err)
+				cli_bad_value("stress", "--duration", optarg, err, "a duration like 10s");
+			break;
+		case OPT_CONCURRENCY:
+			err = parse_u64(optarg, 1, 10000000, &o.concurrency);
+			if (err)
+				cli_bad_value("stress", "--concurrency", optarg, err, "1..10000000");
+			conc_set = true;
+			break;
+		case OPT_SIZE:
+			err = parse_size(optarg, 0, 1ULL << 30, &o.size);
+			if (err)
+				cli_bad_value("stress", "--size", optarg, err, "bytes, e.g. 64, 4k, up to 1G");
+			size_set = true;
+			break;
+		case OPT_CLOSE:
+			if (!strcmp(optarg, "fin"))
+				o.close_kind = CLOSE_FIN;
+			else if (!strcmp(optarg, "rst"))
+				o.close_kind = CLOSE_RST;
+			else
+				cli_bad_value("stress", "--close", optarg, -EINVAL, "fin or rst");
+			break;
+		case OPT_SOURCE:
+			parse_sources(&o, optarg);
+			break;
+		case OPT_SERVER_MODE:
+			o.server_mode = server_mode_parse(optarg);
+			if (o.server_mode < 0)
+				cli_bad_value("stress", "--server-mode", optarg, -EINVAL,
+					      "echo, sink, source, close or reset");
+			break;
+		case OPT_THREADS:
+			err = parse_u64(optarg, 1, 256, &v);
+			if (err)
+				cli_bad_value("stress", "--threads", optarg, err, "1..256");
+			o.threads = (int)v;
+			break;
+		case OPT_PROCS:
+			err = parse_u64(optarg, 1, 64, &v);
+			if (err)
+				cli_bad_value("stress", "--procs", optarg, err, "1..64");
+			o.procs = (int)v;
+			break;
+		case OPT_POLL:
+			err = parse_duration_ns(optarg, &o.poll_interval_ns);
+			if (!err && o.poll_interval_ns < 10 * NSEC_PER_MSEC)
+				err = -ERANGE;
+			if (err)
+				cli_bad_value("stress", "--poll-interval", optarg, err,
+					      "a duration of 10ms or more");
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'h':
+			stress_usage(stdout);
+			return 0;
+		default:
+			cli_fail("stress", "unknown option");
+		}
+	}
+	if (optind < argc) {
+		err = parse_sockaddr(argv[optind], false, &o.target, &o.target_len);
+		if (err)
+			cli_bad_value("stress", "target", argv[optind], err,
+				      "HOST:PORT with a numeric address, e.g. 127.0.0.1:8080");
+		o.has_target = true;
+		optind++;
+	}
+	if (optind < argc)
+		cli_fail("stress", "unexpected argument '%s'", argv[optind]);
+	if (!conc_set)
+		o.concurrency = o.mode == STRESS_CHURN ? 64 : 512;
+	if (!size_set && o.mode == STRESS_RR)
+		o.size = 64;
+	if (o.mode == STRESS_RR && !o.size)
+		cli_fail("stress", "--mode rr needs --size of at least 1 byte");
+	if (o.nsources && o.target.ss_family && o.sources[0].ss_family != o.target.ss_family)
+		cli_fail("stress", "--source and the target are of different address families");
+	o.progress = isatty(STDERR_FILENO);
+	err = install_signal_handlers();
+	if (err) {
+		fprintf(stderr, "tcpscope stress: sigaction: %s\n", errno_name(err));
+		return 1;
+	}
+	res = malloc(sizeof(*res));
+	if (!res) {
+		fprintf(stderr, "tcpscope stress: out of memory\n");
+		return 1;
+	}
+	err = stress_run(&o, NULL, res);
+	if (json)
+		stress_result__print_json(&o, res, stdout);
+	else
+		stress_result__print_text(&o, res, stdout);
+	free(res);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# stress churn at a set rate achieves it within 5% (by its own count and by
+# the kernel's TcpActiveOpens); rr echoes are verified byte for byte and the
+# bytes agree with the server's own count.
+source "$(dirname "$0")/../lib.sh"
+need jq
+
+NS="tsc$$"
+ip netns add "$NS" && cleanup_add ip netns del "$NS"
+ip -n "$NS" link set lo up
+# Not for background jobs: $! would be the subshell of the function.
+nsx() { ip netns exec "$NS" "$@"; }
+counter() { nsx nstat -asz "$1" | awk -v k="$1" '$1 == k { print $2 }'; }
+# within NAME GOT WANT PCT
+within() {
+	if awk -v g="$2" -v w="$3" -v p="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(g != "" && d <= w * p / 100) }'; then
+		pass "$1"
+	else
+		fail "$1" "got '$2', want $3 +-$4%"
+	fi
+}
+
+# -- churn at 800/s for 4 s, with a 100-byte echo each
+before=$(counter TcpActiveOpens)
+nsx "$TCPSCOPE" stress --mode churn --rate 800 --duration 4s --size 100 --json >"$TMP/churn.json"
+check_eq churn_exit "$?" 0
+after=$(counter TcpActiveOpens)
+j="$TMP/churn.json"
+achieved=$(jq .rate.achieved "$j")
+within churn_rate_achieved "$achieved" 800 5
+opens=$((after - before))
+within churn_nstat_rate "$(awk -v n="$opens" -v d="$(jq .rate.launch_s "$j")" 'BEGIN { print n / d }')" 800 5
+check_eq churn_attempted_eq_nstat "$(jq .connections.attempted "$j")" "$opens"
+check_eq churn_failed "$(jq .connections.failed "$j")" 0
+check_eq churn_verify_errors "$(jq .verify_errors "$j")" 0
+check_eq churn_transactions "$(jq .transactions "$j")" "$(jq .connections.established "$j")"
+
+# -- churn as fast as possible, RST close: no TIME_WAIT left behind
+nsx "$TCPSCOPE" stress --mode churn --duration 2s --close rst --concurrency 32 --json >"$TMP/fast.json"
+check_eq churn_fast_exit "$?" 0
+check_cmp churn_fast_many "$(jq .connections.closed "$TMP/fast.json")" -gt 1000
+check_eq churn_fast_failed "$(jq .connections.failed "$TMP/fast.json")" 0
+port=$(jq -r .target "$TMP/fast.json" | sed 's/.*://')
+tw=$(nsx ss -Htan state time-wait "( dport = :$port or sport = :$port )" | wc -l)
+check_eq churn_rst_no_time_wait "$tw" 0
+
+# -- rr against an external server: echo verified, bytes agree with it
+ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:0 --duration 30s >"$TMP/srv" 2>&1 &
+spid=$!
+cleanup_add kill "$spid"
+wait_for_line "$TMP/srv" '^listening on' 5 || fail server_up "$(cat "$TMP/srv")"
+target=$(awk '/^listening on/ { print $3 }' "$TMP/srv")
+ip netns exec "$NS" "$TCPSCOPE" stress "$target" --mode rr -c 8 --size 3000 --duration 2s --nodelay --json >"$TMP/rr.json"
+check_eq rr_exit "$?" 0
+kill -TERM "$spid"
+wait "$spid"
+j="$TMP/rr.json"
+check_eq rr_established "$(jq .connections.established "$j")" 8
+check_eq rr_verify_errors "$(jq .verify_errors "$j")" 0
+check_cmp rr_transactions "$(jq .transactions "$j")" -gt 100
+check_cmp rr_latency_p99 "$(jq '.transaction_latency_us.p99 | floor' "$j")" -gt 0
+recv=$(jq .bytes.received "$j")
+check_cmp rr_bytes_whole_transactions "$recv" -ge "$(( $(jq .transactions "$j") * 3000 ))"
+srv_in=$(awk '/^accepted/ { for (i = 1; i < NF; i++) if ($i == "bytes_in") print $(i + 1) }' "$TMP/srv")
+check_eq rr_server_bytes_in "$srv_in" "$(jq .bytes.sent "$j")"
