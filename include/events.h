@@ -8,11 +8,8 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "tcpscope.h"
+#include "tcpinfo.h" /* tcp_state_name(), tcp_ca_state_name() */
 
-/* As the kernel spells them, without TCP_: "ESTABLISHED", "SYN_SENT"... */
-const char *tcp_state_name(unsigned int state);
-/* "Open", "Disorder", "CWR", "Recovery", "Loss". */
-const char *ca_state_name(unsigned int ca_state);
 /* "fast", "rto", "syn", "failed", "other". */
 const char *retrans_kind_name(unsigned int kind);
 /* The JSON "type": "retransmit", "state", "probe", "send_reset",

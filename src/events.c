@@ -8,17 +8,6 @@
 #include "events.h"
 #include "tracer.h"
 
-/* include/net/tcp_states.h */
-static const char *const tcp_states[] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT",   [3] = "SYN_RECV",     [4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",  [7] = "CLOSE",        [8] = "CLOSE_WAIT",
-	[9] = "LAST_ACK",    [10] = "LISTEN",    [11] = "CLOSING",     [12] = "NEW_SYN_RECV",
-	[13] = "BOUND_INACTIVE",
-};
-
-/* enum tcp_ca_state */
-static const char *const ca_states[] = { "Open", "Disorder", "CWR", "Recovery", "Loss" };
-
 static const char *const kinds[RK_MAX] = {
 	[RK_FAST] = "fast", [RK_RTO] = "rto", [RK_SYN] = "syn",
 	[RK_FAILED] = "failed", [RK_OTHER] = "other",
@@ -28,18 +17,6 @@ static const char *const types[EV_TYPE_MAX] = {
 	[EV_RETRANSMIT] = "retransmit", [EV_STATE] = "state", [EV_PROBE] = "probe",
 	[EV_SEND_RESET] = "send_reset", [EV_RECV_RESET] = "receive_reset",
 };
-
-const char *tcp_state_name(unsigned int state)
-{
-	if (state < sizeof(tcp_states) / sizeof(tcp_states[0]) && tcp_states[state])
-		return tcp_states[state];
-	return "UNKNOWN";
-}
-
-const char *ca_state_name(unsigned int ca_state)
-{
-	return ca_state < 5 ? ca_states[ca_state] : "unknown";
-}
 
 const char *retrans_kind_name(unsigned int kind)
 {
@@ -170,7 +147,7 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 	switch (e->type) {
 	case EV_RETRANSMIT:
 		fprintf(f, "%s %s/%s segs=%u total=%u", retrans_kind_name(e->retrans.kind),
-			tcp_state_name(e->retrans.tcp_state), ca_state_name(e->retrans.ca_state),
+			tcp_state_name(e->retrans.tcp_state), tcp_ca_state_name(e->retrans.ca_state),
 			e->retrans.segs, e->retrans.total_retrans);
 		if (e->retrans.err)
 			fprintf(f, " err=%d", e->retrans.err);
@@ -218,7 +195,7 @@ void event_print_json(FILE *f, const struct event *e)
 		fprintf(f,
 			",\"state\":\"%s\",\"ca_state\":\"%s\",\"kind\":\"%s\",\"err\":%d,"
 			"\"segs\":%u,\"total_retrans\":%u,\"retransmits\":%u}\n",
-			tcp_state_name(e->retrans.tcp_state), ca_state_name(e->retrans.ca_state),
+			tcp_state_name(e->retrans.tcp_state), tcp_ca_state_name(e->retrans.ca_state),
 			retrans_kind_name(e->retrans.kind), e->retrans.err, e->retrans.segs,
 			e->retrans.total_retrans, e->retrans.icsk_retransmits);
 		break;

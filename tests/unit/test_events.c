@@ -18,9 +18,9 @@ TEST(state_names_match_kernel)
 	ASSERT_STREQ(tcp_state_name(12), "NEW_SYN_RECV", "12");
 	ASSERT_STREQ(tcp_state_name(0), "UNKNOWN", "0");
 	ASSERT_STREQ(tcp_state_name(200), "UNKNOWN", "200");
-	ASSERT_STREQ(ca_state_name(3), "Recovery", "ca 3");
-	ASSERT_STREQ(ca_state_name(4), "Loss", "ca 4");
-	ASSERT_STREQ(ca_state_name(9), "unknown", "ca 9");
+	ASSERT_STREQ(tcp_ca_state_name(3), "Recovery", "ca 3");
+	ASSERT_STREQ(tcp_ca_state_name(4), "Loss", "ca 4");
+	ASSERT_STREQ(tcp_ca_state_name(9), "unknown", "ca 9");
 }
 
 TEST(retransmit_classification)
