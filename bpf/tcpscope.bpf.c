@@ -367,96 +367,156 @@ static __always_inline __u64 raw_cookie(const struct sock *sk)
 	return sk ? BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) : 0;
 }
 
+/*
+ * Twin programs. The kernel skips a BPF program that is hit again on a CPU
+ * where it is already running (a softirq interrupting it in process
+ * context) and only counts that in the program's recursion_misses. So each
+ * tracepoint gets a primary program and a rescue twin attached after it.
+ * The primary pushes an id of the hit on a per-CPU stack; the twin pops it,
+ * or, when it is not there (the primary was skipped), handles the hit
+ * itself and counts a rescue. Softirqs do not nest, so one level of
+ * interruption is all there is to catch; what is still missed is
+ * recursion_misses less the rescues, and user space reports it as lost.
+ */
+#define NEST_MAX 4
+
+struct nest {
+	__u32 depth;
+	__u32 pad;
+	__u64 ids[NEST_MAX];
+};
+
+enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_MAX };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NS_MAX);
+	__type(key, __u32);
+	__type(value, struct nest);
+} nests SEC(".maps");
+
+/* An id of this hit, from the raw argument values. tp_btf types its
+ * arguments as pointers the verifier will not do arithmetic on, so copy
+ * them out as plain numbers first. */
+static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs)
+{
+	__u64 a[3] = {};
+
+	bpf_probe_read_kernel(a, nargs * sizeof(a[0]), ctx);
+	return (a[0] * 0x9E3779B97F4A7C15ULL) ^ (a[1] * 0xC2B2AE3D27D4EB4FULL) ^
+	       (a[2] + 0x165667B19E3779F9ULL) ^ 1;
+}
+
+static __always_inline void nest_push(__u32 slot, __u64 id)
+{
+	struct nest *n = bpf_map_lookup_elem(&nests, &slot);
+	__u32 d;
+
+	if (!n)
+		return;
+	d = n->depth;
+	if (d >= NEST_MAX) /* stale entries (their twin was skipped): start over */
+		d = 0;
+	n->ids[d & (NEST_MAX - 1)] = id;
+	n->depth = d + 1;
+}
+
+/* True when the primary missed this hit and the twin must handle it. */
+static __always_inline bool nest_rescue(__u32 slot, __u32 type, __u64 id)
+{
+	struct nest *n = bpf_map_lookup_elem(&nests, &slot);
+	__u32 d;
+
+	if (!n)
+		return false;
+	d = n->depth;
+	for (int i = NEST_MAX - 1; i >= 0; i--) {
+		if (i >= d)
+			continue;
+		if (n->ids[i] == id) {
+			/* Entries above i were handled by their primaries and
+			 * their twins were skipped: drop them too. */
+			n->depth = i;
+			return false;
+		}
+	}
+	count(CNT_RESCUED(type));
+	return true;
+}
+
+#define TWIN(sec, name, slot, type, nargs, body, ...)                                   \
+	SEC(sec)                                                                        \
+	int BPF_PROG(name, __VA_ARGS__)                                                 \
+	{                                                                               \
+		nest_push(slot, hit_id(ctx, nargs));                                    \
+		body                                                                    \
+	}                                                                               \
+	SEC(sec)                                                                        \
+	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
+	{                                                                               \
+		if (!nest_rescue(slot, type, hit_id(ctx, nargs)))                       \
+			return 0;                                                       \
+		body                                                                    \
+	}
+
 /* ---- tp_btf programs ---- */
 
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(btf_retransmit, const struct sock *sk, const struct sk_buff *skb)
-{
-	int err = 0;
+TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT, 2, {
+	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
-	if (retransmit_has_err())
-		err = (int)ctx[2];
 	return handle_retransmit(sk, skb, err, bpf_get_socket_cookie((void *)sk));
-}
+}, const struct sock *sk, const struct sk_buff *skb)
 
-SEC("tp_btf/tcp_retransmit_synack")
-int BPF_PROG(btf_synack, const struct sock *sk, const struct request_sock *req)
-{
+TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, 2, {
 	return handle_synack(req);
-}
+}, const struct sock *sk, const struct request_sock *req)
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(btf_state, const struct sock *sk, int oldstate, int newstate)
-{
+TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, {
 	return handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
-}
+}, const struct sock *sk, int oldstate, int newstate)
 
-SEC("tp_btf/tcp_probe")
-int BPF_PROG(btf_probe, struct sock *sk, const struct sk_buff *skb)
-{
+TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, 2, {
 	return handle_probe(sk, skb, bpf_get_socket_cookie(sk));
-}
+}, struct sock *sk, const struct sk_buff *skb)
 
-SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(btf_send_reset, const struct sock *sk, const struct sk_buff *skb)
-{
-	__u32 reason = 0;
+TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, {
+	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	if (send_reset_has_reason())
-		reason = (__u32)ctx[2];
 	return handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0);
-}
+}, const struct sock *sk, const struct sk_buff *skb)
 
-SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(btf_recv_reset, struct sock *sk)
-{
+TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, {
 	return handle_recv_reset(sk, bpf_get_socket_cookie(sk));
-}
+}, struct sock *sk)
 
 /* ---- raw_tp fallbacks ---- */
 
-SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(raw_retransmit, const struct sock *sk, const struct sk_buff *skb)
-{
-	int err = 0;
+TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, 2, {
+	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
-	if (retransmit_has_err())
-		err = (int)ctx[2];
 	return handle_retransmit(sk, skb, err, raw_cookie(sk));
-}
+}, const struct sock *sk, const struct sk_buff *skb)
 
-SEC("raw_tp/tcp_retransmit_synack")
-int BPF_PROG(raw_synack, const struct sock *sk, const struct request_sock *req)
-{
+TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, 2, {
 	return handle_synack(req);
-}
+}, const struct sock *sk, const struct request_sock *req)
 
-SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(raw_state, const struct sock *sk, int oldstate, int newstate)
-{
+TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, {
 	return handle_state(sk, oldstate, newstate, raw_cookie(sk));
-}
+}, const struct sock *sk, int oldstate, int newstate)
 
-SEC("raw_tp/tcp_probe")
-int BPF_PROG(raw_probe, struct sock *sk, const struct sk_buff *skb)
-{
+TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, 2, {
 	return handle_probe(sk, skb, raw_cookie(sk));
-}
+}, struct sock *sk, const struct sk_buff *skb)
 
-SEC("raw_tp/tcp_send_reset")
-int BPF_PROG(raw_send_reset, const struct sock *sk, const struct sk_buff *skb)
-{
-	__u32 reason = 0;
+TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, {
+	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	if (send_reset_has_reason())
-		reason = (__u32)ctx[2];
 	return handle_send_reset(sk, skb, reason, raw_cookie(sk));
-}
+}, const struct sock *sk, const struct sk_buff *skb)
 
-SEC("raw_tp/tcp_receive_reset")
-int BPF_PROG(raw_recv_reset, struct sock *sk)
-{
+TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, {
 	return handle_recv_reset(sk, raw_cookie(sk));
-}
+}, struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -97,10 +97,12 @@ struct cidr_filter {
 };
 
 /* Keys of the per-CPU counters map, per event type: seen (passed the
- * filters), lost (ring buffer full), sampled out (probe interval). */
+ * filters), lost (ring buffer full), sampled out (probe interval), rescued
+ * (a hit the primary program missed by recursion, taken by its twin). */
 #define CNT_SEEN(t) (t)
 #define CNT_LOST(t) (EV_TYPE_MAX + (t))
 #define CNT_SAMPLED(t) (2 * EV_TYPE_MAX + (t))
-#define CNT_MAX (3 * EV_TYPE_MAX)
+#define CNT_RESCUED(t) (3 * EV_TYPE_MAX + (t))
+#define CNT_MAX (4 * EV_TYPE_MAX)
 
 #endif /* TCPSCOPE_H */

@@ -37,8 +37,11 @@ typedef int (*tracer_event_fn)(void *ctx, const struct event *e);
 
 struct tracer_counts {
 	uint64_t seen[EV_TYPE_MAX];    /* passed the filters in the kernel */
-	uint64_t lost[EV_TYPE_MAX];    /* ring buffer full: never delivered */
+	uint64_t lost[EV_TYPE_MAX];    /* never delivered: ring buffer full, or
+					* skipped by recursion and not rescued */
 	uint64_t sampled[EV_TYPE_MAX]; /* skipped by --probe-interval */
+	uint64_t recursion_misses[EV_TYPE_MAX]; /* primaries skipped by the kernel */
+	uint64_t rescued[EV_TYPE_MAX];          /* of which the twins took over */
 };
 
 struct tracer;

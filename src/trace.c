@@ -309,6 +309,8 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 		jw_u64(&w, ev_type_name(t), tc->lost[t]);
 	jw_obj_close(&w);
 	jw_u64(&w, "probes_sampled_out", tc->sampled[EV_PROBE]);
+	jw_u64(&w, "recursion_misses", sum(tc->recursion_misses, EV_TYPE_MAX));
+	jw_u64(&w, "recursion_rescued", sum(tc->rescued, EV_TYPE_MAX));
 	jw_double(&w, "duration_s", secs);
 	jw_str(&w, "attach", attach);
 	jw_arr_open(&w, "top_retransmits");
@@ -357,13 +359,18 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
+	if (sum(tc->recursion_misses, EV_TYPE_MAX))
+		printf("nested hits the kernel skipped: %" PRIu64 ", taken by the twin programs: "
+		       "%" PRIu64 "\n", sum(tc->recursion_misses, EV_TYPE_MAX),
+		       sum(tc->rescued, EV_TYPE_MAX));
 	printf("lost events: %" PRIu64, lost);
 	if (lost) {
 		printf(" (");
 		for (t = 0; t < EV_TYPE_MAX; t++)
 			if (tc->lost[t])
 				printf(" %s %" PRIu64, ev_type_name(t), tc->lost[t]);
-		printf(" ) ring buffer full: raise --ringbuf-size or narrow the filters");
+		printf(" ): ring buffer full or nested hits; raise --ringbuf-size or narrow the "
+		       "filters");
 	}
 	printf("\n");
 	if (!ntop)

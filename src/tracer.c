@@ -13,8 +13,17 @@
 #include "tracer.h" /* before the skeleton: its rodata uses our types */
 #include "tcpscope.skel.h"
 
+#define NTP 6 /* tracepoints: the five event types and SYN-ACK retransmits */
+
+struct twin {
+	struct bpf_program *main, *rescue;
+	int type; /* enum ev_type */
+};
+
 struct tracer {
 	struct tcpscope_bpf *skel;
+	struct twin twins[NTP];
+	struct bpf_link *links[2 * NTP];
 	struct ring_buffer *rb;
 	tracer_event_fn fn;
 	void *ctx;
@@ -129,29 +138,60 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return t->fn(t->ctx, data);
 }
 
-static void select_programs(struct tcpscope_bpf *s, unsigned int events, bool raw)
+/* The programs of one attach type, with the event type each one feeds. */
+static void twins_of(struct tcpscope_bpf *s, bool raw, struct twin *t)
 {
-	struct bpf_program *btf_progs[EV_TYPE_MAX] = {
-		s->progs.btf_retransmit, s->progs.btf_state, s->progs.btf_probe,
-		s->progs.btf_send_reset, s->progs.btf_recv_reset,
-	};
-	struct bpf_program *raw_progs[EV_TYPE_MAX] = {
-		s->progs.raw_retransmit, s->progs.raw_state, s->progs.raw_probe,
-		s->progs.raw_send_reset, s->progs.raw_recv_reset,
-	};
+#define PAIR(i, name, ty)                                                              \
+	t[i] = (struct twin){ raw ? s->progs.raw_##name : s->progs.btf_##name,         \
+			      raw ? s->progs.raw_##name##_rescue : s->progs.btf_##name##_rescue, \
+			      ty }
+	PAIR(0, retransmit, EV_RETRANSMIT);
+	PAIR(1, synack, EV_RETRANSMIT);
+	PAIR(2, state, EV_STATE);
+	PAIR(3, probe, EV_PROBE);
+	PAIR(4, send_reset, EV_SEND_RESET);
+	PAIR(5, recv_reset, EV_RECV_RESET);
+#undef PAIR
+}
+
+static void select_programs(struct tracer *tr, unsigned int events, bool raw)
+{
+	struct twin other[NTP];
 	int i;
 
-	bool rt = events & EVMASK(EV_RETRANSMIT);
+	twins_of(tr->skel, raw, tr->twins);
+	twins_of(tr->skel, !raw, other);
+	for (i = 0; i < NTP; i++) {
+		bool on = events & EVMASK(tr->twins[i].type);
 
-	for (i = 0; i < EV_TYPE_MAX; i++) {
-		bool on = events & EVMASK(i);
-
-		bpf_program__set_autoload(btf_progs[i], on && !raw);
-		bpf_program__set_autoload(raw_progs[i], on && raw);
+		bpf_program__set_autoload(tr->twins[i].main, on);
+		bpf_program__set_autoload(tr->twins[i].rescue, on);
+		bpf_program__set_autoload(other[i].main, false);
+		bpf_program__set_autoload(other[i].rescue, false);
+		if (!on)
+			tr->twins[i].main = tr->twins[i].rescue = NULL;
 	}
-	/* SYN-ACK retransmits are retransmits too (and in RetransSegs). */
-	bpf_program__set_autoload(s->progs.btf_synack, rt && !raw);
-	bpf_program__set_autoload(s->progs.raw_synack, rt && raw);
+}
+
+/* Every primary before any twin: a tracepoint calls its programs in the
+ * order they were attached, and a twin must run after its primary. */
+static int attach_programs(struct tracer *tr)
+{
+	int i, k, n = 0;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < NTP; i++) {
+			struct bpf_program *p = k ? tr->twins[i].rescue : tr->twins[i].main;
+
+			if (!p)
+				continue;
+			tr->links[n] = bpf_program__attach(p);
+			if (!tr->links[n])
+				return -errno;
+			n++;
+		}
+	}
+	return 0;
 }
 
 static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
@@ -182,6 +222,18 @@ static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
 	}
 }
 
+static void destroy_programs(struct tracer *t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(t->links) / sizeof(t->links[0]); i++) {
+		bpf_link__destroy(t->links[i]);
+		t->links[i] = NULL;
+	}
+	tcpscope_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
 static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, const char **msg)
 {
 	struct tcpscope_bpf *s;
@@ -194,7 +246,7 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 		return -errno;
 	}
 	t->skel = s;
-	select_programs(s, o->events, raw);
+	select_programs(t, o->events, raw);
 	set_filters(s, o);
 	err = bpf_map__set_max_entries(s->maps.events,
 				       (__u32)(o->ringbuf_size ? o->ringbuf_size :
@@ -218,7 +270,7 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 			return err;
 		}
 	}
-	err = tcpscope_bpf__attach(s);
+	err = attach_programs(t);
 	if (err) {
 		*msg = "cannot attach to the TCP tracepoints (-v shows libbpf's log)";
 		return err;
@@ -271,11 +323,9 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_f
 	err = open_once(t, o, raw, msg);
 	if (err && !raw && o->attach == ATTACH_AUTO) {
 		/* tp_btf refused (e.g. BPF tracing locked down): try raw_tp. */
-		if (o->verbose)
-			fprintf(stderr, "tcpscope: tp_btf failed (%s), trying raw_tp\n",
-				strerror(-err));
-		tcpscope_bpf__destroy(t->skel);
-		t->skel = NULL;
+		fprintf(stderr, "tcpscope: tp_btf refused (%s: %s); using raw_tp, where only "
+			"sockets that already have a cookie carry one\n", *msg, strerror(-err));
+		destroy_programs(t);
 		err = open_once(t, o, true, msg);
 	}
 	if (err)
@@ -327,9 +377,27 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 				c->seen[type] += vals[i];
 			else if (key < 2 * EV_TYPE_MAX)
 				c->lost[type] += vals[i];
-			else
+			else if (key < 3 * EV_TYPE_MAX)
 				c->sampled[type] += vals[i];
+			else
+				c->rescued[type] += vals[i];
 		}
+	}
+	for (i = 0; i < NTP; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!t->twins[i].main)
+			continue;
+		err = bpf_obj_get_info_by_fd(bpf_program__fd(t->twins[i].main), &info, &len);
+		if (err)
+			return err;
+		c->recursion_misses[t->twins[i].type] += info.recursion_misses;
+	}
+	for (i = 0; i < EV_TYPE_MAX; i++) {
+		/* Misses the twin did not rescue are gone for good. */
+		if (c->recursion_misses[i] > c->rescued[i])
+			c->lost[i] += c->recursion_misses[i] - c->rescued[i];
 	}
 	return 0;
 }
@@ -357,6 +425,6 @@ void tracer__destroy(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	tcpscope_bpf__destroy(t->skel);
+	destroy_programs(t);
 	free(t);
 }
