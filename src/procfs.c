@@ -14,8 +14,13 @@ struct span {
 
 int counters_add(struct counters *c, const char *name, size_t name_len, uint64_t val)
 {
+	size_t i;
+
 	if (name_len == 0 || name_len >= COUNTER_NAME_MAX)
 		return -EINVAL;
+	for (i = 0; i < name_len; i++)
+		if (name[i] <= ' ' || name[i] > '~')
+			return -EINVAL; /* a NUL or control byte: not a counter name */
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		struct counter *v = realloc(c->v, cap * sizeof(*v));
