@@ -570,32 +570,44 @@ static void find_retrans(struct report *r)
 			    re, out, 100.0 * (double)re / (double)out);
 }
 
+static bool is_loopback(const struct tcp_sock_info *s)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+
+	if (s->family == AF_INET)
+		return s->daddr[0] == 127;
+	return !memcmp(s->daddr, v6_lo, 16);
+}
+
 static void find_keepalive(struct report *r)
 {
 	const struct sysctl_val *t = &r->sys[SC_KA_TIME];
-	uint64_t estab = r->all_states[TCP_ESTAB];
-	uint32_t idle = 0;
+	uint64_t estab = 0;
+	uint32_t idle = 0, d;
 	size_t i;
 
-	/* Typical NAT and load-balancer idle timeouts are 60 s to 350 s. */
-	if (!t->ok || t->v[0] <= 600 || !estab)
+	/* Typical NAT and load-balancer idle timeouts are 60 s to 350 s;
+	 * loopback connections cross neither, so they do not count. */
+	if (!t->ok || t->v[0] <= 600)
 		return;
 	for (i = 0; i < r->socks.n; i++) {
 		const struct tcp_sock_info *s = &r->socks.v[i];
-		uint32_t d;
 
-		if (s->state != TCP_ESTAB || !s->has_info)
+		if (s->state != TCP_ESTAB || is_loopback(s))
 			continue;
+		estab++;
 		d = s->last_data_recv_ms < s->last_data_sent_ms ? s->last_data_recv_ms
 								: s->last_data_sent_ms;
-		if (d > idle)
+		if (s->has_info && d > idle)
 			idle = d;
 	}
+	if (!estab)
+		return;
 	add_finding(r, "keepalive-long", "info",
-		    "keepalive starts far later than typical idle timeouts (60-350 s)",
+		    "keepalive starts long after typical idle timeouts (60-350 s)",
 		    "net.ipv4.tcp_keepalive_time, _intvl, _probes; or TCP_KEEPIDLE per socket",
-		    "tcp_keepalive_time %" PRIu64 " s (intvl %s, probes %s); %" PRIu64
-		    " ESTAB sockets, longest idle %.0f s",
+		    "tcp_keepalive_time %" PRIu64 " s (intvl %s s, probes %s); %" PRIu64
+		    " non-loopback ESTAB sockets, the longest idle for %.0f s",
 		    t->v[0], sysctl_text(r, SC_KA_INTVL), sysctl_text(r, SC_KA_PROBES), estab,
 		    idle / 1000.0);
 }
