@@ -536,7 +536,7 @@ static void find_softnet(struct report *r)
 	if (dropped) {
 		snprintf(knob, sizeof(knob), "net.core.netdev_max_backlog (%s)",
 			 sysctl_text(r, SC_NETDEV_BACKLOG));
-		add_finding(r, "softnet-drops", r->rates && ddrop ? "warn" : "info",
+		add_finding(r, "softnet-drops", ddrop ? "warn" : "info",
 			    "packets dropped: the per-CPU input backlog was full (system-wide)",
 			    knob, "softnet_stat dropped %" PRIu64 " (+%" PRIu64 " in %.1fs)",
 			    dropped, ddrop, r->interval_s);
@@ -1034,16 +1034,20 @@ static int snapshot(const struct opts *o)
 	if (!r)
 		return 1;
 	r->o = o;
-	err = read_sample(&r->a);
+	err = o->interval_ns ? read_sample(&r->a) : 0;
 	if (!err && o->interval_ns) {
 		nap(o->interval_ns);
 		err = read_sample(&r->b);
 		r->rates = true;
 		r->interval_s = (double)(r->b.t_ns - r->a.t_ns) / 1e9;
 	} else if (!err) {
-		/* One read: b is a copy of a, so every delta is 0. */
+		/* No rates: b is a copy of a, so every delta is 0. */
 		err = read_sample(&r->b);
 		r->a.softnet = r->b.softnet;
+		counters_reset(&r->a.ctr);
+		for (size_t i = 0; !err && i < r->b.ctr.n; i++)
+			err = counters_add(&r->a.ctr, r->b.ctr.v[i].name, strlen(r->b.ctr.v[i].name),
+					   r->b.ctr.v[i].val);
 	}
 	if (!err)
 		err = read_sockets(r);
