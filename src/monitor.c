@@ -463,6 +463,7 @@ static void find_listen_overflow(struct report *r)
 static void find_syncookies(struct report *r)
 {
 	static const char *const names[] = { "TcpExtSyncookiesSent" };
+	static const char *const drop_names[] = { "TcpExtTCPReqQFullDrop" };
 	char knob[512];
 
 	snprintf(knob, sizeof(knob),
@@ -472,6 +473,9 @@ static void find_syncookies(struct report *r)
 		 sysctl_text(r, SC_SYNCOOKIES));
 	counter_finding(r, "syn-cookies", "SYN queue full: SYN cookies sent (options lost)",
 			knob, names, ARRAY_SIZE(names));
+	/* Without cookies a full SYN queue drops the SYN instead. */
+	counter_finding(r, "syn-drops", "SYN queue full: SYNs dropped (no SYN cookies)", knob,
+			drop_names, ARRAY_SIZE(drop_names));
 }
 
 static void find_time_wait(struct report *r)
