@@ -28,7 +28,7 @@ enum { TCP_ESTAB = 1, TCP_TW = 6, TCP_UNCONN = 7, TCP_LISTEN = 10 };
 
 struct opts {
 	bool json, watch;
-	uint64_t interval_ns, count;
+	uint64_t interval_ns, watch_ns, count;
 	int port, state, top;
 	const char *netns;
 };
@@ -167,8 +167,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 				cli_bad_value(CMD, "--interval", optarg, err, "a duration: 1s, 500ms, 0");
 			break;
 		case 'w':
-			err = parse_duration_ns(optarg, &o->interval_ns);
-			if (!err && o->interval_ns < 10 * NSEC_PER_MSEC)
+			err = parse_duration_ns(optarg, &o->watch_ns);
+			if (!err && o->watch_ns < 10 * NSEC_PER_MSEC)
 				err = -ERANGE;
 			if (err)
 				cli_bad_value(CMD, "--watch", optarg, err, "seconds (or 500ms), >= 10ms");
@@ -798,13 +798,24 @@ static void text_counters(const struct report *r)
 	       r->b.softnet.time_squeeze);
 }
 
+/* name=value pairs packed into lines of at most 98 columns. */
 static void text_sysctls(const struct report *r)
 {
-	int i;
+	char item[128];
+	int i, col = 0, n;
 
-	printf("\nSysctls\n");
-	for (i = 0; i < SC_MAX; i++)
-		printf("  %-36s %s\n", sysctl_defs[i].name, r->sys[i].ok ? r->sys[i].text : "(absent)");
+	printf("\nSysctls");
+	for (i = 0; i < SC_MAX; i++) {
+		n = snprintf(item, sizeof(item), "%s=%s", sysctl_defs[i].name,
+			     r->sys[i].ok ? r->sys[i].text : "(absent)");
+		if (col == 0 || col + 3 + n > 98) {
+			printf("\n ");
+			col = 1;
+		}
+		printf("  %s", item);
+		col += 2 + n;
+	}
+	printf("\n");
 }
 
 /* Wrap TEXT at 96 columns, continuation lines indented by INDENT. */
@@ -1128,9 +1139,9 @@ static int watch(const struct opts *o)
 	err = read_sample(&s[cur]);
 	if (!o->json && !err)
 		printf("tcpscope monitor --watch: counter deltas every %.2f s (netns %s); "
-		       "Ctrl-C stops\n", (double)o->interval_ns / 1e9, o->netns ? o->netns : "(own)");
+		       "Ctrl-C stops\n", (double)o->watch_ns / 1e9, o->netns ? o->netns : "(own)");
 	while (!err) {
-		nap(o->interval_ns);
+		nap(o->watch_ns);
 		err = read_sample(&s[!cur]);
 		if (err)
 			break;
