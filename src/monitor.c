@@ -824,6 +824,9 @@ static void print_wrapped(const char *first, const char *text, int indent)
 	const char *p = text;
 	int width = 96 - (int)strlen(first);
 
+	if (width < 40)
+		width = 40; /* a long first part: go over rather than loop */
+
 	printf("%s", first);
 	while (*p) {
 		int n = (int)strlen(p), cut = n;
