@@ -238,8 +238,9 @@ static int enter_netns(const char *name)
 		return -1;
 	}
 	if (setns(fd, CLONE_NEWNET)) {
-		fprintf(stderr, "tcpscope monitor: cannot enter netns '%s': %s (needs root)\n",
-			name, errno_name(errno));
+		fprintf(stderr, "tcpscope monitor: cannot enter netns '%s': %s (%s)\n", name,
+			errno_name(errno),
+			errno == EINVAL ? "not a network namespace" : "needs CAP_SYS_ADMIN: run as root");
 		close(fd);
 		return -1;
 	}
