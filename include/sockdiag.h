@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The TCP socket table through NETLINK_SOCK_DIAG (inet_diag, with tcp_info),
+ * IPv4 and IPv6. The message parser (a buffer in) is separate from the
+ * socket I/O so that tests and fuzz targets can feed it anything.
+ */
+#ifndef TCPSCOPE_SOCKDIAG_H
+#define TCPSCOPE_SOCKDIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Kernel TCP states (include/net/tcp_states.h), 1..12. */
+#define TCP_STATE_MAX 13
+
+struct tcp_sock_info {
+	uint8_t saddr[16]; /* v4 in the first 4 bytes */
+	uint8_t daddr[16];
+	uint16_t sport, dport; /* host byte order */
+	uint8_t family;        /* AF_INET or AF_INET6 */
+	uint8_t state;
+	bool has_info; /* the tcp_info fields below are valid */
+	/* Listeners: rqueue is the accept queue, wqueue its limit (backlog). */
+	uint32_t rqueue, wqueue;
+	uint32_t uid, inode;
+	uint32_t rtt_us, rttvar_us, snd_cwnd, unacked, lost, retrans;
+	uint32_t total_retrans, last_data_recv_ms, last_data_sent_ms;
+	uint64_t segs_out, bytes_retrans, bytes_sent;
+};
+
+struct sock_table {
+	struct tcp_sock_info *v;
+	size_t n, cap;
+};
+
+/* Parse one recv() worth of netlink messages from an inet_diag dump and
+ * append the sockets to t. Returns 1 when NLMSG_DONE was seen, 0 when more
+ * messages are to come, or -errno (a kernel NLMSG_ERROR or a malformed
+ * buffer: -EINVAL). */
+int sockdiag_parse(const void *buf, size_t len, struct sock_table *t);
+/* Dump all TCP sockets of FAMILY (AF_INET/AF_INET6) in the current netns. */
+int sockdiag_dump(int family, struct sock_table *t);
+void sock_table_free(struct sock_table *t);
+
+/* "ESTAB"-style names as ss prints them, and the matching parser, which
+ * also accepts the kernel names ("ESTABLISHED", "TIME_WAIT"), any case.
+ * tcp_state_parse returns the state or -EINVAL. */
+const char *tcp_state_name(unsigned int state);
+const char *tcp_state_kernel_name(unsigned int state);
+int tcp_state_parse(const char *s);
+
+#endif
