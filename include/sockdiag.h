@@ -46,7 +46,7 @@ void sock_table_free(struct sock_table *t);
 /* "ESTAB"-style names as ss prints them, and the matching parser, which
  * also accepts the kernel names ("ESTABLISHED", "TIME_WAIT"), any case.
  * tcp_state_parse returns the state or -EINVAL. */
-const char *tcp_state_name(unsigned int state);
+const char *tcp_state_ss_name(unsigned int state);
 const char *tcp_state_kernel_name(unsigned int state);
 int tcp_state_parse(const char *s);
 

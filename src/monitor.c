@@ -714,7 +714,7 @@ static void text_states(const struct report *r)
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		if (col == 0)
 			printf("        ");
-		printf(" %-10s %6" PRIu64, tcp_state_name((unsigned)order[i]), r->states[order[i]]);
+		printf(" %-10s %6" PRIu64, tcp_state_ss_name((unsigned)order[i]), r->states[order[i]]);
 		if (++col == 4 || i + 1 == ARRAY_SIZE(order)) {
 			printf("\n");
 			col = 0;
@@ -765,7 +765,7 @@ static void text_top(const struct report *r, bool by_rtt)
 		fmt_endpoint(l, sizeof(l), v[i]->family, v[i]->saddr, v[i]->sport);
 		fmt_endpoint(p, sizeof(p), v[i]->family, v[i]->daddr, v[i]->dport);
 		printf("  %-28s %-28s %-10s %7u %9.3f %6u\n", fit(l, 28, lb, sizeof(lb)),
-		       fit(p, 28, pb, sizeof(pb)), tcp_state_name(v[i]->state), v[i]->total_retrans,
+		       fit(p, 28, pb, sizeof(pb)), tcp_state_ss_name(v[i]->state), v[i]->total_retrans,
 		       v[i]->rtt_us / 1000.0, v[i]->snd_cwnd);
 	}
 	if (!n)
@@ -874,7 +874,7 @@ static void print_text(const struct report *r)
 	if (o->port >= 0)
 		printf("  port %d", o->port);
 	if (o->state >= 0)
-		printf("  state %s", tcp_state_name((unsigned)o->state));
+		printf("  state %s", tcp_state_ss_name((unsigned)o->state));
 	printf("\n");
 	text_states(r);
 	text_listeners(r);

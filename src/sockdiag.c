@@ -31,7 +31,7 @@ static const struct {
 	[12] = { "NEW-SYN-RECV", "NEW_SYN_RECV" },
 };
 
-const char *tcp_state_name(unsigned int state)
+const char *tcp_state_ss_name(unsigned int state)
 {
 	return state < TCP_STATE_MAX ? state_names[state].ss : "UNKNOWN";
 }

@@ -153,5 +153,5 @@ TEST(tcp_state_names)
 	ASSERT_EQ(tcp_state_parse("bogus"), -EINVAL, "bogus");
 	ASSERT_EQ(tcp_state_parse(""), -EINVAL, "empty");
 	ASSERT_STREQ(tcp_state_kernel_name(8), "CLOSE_WAIT", "kernel name");
-	ASSERT_STREQ(tcp_state_name(200), "UNKNOWN", "out of range");
+	ASSERT_STREQ(tcp_state_ss_name(200), "UNKNOWN", "out of range");
 }
