@@ -44,7 +44,7 @@ LIB_OBJS  := $(filter-out $(OUTPUT)/obj/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all clean test unit install uninstall bench check-tools
+.PHONY: all clean test unit install uninstall bench FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -61,11 +61,16 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/obj/%.o: src/%.c $(SKELS) | $(OUTPUT)/obj
+# Objects depend on the flags they were built with: `make SANITIZE=1` after
+# a plain `make` rebuilds everything.
+$(OUTPUT)/.flags: FORCE | $(OUTPUT)
+	$(Q)echo '$(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(LDFLAGS)' > $@
+
+$(OUTPUT)/obj/%.o: src/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/unit/%.o: tests/unit/%.c $(SKELS) | $(OUTPUT)/unit
+$(OUTPUT)/unit/%.o: tests/unit/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
 
