@@ -31,7 +31,8 @@ void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *
  * the event's CLOCK_MONOTONIC stamp into CLOCK_REALTIME), type, endpoints,
  * details. */
 void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns);
-/* One JSON object and a newline: the contract in docs/json.md. */
-void event_print_json(FILE *f, const struct event *e);
+/* One JSON object and a newline: the contract in docs/json.md. extra, if
+ * not NULL, is more members (",\"side\":\"client\"") put before the brace. */
+void event_print_json(FILE *f, const struct event *e, const char *extra);
 
 #endif

@@ -179,7 +179,7 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 	fputc('\n', f);
 }
 
-void event_print_json(FILE *f, const struct event *e)
+void event_print_json(FILE *f, const struct event *e, const char *extra)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 
@@ -194,21 +194,21 @@ void event_print_json(FILE *f, const struct event *e)
 	case EV_RETRANSMIT:
 		fprintf(f,
 			",\"state\":\"%s\",\"ca_state\":\"%s\",\"kind\":\"%s\",\"err\":%d,"
-			"\"segs\":%u,\"total_retrans\":%u,\"retransmits\":%u}\n",
+			"\"segs\":%u,\"total_retrans\":%u,\"retransmits\":%u%s}\n",
 			tcp_state_name(e->retrans.tcp_state), tcp_ca_state_name(e->retrans.ca_state),
 			retrans_kind_name(e->retrans.kind), e->retrans.err, e->retrans.segs,
-			e->retrans.total_retrans, e->retrans.icsk_retransmits);
+			e->retrans.total_retrans, e->retrans.icsk_retransmits, extra ? extra : "");
 		break;
 	case EV_STATE:
-		fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"}\n", tcp_state_name(e->state.oldstate),
-			tcp_state_name(e->state.newstate));
+		fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"%s}\n", tcp_state_name(e->state.oldstate),
+			tcp_state_name(e->state.newstate), extra ? extra : "");
 		break;
 	case EV_PROBE:
 		fprintf(f,
 			",\"srtt_us\":%u,\"snd_cwnd\":%u,\"ssthresh\":%u,\"snd_wnd\":%u,"
-			"\"rcv_wnd\":%u,\"inflight\":%u,\"data_len\":%u}\n",
+			"\"rcv_wnd\":%u,\"inflight\":%u,\"data_len\":%u%s}\n",
 			e->probe.srtt_us, e->probe.snd_cwnd, e->probe.ssthresh, e->probe.snd_wnd,
-			e->probe.rcv_wnd, e->probe.inflight, e->probe.data_len);
+			e->probe.rcv_wnd, e->probe.inflight, e->probe.data_len, extra ? extra : "");
 		break;
 	default:
 		fprintf(f, ",\"state\":\"%s\",\"has_sock\":%s", 
@@ -217,7 +217,7 @@ void event_print_json(FILE *f, const struct event *e)
 		if (e->type == EV_SEND_RESET)
 			fprintf(f, ",\"reason\":\"%s\",\"reason_code\":%u",
 				reset_reason_name(e->reset.reason), e->reset.reason);
-		fputs("}\n", f);
+		fprintf(f, "%s}\n", extra ? extra : "");
 		break;
 	}
 }

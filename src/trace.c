@@ -259,7 +259,7 @@ static int on_event(void *ctx, const struct event *e)
 		}
 	}
 	if (env->json)
-		event_print_json(stdout, e);
+		event_print_json(stdout, e, NULL);
 	else
 		event_print_text(stdout, e, env->real_off_ns);
 	return 0;

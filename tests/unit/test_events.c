@@ -68,7 +68,7 @@ static char *render(const struct event *e, int json)
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 
 	if (json)
-		event_print_json(f, e);
+		event_print_json(f, e, NULL);
 	else
 		event_print_text(f, e, 0);
 	fclose(f);
