@@ -57,6 +57,16 @@ struct {
 	__type(value, __u8);
 } cookies SEC(".maps");
 
+/* Local ports whose sockets pass the cookie filter too: the built-in
+ * server's, whose accepted sockets exist in the kernel before user space
+ * can learn their cookies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PORTS);
+	__type(key, __u16);
+	__type(value, __u8);
+} own_ports SEC(".maps");
+
 /* When each socket last emitted a probe event, for in-kernel sampling. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -136,7 +146,8 @@ static __always_inline bool keep(const struct event *e)
 	if (targ_ncidrs && !cidr_hit((const __u32 *)e->saddr, e->family) &&
 	    !cidr_hit((const __u32 *)e->daddr, e->family))
 		return false;
-	if (targ_filter_cookies && !bpf_map_lookup_elem(&cookies, &e->cookie))
+	if (targ_filter_cookies && !bpf_map_lookup_elem(&cookies, &e->cookie) &&
+	    !bpf_map_lookup_elem(&own_ports, &e->sport))
 		return false;
 	return true;
 }

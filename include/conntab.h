@@ -21,7 +21,28 @@ struct conn {
 	uint32_t by_kind[RK_MAX];
 	uint32_t resets_sent, resets_received;
 	uint32_t max_total_retrans; /* the socket's own count, from the events */
+
+	/* Correlation (stress --trace): the kernel's view... */
+	uint8_t side;         /* enum conn_side */
+	uint8_t ours;         /* a socket the load engine opened or accepted */
+	uint8_t done;         /* the load engine's record arrived */
+	uint8_t npath;
+	uint8_t path[14];     /* the states entered, in order (the first 14) */
+	uint64_t state_ns;    /* when the current state was entered */
+	uint64_t syn_sent_ns; /* kernel: CLOSE -> SYN_SENT */
+	uint64_t kest_ns;     /* kernel: -> ESTABLISHED */
+	uint32_t segs_before_close; /* retransmitted segments up to close() */
+	uint32_t probes;
+	uint32_t max_srtt_us, last_srtt_us;
+	/* ...and the load engine's (struct conn_record) */
+	uint64_t connect_ns, uest_ns, close_ns;
+	int32_t err;
+	uint8_t close_kind;
+	uint8_t info_valid;
+	uint32_t info_total_retrans, info_rtt_us, info_cwnd;
 };
+
+enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER };
 
 struct conntab {
 	struct conn *slots;

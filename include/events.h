@@ -10,6 +10,20 @@
 #include "tcpscope.h"
 #include "tcpinfo.h" /* tcp_state_name(), tcp_ca_state_name() */
 
+/* include/net/tcp_states.h */
+enum tcp_state_num {
+	TCP_STATE_ESTABLISHED = 1,
+	TCP_STATE_SYN_SENT = 2,
+	TCP_STATE_SYN_RECV = 3,
+	TCP_STATE_FIN_WAIT1 = 4,
+	TCP_STATE_FIN_WAIT2 = 5,
+	TCP_STATE_TIME_WAIT = 6,
+	TCP_STATE_CLOSE = 7,
+	TCP_STATE_CLOSE_WAIT = 8,
+	TCP_STATE_LAST_ACK = 9,
+	TCP_STATE_LISTEN = 10,
+};
+
 /* "fast", "rto", "syn", "failed", "other". */
 const char *retrans_kind_name(unsigned int kind);
 /* The JSON "type": "retransmit", "state", "probe", "send_reset",

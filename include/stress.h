@@ -67,6 +67,9 @@ struct stress_hooks {
 	void *ctx;
 	void (*on_socket)(void *ctx, uint64_t cookie);
 	void (*on_conn_done)(void *ctx, const struct conn_record *rec);
+	/* The built-in server's bound address, before the first connect()
+	 * (called once, from the calling thread). */
+	void (*on_listen)(void *ctx, const struct sockaddr_storage *addr);
 };
 
 #define STRESS_MAX_SOURCES 64

@@ -59,6 +59,8 @@ int tracer__drain(struct tracer *t);
 int tracer__counts(struct tracer *t, struct tracer_counts *c);
 int tracer__add_cookie(struct tracer *t, uint64_t cookie);
 int tracer__del_cookie(struct tracer *t, uint64_t cookie);
+/* With filter_cookies: sockets with this local port pass as well. */
+int tracer__add_own_port(struct tracer *t, uint16_t port);
 /* "tp_btf" or "raw_tp". */
 const char *tracer__attach_name(const struct tracer *t);
 void tracer__destroy(struct tracer *t);

@@ -997,6 +997,8 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 			fprintf(stderr, "tcpscope stress: built-in server: %s\n", errno_name(err));
 			goto cleanup;
 		}
+		if (hooks && hooks->on_listen)
+			hooks->on_listen(hooks->ctx, &r.target);
 		if (!split) {
 			err = server__start(&so, nlisten, lfds, sh->srv, &srv);
 			free(lfds); /* the server owns them now, even on failure */

@@ -410,6 +410,14 @@ int tracer__add_cookie(struct tracer *t, uint64_t cookie)
 				    sizeof(one), BPF_ANY);
 }
 
+int tracer__add_own_port(struct tracer *t, uint16_t port)
+{
+	uint8_t one = 1;
+
+	return bpf_map__update_elem(t->skel->maps.own_ports, &port, sizeof(port), &one,
+				    sizeof(one), BPF_ANY);
+}
+
 int tracer__del_cookie(struct tracer *t, uint64_t cookie)
 {
 	return bpf_map__delete_elem(t->skel->maps.cookies, &cookie, sizeof(cookie), 0);

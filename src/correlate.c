@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* stress --trace: kernel events joined to our own connections by cookie. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "conntab.h"
+#include "correlate.h"
+#include "events.h"
+#include "hist.h"
+#include "util.h"
+
+#define NSTATES 14
+#define MAX_PATHS 64
+#define MAX_LISTED 10
+
+struct path_count {
+	uint8_t side;
+	uint8_t n;
+	uint8_t st[14];
+	uint64_t count;
+};
+
+struct correlator {
+	struct corr_opts o;
+	struct tracer *t;
+	pthread_t thread;
+	bool running;
+	volatile bool stop;
+	int poll_err;
+	pthread_mutex_t lock; /* conns, the counters below, the timeline */
+	struct conntab conns;
+	FILE *timeline;
+	int timeline_err;
+	/* what the kernel told us */
+	uint64_t events[EV_TYPE_MAX];
+	uint64_t foreign[EV_TYPE_MAX];
+	uint64_t by_kind[RK_MAX];
+	uint64_t segs;
+	uint64_t reasons[64]; /* resets sent, by enum sk_rst_reason */
+	uint64_t untraced;    /* cookies the kernel map refused */
+	struct hist handshake_ns;
+	struct hist in_state_ns[NSTATES];
+	struct tracer_counts tc;
+	/* filled at the end */
+	struct path_count paths[MAX_PATHS];
+	int npaths;
+	uint64_t other_paths;
+};
+
+static const char *side_name(const struct conn *c)
+{
+	if (!c || !c->ours)
+		return "foreign";
+	return c->side == SIDE_SERVER ? "server" : c->side == SIDE_CLIENT ? "client" : "unknown";
+}
+
+static void path_add(struct conn *c, uint8_t st)
+{
+	if (c->npath < sizeof(c->path))
+		c->path[c->npath] = st;
+	if (c->npath < 255)
+		c->npath++;
+}
+
+static void on_state(struct correlator *k, struct conn *c, const struct event *e)
+{
+	uint8_t old = e->state.oldstate, new = e->state.newstate;
+
+	if (c->state_ns && old < NSTATES)
+		hist__record(&k->in_state_ns[old], e->ts_ns - c->state_ns);
+	if (new == TCP_STATE_SYN_SENT) {
+		c->side = SIDE_CLIENT;
+		c->syn_sent_ns = e->ts_ns;
+	} else if (new == TCP_STATE_SYN_RECV && !c->side) {
+		c->side = SIDE_SERVER;
+	}
+	if (new == TCP_STATE_ESTABLISHED) {
+		c->kest_ns = e->ts_ns;
+		if (old == TCP_STATE_SYN_SENT && c->syn_sent_ns)
+			hist__record(&k->handshake_ns, e->ts_ns - c->syn_sent_ns);
+	}
+	path_add(c, new);
+	c->state_ns = e->ts_ns;
+	c->last_state = new;
+	/* Nothing follows CLOSE: free the kernel's filter slot. */
+	if (new == TCP_STATE_CLOSE && c->ours && !k->o.trace_all)
+		tracer__del_cookie(k->t, c->cookie);
+}
+
+static void on_retransmit(struct correlator *k, struct conn *c, const struct event *e)
+{
+	unsigned int kind = e->retrans.kind < RK_MAX ? e->retrans.kind : RK_OTHER;
+
+	k->by_kind[kind]++;
+	k->segs += e->retrans.segs;
+	if (!c)
+		return;
+	c->retrans_events++;
+	c->retrans_segs += e->retrans.segs;
+	c->by_kind[kind]++;
+	/* TCP_INFO was read just before close(): later retransmits (a FIN
+	 * retransmitted by the orphaned socket) are not in it. */
+	if (!e->retrans.err && (!c->done || e->ts_ns <= c->close_ns))
+		c->segs_before_close += e->retrans.segs;
+}
+
+static int on_event(void *ctx, const struct event *e)
+{
+	struct correlator *k = ctx;
+	struct conn *c = NULL;
+	char extra[96];
+	unsigned int type = e->type < EV_TYPE_MAX ? e->type : EV_RETRANSMIT;
+
+	pthread_mutex_lock(&k->lock);
+	if (e->cookie) {
+		c = conntab__find(&k->conns, e->cookie);
+		/* Unknown cookies: the built-in server's sockets before accept()
+		 * (they pass the kernel's filter by port), or, with --trace-all,
+		 * everyone else's. */
+		if (!c && (c = conntab__get(&k->conns, e)))
+			c->ours = !k->o.trace_all; /* filtered in the kernel: ours */
+	}
+	k->events[type]++;
+	if (!c || !c->ours)
+		k->foreign[type]++;
+	if (c) {
+		if (!c->first_ns)
+			c->first_ns = e->ts_ns;
+		c->last_ns = e->ts_ns;
+	}
+	switch (type) {
+	case EV_STATE:
+		if (c)
+			on_state(k, c, e);
+		break;
+	case EV_RETRANSMIT:
+		on_retransmit(k, c, e);
+		break;
+	case EV_PROBE:
+		if (c) {
+			c->probes++;
+			c->last_srtt_us = e->probe.srtt_us;
+			if (e->probe.srtt_us > c->max_srtt_us)
+				c->max_srtt_us = e->probe.srtt_us;
+		}
+		break;
+	case EV_SEND_RESET:
+		k->reasons[e->reset.reason < 64 ? e->reset.reason : 0]++;
+		if (c)
+			c->resets_sent++;
+		break;
+	case EV_RECV_RESET:
+		if (c)
+			c->resets_received++;
+		break;
+	}
+	if (k->timeline) {
+		snprintf(extra, sizeof(extra), ",\"side\":\"%s\"", side_name(c));
+		event_print_json(k->timeline, e, extra);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+/* ---- hooks, called from the load engine's worker threads ---- */
+
+static void hook_socket(void *ctx, uint64_t cookie)
+{
+	struct correlator *k = ctx;
+	struct event id = { .cookie = cookie };
+	struct conn *c;
+
+	/* Into the kernel's filter before connect(), so SYN_SENT is seen. */
+	if (!k->o.trace_all && tracer__add_cookie(k->t, cookie))
+		__atomic_fetch_add(&k->untraced, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&k->lock);
+	c = conntab__get(&k->conns, &id);
+	if (c)
+		c->ours = 1;
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void timeline_user(struct correlator *k, const struct conn *c, const char *type,
+			  uint64_t ts, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void timeline_user(struct correlator *k, const struct conn *c, const char *type,
+			  uint64_t ts, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(k->timeline, "{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"cookie\":%" PRIu64
+			     ",\"side\":\"client\"", type, ts, c->cookie);
+	va_start(ap, fmt);
+	vfprintf(k->timeline, fmt, ap);
+	va_end(ap);
+	fputs("}\n", k->timeline);
+}
+
+static void hook_conn_done(void *ctx, const struct conn_record *r)
+{
+	static const char *const close_names[] = { "none", "fin", "rst", "peer", "error" };
+	struct correlator *k = ctx;
+	struct event id = { .cookie = r->cookie };
+	struct conn *c;
+
+	pthread_mutex_lock(&k->lock);
+	c = conntab__get(&k->conns, &id);
+	if (!c)
+		goto out;
+	c->ours = 1;
+	c->side = SIDE_CLIENT;
+	c->done = 1;
+	c->connect_ns = r->t_connect_ns;
+	c->uest_ns = r->t_established_ns;
+	c->close_ns = r->t_close_ns;
+	c->err = r->err;
+	c->close_kind = r->close_kind;
+	c->info_valid = r->last_info.valid;
+	c->info_total_retrans = r->last_info.total_retrans;
+	c->info_rtt_us = r->last_info.rtt_us;
+	c->info_cwnd = r->last_info.snd_cwnd;
+	if (!c->family && r->local.family) {
+		c->family = r->local.family;
+		memcpy(c->saddr, r->local.addr, sizeof(c->saddr));
+		memcpy(c->daddr, r->remote.addr, sizeof(c->daddr));
+		c->sport = r->local.port;
+		c->dport = r->remote.port;
+	}
+	if (k->timeline) {
+		timeline_user(k, c, "connect", r->t_connect_ns, "%s", "");
+		if (r->t_established_ns)
+			timeline_user(k, c, "user_established", r->t_established_ns,
+				      ",\"connect_latency_ns\":%" PRIu64,
+				      r->t_established_ns - r->t_connect_ns);
+		if (r->last_info.valid)
+			timeline_user(k, c, "tcp_info", r->t_close_ns,
+				      ",\"state\":\"%s\",\"total_retrans\":%u,\"rtt_us\":%u,"
+				      "\"rttvar_us\":%u,\"snd_cwnd\":%u",
+				      tcp_state_name(r->last_info.state), r->last_info.total_retrans,
+				      r->last_info.rtt_us, r->last_info.rttvar_us,
+				      r->last_info.snd_cwnd);
+		timeline_user(k, c, "close", r->t_close_ns, ",\"how\":\"%s\",\"err\":\"%s\"",
+			      close_names[r->close_kind < 5 ? r->close_kind : 0],
+			      r->err ? errno_name(r->err) : "");
+	}
+out:
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void hook_listen(void *ctx, const struct sockaddr_storage *addr)
+{
+	struct correlator *k = ctx;
+	uint16_t port = ntohs(addr->ss_family == AF_INET6 ?
+				      ((const struct sockaddr_in6 *)addr)->sin6_port :
+				      ((const struct sockaddr_in *)addr)->sin_port);
+
+	if (!k->o.trace_all && tracer__add_own_port(k->t, port))
+		fprintf(stderr, "tcpscope stress: cannot trace the built-in server's port %u\n",
+			port);
+}
+
+void correlator__hooks(struct correlator *c, struct stress_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = c;
+	h->on_socket = hook_socket;
+	h->on_conn_done = hook_conn_done;
+	h->on_listen = hook_listen;
+}
+
+/* ---- the poll thread ---- */
+
+static void *poll_thread(void *arg)
+{
+	struct correlator *k = arg;
+	int err;
+
+	while (!k->stop) {
+		err = tracer__poll(k->t, 50);
+		if (err < 0 && err != -EINTR) {
+			k->poll_err = err;
+			break;
+		}
+	}
+	return NULL;
+}
+
+int correlator__open(struct correlator **cp, const struct corr_opts *o)
+{
+	struct tracer_opts to = {
+		.events = (1u << EV_TYPE_MAX) - 1,
+		.filter_cookies = !o->trace_all,
+		.max_cookies = o->max_conns,
+		.probe_interval_ns = o->probe_interval_ns,
+		.ringbuf_size = o->ringbuf_size,
+		.attach = o->attach,
+		.verbose = o->verbose,
+	};
+	struct correlator *k;
+	const char *msg = "";
+	int err, i, fd;
+
+	*cp = NULL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->o = *o;
+	pthread_mutex_init(&k->lock, NULL);
+	hist__init(&k->handshake_ns);
+	for (i = 0; i < NSTATES; i++)
+		hist__init(&k->in_state_ns[i]);
+	err = conntab__init(&k->conns, 4000000);
+	if (err)
+		goto fail;
+	if (o->timeline) {
+		/* A new file, not through a symlink someone planted. */
+		fd = open(o->timeline, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || !(k->timeline = fdopen(fd, "w"))) {
+			err = -errno;
+			if (fd >= 0)
+				close(fd);
+			fprintf(stderr, "tcpscope stress: --timeline %s: %s\n", o->timeline,
+				strerror(-err));
+			goto fail;
+		}
+		setvbuf(k->timeline, NULL, _IOFBF, 1 << 20);
+	}
+	err = tracer__open(&k->t, &to, on_event, k, &msg);
+	if (err) {
+		fprintf(stderr, "tcpscope stress: --trace: %s: %s\n", msg, strerror(-err));
+		goto fail;
+	}
+	*cp = k;
+	return 0;
+fail:
+	correlator__destroy(k);
+	return err;
+}
+
+int correlator__start(struct correlator *c)
+{
+	int err = pthread_create(&c->thread, NULL, poll_thread, c);
+
+	if (err)
+		return -err;
+	c->running = true;
+	return 0;
+}
+
+void correlator__stop(struct correlator *c)
+{
+	if (c->running) {
+		c->stop = true;
+		pthread_join(c->thread, NULL);
+		c->running = false;
+	}
+	/* Late state changes (FIN_WAIT2 -> CLOSE) follow close() closely. */
+	usleep(100 * 1000);
+	tracer__drain(c->t);
+	if (tracer__counts(c->t, &c->tc))
+		fprintf(stderr, "tcpscope stress: cannot read the tracer's loss counters\n");
+	if (c->poll_err)
+		fprintf(stderr, "tcpscope stress: reading the ring buffer: %s\n",
+			strerror(-c->poll_err));
+	if (c->timeline && (fflush(c->timeline) || ferror(c->timeline))) {
+		c->timeline_err = errno ? errno : EIO;
+		fprintf(stderr, "tcpscope stress: --timeline %s: %s\n", c->o.timeline,
+			strerror(c->timeline_err));
+	}
+}
+
+bool correlator__failed(const struct correlator *c)
+{
+	return c->timeline_err != 0 || c->poll_err != 0;
+}
+
+void correlator__destroy(struct correlator *c)
+{
+	if (!c)
+		return;
+	tracer__destroy(c->t);
+	if (c->timeline)
+		fclose(c->timeline);
+	conntab__free(&c->conns);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* ---- the summary ---- */
+
+static uint64_t sum(const uint64_t *v, int n)
+{
+	uint64_t s = 0;
+
+	while (n--)
+		s += v[n];
+	return s;
+}
+
+static bool path_usual(const struct path_count *p)
+{
+	static const uint8_t client_fin[] = { 2, 1, 4, 5, 7 }, client_rst[] = { 2, 1, 7 },
+			     server_fin[] = { 3, 1, 8, 9, 7 }, server_rst[] = { 3, 1, 7 },
+			     server_peer_rst[] = { 3, 1, 8, 7 };
+	const uint8_t *known[] = { client_fin, client_rst, server_fin, server_rst,
+				   server_peer_rst };
+	const uint8_t lens[] = { 5, 3, 5, 3, 4 };
+	size_t i;
+
+	for (i = 0; i < sizeof(lens); i++)
+		if (p->n == lens[i] && !memcmp(p->st, known[i], lens[i]))
+			return true;
+	return false;
+}
+
+static void count_paths(struct correlator *k, const struct conn *c)
+{
+	int i, n = c->npath < 14 ? c->npath : 14;
+
+	for (i = 0; i < k->npaths; i++) {
+		if (k->paths[i].side == c->side && k->paths[i].n == n &&
+		    !memcmp(k->paths[i].st, c->path, (size_t)n)) {
+			k->paths[i].count++;
+			return;
+		}
+	}
+	if (k->npaths == MAX_PATHS) {
+		k->other_paths++;
+		return;
+	}
+	k->paths[k->npaths].side = c->side;
+	k->paths[k->npaths].n = (uint8_t)n;
+	memcpy(k->paths[k->npaths].st, c->path, (size_t)n);
+	k->paths[k->npaths].count = 1;
+	k->npaths++;
+}
+
+static void path_text(const struct path_count *p, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < p->n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "",
+					tcp_state_name(p->st[i]));
+	if (!p->n)
+		snprintf(buf, len, "(no state events)");
+}
+
+struct tally {
+	uint64_t ours, clients, servers;
+	uint64_t checked, agreed, mismatched, unverified;
+	uint64_t syn_conns, never_established;
+	struct hist syn_connect_ns, clean_connect_ns;
+	struct conn **mismatches;
+	size_t nmismatch;
+	struct conn **all;
+	size_t nall;
+};
+
+static int by_segs(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+
+	if (x->retrans_segs != y->retrans_segs)
+		return x->retrans_segs < y->retrans_segs ? 1 : -1;
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+static int by_srtt(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+
+	if (x->max_srtt_us != y->max_srtt_us)
+		return x->max_srtt_us < y->max_srtt_us ? 1 : -1;
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+static int by_cookie(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+/* One pass over every connection, once the run is over. */
+static void tally(struct correlator *k, struct tally *t)
+{
+	bool lost_rtx = k->tc.lost[EV_RETRANSMIT] > 0;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	hist__init(&t->syn_connect_ns);
+	hist__init(&t->clean_connect_ns);
+	k->npaths = 0;
+	k->other_paths = 0;
+	t->all = conntab__sorted(&k->conns, by_cookie, &t->nall);
+	t->mismatches = calloc(MAX_LISTED, sizeof(*t->mismatches));
+	if (!t->all || !t->mismatches) {
+		t->nall = 0;
+		return;
+	}
+	for (i = 0; i < t->nall; i++) {
+		struct conn *c = t->all[i];
+
+		if (!c->ours)
+			continue;
+		t->ours++;
+		if (c->side == SIDE_SERVER)
+			t->servers++;
+		else if (c->side == SIDE_CLIENT || c->done)
+			t->clients++;
+		if (c->npath || c->done)
+			count_paths(k, c);
+		if (!c->done)
+			continue;
+		if (!c->uest_ns) {
+			t->never_established++;
+			continue;
+		}
+		if (c->by_kind[RK_SYN]) {
+			t->syn_conns++;
+			hist__record(&t->syn_connect_ns, c->uest_ns - c->connect_ns);
+		} else {
+			hist__record(&t->clean_connect_ns, c->uest_ns - c->connect_ns);
+		}
+		if (!c->info_valid) {
+			t->unverified++;
+			continue;
+		}
+		t->checked++;
+		if (c->segs_before_close == c->info_total_retrans) {
+			t->agreed++;
+		} else if (lost_rtx && c->segs_before_close < c->info_total_retrans) {
+			t->unverified++; /* some of its events may be among the lost */
+			t->checked--;
+		} else {
+			if (t->nmismatch < MAX_LISTED)
+				t->mismatches[t->nmismatch++] = c;
+			t->mismatched++;
+		}
+	}
+}
+
+static void tally_free(struct tally *t)
+{
+	free(t->all);
+	free(t->mismatches);
+}
+
+static const char *kinds_text(const uint64_t *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
+			   ", other %" PRIu64, v[RK_FAST], v[RK_RTO], v[RK_SYN], v[RK_FAILED],
+		 v[RK_OTHER]);
+	return buf;
+}
+
+static void hist_line(FILE *f, const char *label, const struct hist *h)
+{
+	if (!h->count) {
+		fprintf(f, "  %-26s none\n", label);
+		return;
+	}
+	fprintf(f, "  %-26s n %-7" PRIu64 " p50 %-9.1f p90 %-9.1f p99 %-9.1f max %.1f us\n",
+		label, h->count, hist__quantile(h, 0.5) / 1e3, hist__quantile(h, 0.9) / 1e3,
+		hist__quantile(h, 0.99) / 1e3, (double)h->max / 1e3);
+}
+
+static void conn_line(FILE *f, const struct conn *c, const char *what)
+{
+	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
+
+	endpoint_format(s, sizeof(s), c->family ? c->family : 4, c->saddr, c->sport);
+	endpoint_format(d, sizeof(d), c->family ? c->family : 4, c->daddr, c->dport);
+	fprintf(f, "  %-22s %-22s %-6s %s\n", s, d, c->side == SIDE_SERVER ? "server" : "client",
+		what);
+}
+
+void correlator__print_text(struct correlator *k, const struct stress_result *r, FILE *f)
+{
+	uint64_t lost = sum(k->tc.lost, EV_TYPE_MAX);
+	struct tally t;
+	char buf[200];
+	size_t i, n;
+	int s;
+
+	(void)r;
+	pthread_mutex_lock(&k->lock);
+	tally(k, &t);
+	fprintf(f, "\nkernel view (tcpscope trace, %s programs, joined by socket cookie)\n",
+		tracer__attach_name(k->t));
+	fprintf(f, "  events: state %" PRIu64 ", retransmit %" PRIu64 ", probe %" PRIu64
+		   ", reset sent %" PRIu64 ", received %" PRIu64 "; lost %" PRIu64 "%s\n",
+		k->events[EV_STATE], k->events[EV_RETRANSMIT], k->events[EV_PROBE],
+		k->events[EV_SEND_RESET], k->events[EV_RECV_RESET], lost,
+		lost ? " (ring buffer full: raise --ringbuf-size)" : "");
+	if (k->untraced)
+		fprintf(f, "  untraced: %" PRIu64 " connections did not fit the kernel's cookie "
+			   "map\n", k->untraced);
+	fprintf(f, "  connections: %" PRIu64 " ours (%" PRIu64 " client, %" PRIu64
+		   " server side)%s\n", t.ours, t.clients, t.servers,
+		k->o.trace_all ? ", others' events kept as foreign" : "");
+	fprintf(f, "  retransmits: %" PRIu64 " events, %" PRIu64 " segments (%s)\n",
+		k->events[EV_RETRANSMIT], k->segs, kinds_text(k->by_kind, buf, sizeof(buf)));
+	fprintf(f, "  agreement: %" PRIu64 " connections checked, BPF retransmitted segments "
+		   "== TCP_INFO total_retrans for %" PRIu64 ", mismatched %" PRIu64
+		   ", unverified %" PRIu64 "\n",
+		t.checked, t.agreed, t.mismatched, t.unverified);
+	for (i = 0; i < t.nmismatch; i++) {
+		snprintf(buf, sizeof(buf), "mismatch: BPF %u, TCP_INFO %u",
+			 t.mismatches[i]->segs_before_close, t.mismatches[i]->info_total_retrans);
+		conn_line(f, t.mismatches[i], buf);
+	}
+	fprintf(f, "latency (kernel: SYN_SENT -> ESTABLISHED; user: connect() to writable)\n");
+	hist_line(f, "handshake (kernel)", &k->handshake_ns);
+	hist_line(f, "connect (user)", &r->connect_ns);
+	if (t.syn_conns) {
+		hist_line(f, "connect, SYN retransmitted", &t.syn_connect_ns);
+		hist_line(f, "connect, no SYN retransmit", &t.clean_connect_ns);
+	}
+	fprintf(f, "time in state\n");
+	for (s = 1; s < NSTATES; s++)
+		if (k->in_state_ns[s].count)
+			hist_line(f, tcp_state_name((unsigned)s), &k->in_state_ns[s]);
+	if (k->events[EV_SEND_RESET] || k->events[EV_RECV_RESET]) {
+		fprintf(f, "resets: sent %" PRIu64 ", received %" PRIu64, k->events[EV_SEND_RESET],
+			k->events[EV_RECV_RESET]);
+		for (s = 0; s < 64; s++)
+			if (k->reasons[s] && *reset_reason_name((uint32_t)s))
+				fprintf(f, "; %s %" PRIu64, reset_reason_name((uint32_t)s),
+					k->reasons[s]);
+		fputc('\n', f);
+	}
+	if (t.never_established)
+		fprintf(f, "never established: %" PRIu64 " connections (paths below)\n",
+			t.never_established);
+	fprintf(f, "state paths (side: states entered, connections)\n");
+	for (i = 0; i < (size_t)k->npaths; i++) {
+		path_text(&k->paths[i], buf, sizeof(buf));
+		fprintf(f, "  %-6s %s: %" PRIu64 "%s\n",
+			k->paths[i].side == SIDE_SERVER ? "server" : "client", buf,
+			k->paths[i].count, path_usual(&k->paths[i]) ? "" : "  (unusual)");
+	}
+	if (t.nall) {
+		qsort(t.all, t.nall, sizeof(*t.all), by_segs);
+		for (i = n = 0; i < t.nall && n < 5 && t.all[i]->retrans_segs; i++) {
+			if (!t.all[i]->ours)
+				continue;
+			if (!n++)
+				fprintf(f, "top connections by retransmitted segments\n");
+			uint64_t kinds[RK_MAX];
+			char kt[120];
+			int kd;
+
+			for (kd = 0; kd < RK_MAX; kd++)
+				kinds[kd] = t.all[i]->by_kind[kd];
+			snprintf(buf, sizeof(buf), "%u segs (%s)", t.all[i]->retrans_segs,
+				 kinds_text(kinds, kt, sizeof(kt)));
+			conn_line(f, t.all[i], buf);
+		}
+		qsort(t.all, t.nall, sizeof(*t.all), by_srtt);
+		for (i = n = 0; i < t.nall && n < 5 && t.all[i]->max_srtt_us; i++) {
+			if (!t.all[i]->ours)
+				continue;
+			if (!n++)
+				fprintf(f, "top connections by srtt (probes)\n");
+			snprintf(buf, sizeof(buf), "max srtt %u us, last %u us", t.all[i]->max_srtt_us,
+				 t.all[i]->last_srtt_us);
+			conn_line(f, t.all[i], buf);
+		}
+	}
+	tally_free(&t);
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void hist_json(struct jw *w, const char *key, const struct hist *h)
+{
+	jw_obj_open(w, key);
+	jw_u64(w, "n", h->count);
+	jw_double(w, "p50", hist__quantile(h, 0.5) / 1e3);
+	jw_double(w, "p90", hist__quantile(h, 0.9) / 1e3);
+	jw_double(w, "p99", hist__quantile(h, 0.99) / 1e3);
+	jw_double(w, "p999", hist__quantile(h, 0.999) / 1e3);
+	jw_double(w, "max", (double)h->max / 1e3);
+	jw_double(w, "mean", hist__mean(h) / 1e3);
+	jw_obj_close(w);
+}
+
+static void conn_json(struct jw *w, const struct conn *c)
+{
+	char a[INET6_ADDRSTRLEN];
+	int kd;
+
+	jw_obj_open(w, NULL);
+	jw_u64(w, "cookie", c->cookie);
+	jw_str(w, "side", c->side == SIDE_SERVER ? "server" : "client");
+	addr_format(a, sizeof(a), c->family ? c->family : 4, c->saddr);
+	jw_str(w, "saddr", a);
+	jw_u64(w, "sport", c->sport);
+	addr_format(a, sizeof(a), c->family ? c->family : 4, c->daddr);
+	jw_str(w, "daddr", a);
+	jw_u64(w, "dport", c->dport);
+	jw_u64(w, "retrans_segs", c->retrans_segs);
+	jw_obj_open(w, "kinds");
+	for (kd = 0; kd < RK_MAX; kd++)
+		jw_u64(w, retrans_kind_name((unsigned)kd), c->by_kind[kd]);
+	jw_obj_close(w);
+	jw_u64(w, "max_srtt_us", c->max_srtt_us);
+	if (c->done) {
+		jw_u64(w, "bpf_segs_before_close", c->segs_before_close);
+		if (c->info_valid)
+			jw_u64(w, "tcpi_total_retrans", c->info_total_retrans);
+	}
+	jw_obj_close(w);
+}
+
+void correlator__print_json(struct correlator *k, struct jw *w)
+{
+	struct tally t;
+	char buf[200];
+	size_t i, n;
+	int s;
+
+	pthread_mutex_lock(&k->lock);
+	tally(k, &t);
+	jw_obj_open(w, "trace");
+	jw_str(w, "attach", tracer__attach_name(k->t));
+	jw_obj_open(w, "events");
+	for (s = 0; s < EV_TYPE_MAX; s++)
+		jw_u64(w, ev_type_name((unsigned)s), k->events[s]);
+	jw_obj_close(w);
+	jw_obj_open(w, "foreign_events");
+	for (s = 0; s < EV_TYPE_MAX; s++)
+		jw_u64(w, ev_type_name((unsigned)s), k->foreign[s]);
+	jw_obj_close(w);
+	jw_obj_open(w, "retransmits");
+	for (s = 0; s < RK_MAX; s++)
+		jw_u64(w, retrans_kind_name((unsigned)s), k->by_kind[s]);
+	jw_obj_close(w);
+	jw_u64(w, "retransmit_segs", k->segs);
+	jw_obj_open(w, "resets");
+	jw_u64(w, "sent", k->events[EV_SEND_RESET]);
+	jw_u64(w, "received", k->events[EV_RECV_RESET]);
+	jw_obj_open(w, "sent_by_reason");
+	for (s = 0; s < 64; s++)
+		if (k->reasons[s])
+			jw_u64(w, *reset_reason_name((uint32_t)s) ? reset_reason_name((uint32_t)s) :
+								     "unknown",
+			       k->reasons[s]);
+	jw_obj_close(w);
+	jw_obj_close(w);
+	jw_u64(w, "lost", sum(k->tc.lost, EV_TYPE_MAX));
+	jw_u64(w, "recursion_misses", sum(k->tc.recursion_misses, EV_TYPE_MAX));
+	jw_u64(w, "recursion_rescued", sum(k->tc.rescued, EV_TYPE_MAX));
+	jw_u64(w, "untraced", k->untraced);
+	jw_obj_open(w, "connections");
+	jw_u64(w, "ours", t.ours);
+	jw_u64(w, "client", t.clients);
+	jw_u64(w, "server", t.servers);
+	jw_u64(w, "never_established", t.never_established);
+	jw_u64(w, "with_syn_retransmits", t.syn_conns);
+	jw_obj_close(w);
+	jw_obj_open(w, "agreement");
+	jw_u64(w, "connections", t.checked);
+	jw_u64(w, "agreed", t.agreed);
+	jw_u64(w, "mismatched", t.mismatched);
+	jw_u64(w, "unverified", t.unverified);
+	jw_arr_open(w, "mismatches");
+	for (i = 0; i < t.nmismatch; i++)
+		conn_json(w, t.mismatches[i]);
+	jw_arr_close(w);
+	jw_obj_close(w);
+	hist_json(w, "handshake_us", &k->handshake_ns);
+	hist_json(w, "connect_us_syn_retransmitted", &t.syn_connect_ns);
+	hist_json(w, "connect_us_no_syn_retransmit", &t.clean_connect_ns);
+	jw_obj_open(w, "time_in_state_us");
+	for (s = 1; s < NSTATES; s++)
+		if (k->in_state_ns[s].count)
+			hist_json(w, tcp_state_name((unsigned)s), &k->in_state_ns[s]);
+	jw_obj_close(w);
+	jw_arr_open(w, "paths");
+	for (i = 0; i < (size_t)k->npaths; i++) {
+		path_text(&k->paths[i], buf, sizeof(buf));
+		jw_obj_open(w, NULL);
+		jw_str(w, "side", k->paths[i].side == SIDE_SERVER ? "server" : "client");
+		jw_str(w, "states", buf);
+		jw_u64(w, "count", k->paths[i].count);
+		jw_bool(w, "usual", path_usual(&k->paths[i]));
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	jw_arr_open(w, "top_retransmits");
+	if (t.nall) {
+		qsort(t.all, t.nall, sizeof(*t.all), by_segs);
+		for (i = n = 0; i < t.nall && n < MAX_LISTED && t.all[i]->retrans_segs; i++)
+			if (t.all[i]->ours && ++n)
+				conn_json(w, t.all[i]);
+	}
+	jw_arr_close(w);
+	jw_arr_open(w, "top_srtt");
+	if (t.nall) {
+		qsort(t.all, t.nall, sizeof(*t.all), by_srtt);
+		for (i = n = 0; i < t.nall && n < MAX_LISTED && t.all[i]->max_srtt_us; i++)
+			if (t.all[i]->ours && ++n)
+				conn_json(w, t.all[i]);
+	}
+	jw_arr_close(w);
+	jw_obj_close(w);
+	tally_free(&t);
+	pthread_mutex_unlock(&k->lock);
+}
