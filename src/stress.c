@@ -556,9 +556,9 @@ static bool may_launch(struct worker *w, uint64_t now)
 	if (w->launching_done || w->stopping || !w->free)
 		return false;
 	if (o->mode == STRESS_CHURN) {
-		if (w->live >= w->max_pending)
+		if (w->live >= w->max_pending || (w->share && w->launched >= w->share))
 			return false;
-	} else if (w->pending >= w->max_pending) {
+	} else if (w->pending >= w->max_pending || w->launched >= w->share) {
 		return false;
 	}
 	return !w->interval_ns || now >= w->next_launch_ns;
