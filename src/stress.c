@@ -28,7 +28,7 @@
 
 #define IO_BUF (64 * 1024)
 #define EVENTS 512
-#define LAUNCH_BURST 64
+#define LAUNCH_BURST 8
 #define FD_RESERVE 64 /* descriptors kept aside for epoll, stdio, listeners */
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_SEND, C_RECV };
