@@ -81,7 +81,8 @@ struct run {
 struct worker {
 	struct run *run;
 	int index;
-	uint64_t share;       /* hold/rr: connections; churn: attempts (0: no limit) */
+	uint64_t share;       /* hold/rr: connections; churn: attempts if limited */
+	bool limited;         /* churn: -n given */
 	uint64_t interval_ns; /* between launches, 0: unpaced */
 	uint64_t max_pending; /* hold/rr: connecting; churn: alive */
 	uint32_t next_id;
@@ -556,7 +557,7 @@ static bool may_launch(struct worker *w, uint64_t now)
 	if (w->launching_done || w->stopping || !w->free)
 		return false;
 	if (o->mode == STRESS_CHURN) {
-		if (w->live >= w->max_pending || (w->share && w->launched >= w->share))
+		if (w->live >= w->max_pending || (w->limited && w->launched >= w->share))
 			return false;
 	} else if (w->pending >= w->max_pending || w->launched >= w->share) {
 		return false;
@@ -571,7 +572,7 @@ static void launch(struct worker *w, uint64_t now)
 
 	if (!w->launching_done) {
 		if (o->mode == STRESS_CHURN) {
-			if (now >= w->run->t_end || (w->share && w->launched >= w->share))
+			if (now >= w->run->t_end || (w->limited && w->launched >= w->share))
 				w->launching_done = true;
 		} else if (w->launched >= w->share) {
 			w->launching_done = true;
@@ -694,6 +695,7 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 	w->index = index;
 	w->ws = &r->sh->ws[index];
 	w->share = total / (uint64_t)nworkers + ((uint64_t)index < total % (uint64_t)nworkers);
+	w->limited = o->mode != STRESS_CHURN || o->count;
 	w->max_pending = pend / (uint64_t)nworkers + ((uint64_t)index < pend % (uint64_t)nworkers);
 	if (!w->max_pending)
 		w->max_pending = 1;
@@ -954,9 +956,10 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		nprocs = (int)((need + budget * 9 / 10 - 1) / (budget * 9 / 10));
 	split = nprocs > 1;
 	if (split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
-		fprintf(stderr, "tcpscope stress: hooks (tracing) need one process, and %" PRIu64
-				" connections need %d; lower -c to %" PRIu64 " or run without tracing\n",
-			need, nprocs, budget / (embedded ? 2 : 1));
+		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"
+				" one process only, and %" PRIu64 " connections need %d here"
+				" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
+			need, nprocs, res->nofile, budget / (embedded ? 2 : 1));
 		return -EOPNOTSUPP;
 	}
 	if (embedded) {

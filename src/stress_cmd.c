@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tcpscope stress: the command line and the report of a run. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "parse.h"
 #include "server.h"
 #include "stress.h"
+#include "tcpinfo.h"
 #include "util.h"
 
 static void hist_json_us(struct jw *w, const char *key, const struct hist *h, double div)
@@ -154,6 +156,63 @@ void stress_result__print_json(const struct stress_opts *o, const struct stress_
 	fputc('\n', f);
 }
 
+static void conn_addr_text(const struct conn_addr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "-";
+
+	if (a->family)
+		inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->addr, host, sizeof(host));
+	snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", host, a->port);
+}
+
+static const char *close_kind_name(int kind)
+{
+	static const char *const names[] = { "none", "fin", "rst", "peer", "error" };
+
+	return kind >= 0 && kind < (int)ARRAY_SIZE(names) ? names[kind] : "?";
+}
+
+/* --records: one JSON line per connection, through the hook API (worker
+ * threads call it concurrently; the FILE lock keeps lines whole). */
+static void record_line(void *ctx, const struct conn_record *r)
+{
+	char buf[FMT_ADDR_LEN];
+	FILE *f = ctx;
+	struct jw w;
+
+	flockfile(f);
+	jw_init(&w, f);
+	jw_obj_open(&w, NULL);
+	jw_u64(&w, "cookie", r->cookie);
+	conn_addr_text(&r->local, buf, sizeof(buf));
+	if (r->local.family)
+		jw_str(&w, "local", buf);
+	else
+		jw_null(&w, "local");
+	conn_addr_text(&r->remote, buf, sizeof(buf));
+	jw_str(&w, "remote", buf);
+	jw_u64(&w, "t_connect_ns", r->t_connect_ns);
+	jw_u64(&w, "t_established_ns", r->t_established_ns);
+	jw_u64(&w, "t_close_ns", r->t_close_ns);
+	jw_str(&w, "close", close_kind_name(r->close_kind));
+	if (r->err)
+		jw_str(&w, "error", errno_name(r->err));
+	else
+		jw_null(&w, "error");
+	if (r->last_info.valid) {
+		jw_obj_open(&w, "tcp_info");
+		jw_str(&w, "state", tcp_state_name(r->last_info.state));
+		jw_u64(&w, "total_retrans", r->last_info.total_retrans);
+		jw_u64(&w, "rtt_us", r->last_info.rtt_us);
+		jw_u64(&w, "rttvar_us", r->last_info.rttvar_us);
+		jw_u64(&w, "snd_cwnd", r->last_info.snd_cwnd);
+		jw_obj_close(&w);
+	}
+	jw_obj_close(&w);
+	fputc('\n', f);
+	funlockfile(f);
+}
+
 static void stress_usage(FILE *f)
 {
 	fprintf(f,
@@ -181,6 +240,8 @@ static void stress_usage(FILE *f)
 		"  --procs N              worker processes (default: as the fd limit needs)\n"
 		"  --poll-interval DUR    TCP_INFO of every live connection (default 1s)\n"
 		"  --json                 one JSON object at the end instead of text\n"
+		"  --records FILE         one JSON line per connection (cookie, addresses,\n"
+		"                         times, close, last TCP_INFO); one process only\n"
 		"  -h, --help             this help\n\n"
 		SOCKOPT_HELP
 		"\nExamples:\n"
@@ -212,7 +273,7 @@ static void parse_sources(struct stress_opts *o, char *list)
 
 enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
-	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON,
+	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
 };
 
 int cmd_stress(int argc, char **argv)
@@ -232,6 +293,7 @@ int cmd_stress(int argc, char **argv)
 		{ "procs", required_argument, NULL, OPT_PROCS },
 		{ "poll-interval", required_argument, NULL, OPT_POLL },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "records", required_argument, NULL, OPT_RECORDS },
 		{ "help", no_argument, NULL, 'h' },
 		SOCKOPT_LONGOPTS,
 		{ 0 },
@@ -239,6 +301,9 @@ int cmd_stress(int argc, char **argv)
 	struct stress_opts o;
 	struct stress_result *res;
 	bool json = false, size_set = false, conc_set = false;
+	struct stress_hooks hooks = { .on_conn_done = record_line };
+	const char *records = NULL;
+	FILE *rf = NULL;
 	uint64_t v;
 	int opt, err;
 
@@ -330,6 +395,9 @@ int cmd_stress(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_RECORDS:
+			records = optarg;
+			break;
 		case 'h':
 			stress_usage(stdout);
 			return 0;
@@ -366,7 +434,24 @@ int cmd_stress(int argc, char **argv)
 		fprintf(stderr, "tcpscope stress: out of memory\n");
 		return 1;
 	}
-	err = stress_run(&o, NULL, res);
+	if (records) {
+		rf = fopen(records, "we");
+		if (!rf) {
+			fprintf(stderr, "tcpscope stress: cannot write --records %s: %s\n", records,
+				errno_name(errno));
+			free(res);
+			return 1;
+		}
+		hooks.ctx = rf;
+	}
+	err = stress_run(&o, rf ? &hooks : NULL, res);
+	if (rf && fclose(rf))
+		fprintf(stderr, "tcpscope stress: --records %s: %s\n", records, errno_name(errno));
+	/* A run that could not start has nothing to report. */
+	if (err && !res->duration_ns) {
+		free(res);
+		return 1;
+	}
 	if (json)
 		stress_result__print_json(&o, res, stdout);
 	else

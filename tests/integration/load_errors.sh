@@ -24,6 +24,8 @@ check_eq refused_failed "$(jq .connections.failed "$j")" 50
 check_eq refused_count "$(jq .errors.ECONNREFUSED "$j")" 50
 check_eq refused_nstat_rsts "$(($(counter TcpOutRsts) - rst0))" 50
 check_eq refused_nstat_attempt_fails "$(counter TcpAttemptFails)" 50
+nsx "$TCPSCOPE" stress 127.0.0.1:1 --mode churn -n 1 --threads 2 --json >"$TMP/one.json"
+check_eq refused_count_one "$(jq .connections.attempted "$TMP/one.json")" 1
 
 # -- server in reset mode: every held connection sees ECONNRESET
 rst0=$(counter TcpOutRsts)
