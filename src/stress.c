@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -908,6 +909,13 @@ static void plan_sources(struct run *r)
 	r->nsources = k + 3;
 }
 
+/* A worker process must not outlive the run's process. */
+static void die_with_parent(pid_t parent, int sig)
+{
+	if (prctl(PR_SET_PDEATHSIG, sig) || getppid() != parent)
+		_exit(1);
+}
+
 static void wait_children(const pid_t *pids, int n)
 {
 	int i, status;
@@ -932,6 +940,7 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	struct run r = { .o = o, .hooks = hooks };
 	uint64_t last_att = 0, last_ns = 0, next_print = 0;
 	bool tty = o->progress;
+	pid_t parent = getpid();
 
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
@@ -1027,14 +1036,15 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 				if (pid == 0) {
 					int j;
 
+					die_with_parent(parent, SIGKILL);
 					for (j = 0; j < nlisten; j++)
 						if (j / nthreads != i)
 							close(lfds[j]);
 					if (server__start(&so, nthreads, lfds + i * nthreads,
 							  sh->srv + i * nthreads, &srv))
 						_exit(1);
-					/* Until told, or until the parent is gone. */
-					while (!sh->stop_server && getppid() != 1)
+					/* Until told (the parent's death kills it). */
+					while (!sh->stop_server)
 						usleep(20 * 1000);
 					server__stop(srv);
 					_exit(0);
@@ -1077,8 +1087,11 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 			sh->stop = 1;
 			break;
 		}
-		if (pid == 0)
+		if (pid == 0) {
+			/* SIGTERM: the workers close what they hold and exit. */
+			die_with_parent(parent, SIGTERM);
 			_exit(run_threads(&r, i * nthreads, nthreads, nprocs * nthreads, false) ? 1 : 0);
+		}
 		cpids[i] = pid;
 	}
 	for (;;) {
