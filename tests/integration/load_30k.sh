@@ -37,8 +37,19 @@ check_eq failed "$(jq .connections.failed "$j")" 0
 check_eq closed "$(jq .connections.closed "$j")" "$N"
 check_eq errors_none "$(jq -c .errors "$j")" "{}"
 check_eq server_accepted "$(jq .server.accepted "$j")" "$N"
-check_cmp processes "$(jq .procs "$j")" -ge 2
-check_cmp sources "$(jq .sources "$j")" -ge 2
+# Where the limits are those of the issue (20000 descriptors, 28232 ports),
+# one process and one source cannot do it.
+if [ "$(ulimit -Hn)" -lt $((2 * N)) ]; then
+	check_cmp processes "$(jq .procs "$j")" -ge 2
+else
+	skip processes "RLIMIT_NOFILE $(ulimit -Hn) holds both ends in one process"
+fi
+read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+if [ $((hi - lo + 1)) -lt "$N" ]; then
+	check_cmp sources "$(jq .sources "$j")" -ge 2
+else
+	skip sources "the port range holds $N connections from one address"
+fi
 check_eq nofile "$(jq .nofile "$j")" "$(ulimit -Hn)"
 check_eq none_left "$(nsx ss -Htn state established | wc -l)" 0
 check_eq no_stray_processes "$(pgrep -f "stress -c $N --duration 4s --json" | wc -l)" 0

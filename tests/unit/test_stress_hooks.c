@@ -51,7 +51,7 @@ TEST(stress_hooks_called_per_connection)
 
 	stress_opts__init(&o);
 	o.conns = N;
-	o.duration_ns = 20 * NSEC_PER_MSEC;
+	o.duration_ns = 200 * NSEC_PER_MSEC;
 	o.threads = 2;
 	h.ctx = s;
 	h.on_socket = on_socket;
@@ -59,8 +59,10 @@ TEST(stress_hooks_called_per_connection)
 	ASSERT_EQ(stress_run(&o, &h, res), 0, "stress_run");
 	ASSERT_EQ(res->c.established, N, "established");
 	ASSERT_EQ(s->done, N, "on_conn_done once per connection");
-	/* Client sockets and the built-in server's accepted ones. */
-	ASSERT_EQ(s->sockets, 2 * N, "on_socket per socket");
+	/* Client sockets and the built-in server's accepted ones (a loaded
+	 * machine may end the run before the server accepted them all). */
+	ASSERT_TRUE(res->server_accepted > 0, "server accepted");
+	ASSERT_EQ(s->sockets, N + res->server_accepted, "on_socket per socket");
 	ASSERT_EQ(s->bad_records, 0, "records complete and ordered");
 	for (i = 0; i < N; i++)
 		for (j = 0; j < 2 * N; j++)
