@@ -484,6 +484,7 @@ int cmd_server(int argc, char **argv)
 	if (parse_sockaddr("127.0.0.1:0", true, &addr, &alen))
 		return 1;
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
@@ -519,7 +520,7 @@ int cmd_server(int argc, char **argv)
 			server_usage(stdout);
 			return 0;
 		default:
-			cli_fail("server", "unknown option");
+			cli_fail("server", "option '%s' is unknown or lacks its value", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

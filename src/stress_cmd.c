@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +272,43 @@ static void parse_sources(struct stress_opts *o, char *list)
 	}
 }
 
+static bool looks_numeric(const char *host)
+{
+	return strspn(host, "0123456789.") == strlen(host) || strchr(host, ':');
+}
+
+/* A numeric address, or the first address getaddrinfo gives for a name. */
+static int resolve_target(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	char host[256], port[32];
+	struct addrinfo *res;
+	uint16_t p;
+	int err = parse_sockaddr(s, false, ss, len);
+
+	if (err != -EINVAL)
+		return err;
+	err = parse_hostport(s, host, sizeof(host), port, sizeof(port));
+	if (!err)
+		err = parse_port(port, false, &p);
+	if (err)
+		return err;
+	/* getaddrinfo would read "1.2.3" as 1.2.0.3: a mistyped address
+	 * must be an error, not traffic to somewhere else. */
+	if (looks_numeric(host))
+		return -EINVAL;
+	if (getaddrinfo(host, port, &hints, &res))
+		return -EINVAL;
+	if (res->ai_addrlen > sizeof(*ss)) {
+		freeaddrinfo(res);
+		return -EINVAL;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
 enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
 	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
@@ -309,6 +347,7 @@ int cmd_stress(int argc, char **argv)
 
 	stress_opts__init(&o);
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
 		if (sockopts__parse(&o.so, "stress", opt, optarg))
 			continue;
@@ -402,14 +441,14 @@ int cmd_stress(int argc, char **argv)
 			stress_usage(stdout);
 			return 0;
 		default:
-			cli_fail("stress", "unknown option");
+			cli_fail("stress", "option '%s' is unknown or lacks its value", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
-		err = parse_sockaddr(argv[optind], false, &o.target, &o.target_len);
+		err = resolve_target(argv[optind], &o.target, &o.target_len);
 		if (err)
 			cli_bad_value("stress", "target", argv[optind], err,
-				      "HOST:PORT with a numeric address, e.g. 127.0.0.1:8080");
+				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
 		o.has_target = true;
 		optind++;
 	}

@@ -112,6 +112,9 @@ usage client_send 0 client 127.0.0.1:1 --send 0
 usage server_mode2 boom server --mode boom
 usage server_listen 1.2.3.4.5 server --listen 1.2.3.4.5:0
 usage keepidle -3 client 127.0.0.1:1 --keepidle -3
+usage client_short_addr 1.2.3:80 client 1.2.3:80
+usage unknown_option --bogus stress --bogus
+usage missing_value --rate stress --rate
 for cmd in stress server client; do
 	"$TCPSCOPE" $cmd --help >"$TMP/help" 2>&1
 	check_eq "help_${cmd}_exit" "$?" 0
