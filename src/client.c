@@ -226,7 +226,8 @@ static void print_text(const struct client *c)
 	char buf[FMT_ADDR_LEN];
 	int i;
 
-	printf("target      %s:%s\n", c->host, c->port);
+	printf(strchr(c->host, ':') ? "target      [%s]:%s\n" : "target      %s:%s\n", c->host,
+	       c->port);
 	for (i = 0; i < c->naddrs; i++)
 		printf("resolved    %s\n", fmt_sockaddr(&c->addrs[i], buf, sizeof(buf)));
 	if (c->err) {
@@ -259,7 +260,8 @@ static void print_json(const struct client *c)
 
 	jw_init(&w, stdout);
 	jw_obj_open(&w, NULL);
-	snprintf(target, sizeof(target), "%s:%s", c->host, c->port);
+	snprintf(target, sizeof(target), strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
+		 c->port);
 	jw_str(&w, "target", target);
 	jw_arr_open(&w, "resolved");
 	for (i = 0; i < c->naddrs; i++)
