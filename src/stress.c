@@ -963,6 +963,10 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		nprocs = 1;
 	else
 		nprocs = (int)((need + budget * 9 / 10 - 1) / (budget * 9 / 10));
+	/* Past this point the built-in server needs processes of its own,
+	 * which only the split mode gives it. */
+	if (!o->procs && embedded && need * 2 > budget && nprocs < 2)
+		nprocs = 2;
 	split = nprocs > 1;
 	if (split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
 		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"

@@ -53,3 +53,12 @@ fi
 check_eq nofile "$(jq .nofile "$j")" "$(ulimit -Hn)"
 check_eq none_left "$(nsx ss -Htn state established | wc -l)" 0
 check_eq no_stray_processes "$(pgrep -f "stress -c $N --duration 4s --json" | wc -l)" 0
+
+# -- between one limit and two: 12000 fit one process only without the
+# built-in server's ends, so it must get processes of its own
+if [ "$(ulimit -Hn)" -lt 24000 ] && [ "$(ulimit -Hn)" -gt 12100 ]; then
+	nsx timeout -k 5 30 "$TCPSCOPE" stress -c 12000 --duration 500ms --json >"$TMP/12k.json" 2>&1
+	check_eq 12k_established "$(jq .connections.established "$TMP/12k.json")" 12000
+	check_eq 12k_errors_none "$(jq -c .errors "$TMP/12k.json")" "{}"
+	check_cmp 12k_processes "$(jq .procs "$TMP/12k.json")" -ge 2
+fi
