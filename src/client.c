@@ -63,8 +63,21 @@ static int resolve(struct client *c)
 {
 	struct addrinfo hints = { .ai_family = c->family, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res, *ai;
-	int rc = getaddrinfo(c->host, c->port, &hints, &res);
+	struct sockaddr_storage ss;
+	char buf[300];
+	socklen_t len;
+	int rc;
 
+	/* getaddrinfo would read "1.2.3" as 1.2.0.3: a numeric-looking host
+	 * must be a valid address, not traffic to somewhere else. */
+	if (strspn(c->host, "0123456789.") == strlen(c->host) || strchr(c->host, ':')) {
+		snprintf(buf, sizeof(buf), strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
+			 c->port);
+		if (parse_sockaddr(buf, false, &ss, &len))
+			cli_bad_value("client", "target", buf, -EINVAL,
+				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
+	}
+	rc = getaddrinfo(c->host, c->port, &hints, &res);
 	if (rc) {
 		fprintf(stderr, "tcpscope client: cannot resolve %s:%s: %s\n", c->host, c->port,
 			gai_strerror(rc));
@@ -213,7 +226,8 @@ static void print_text(const struct client *c)
 	char buf[FMT_ADDR_LEN];
 	int i;
 
-	printf("target      %s:%s\n", c->host, c->port);
+	printf(strchr(c->host, ':') ? "target      [%s]:%s\n" : "target      %s:%s\n", c->host,
+	       c->port);
 	for (i = 0; i < c->naddrs; i++)
 		printf("resolved    %s\n", fmt_sockaddr(&c->addrs[i], buf, sizeof(buf)));
 	if (c->err) {
@@ -246,7 +260,8 @@ static void print_json(const struct client *c)
 
 	jw_init(&w, stdout);
 	jw_obj_open(&w, NULL);
-	snprintf(target, sizeof(target), "%s:%s", c->host, c->port);
+	snprintf(target, sizeof(target), strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
+		 c->port);
 	jw_str(&w, "target", target);
 	jw_arr_open(&w, "resolved");
 	for (i = 0; i < c->naddrs; i++)
@@ -298,6 +313,7 @@ int cmd_client(int argc, char **argv)
 	c->fd = -1;
 	sockopts__init(&c->so);
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "46h", longopts, NULL)) != -1) {
 		if (sockopts__parse(&c->so, "client", opt, optarg))
 			continue;
@@ -326,7 +342,7 @@ int cmd_client(int argc, char **argv)
 			free(c);
 			return 0;
 		default:
-			cli_fail("client", "unknown option");
+			cli_fail("client", "option '%s' is unknown or lacks its value", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

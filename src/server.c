@@ -222,8 +222,48 @@ static bool flush_pending(struct sthread *t, struct sconn *c, bool *dead)
 		c->pend_off += (uint32_t)n;
 		CNT_ADD(t->st->bytes_out, (uint64_t)n);
 	}
+	free(c->pend);
+	c->pend = NULL;
 	c->pend_off = c->pend_len = 0;
 	return true;
+}
+
+/* Echo n bytes of t->buf. Whatever the socket does not take now is kept in
+ * a buffer of its own (so idle connections cost no buffer), and reading
+ * stops until it has gone out. False when reading must stop. */
+static bool echo(struct sthread *t, struct sconn *c, size_t n, bool *dead)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t w = write(c->fd, t->buf + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN) {
+			errcount__add(&t->st->errors, errno);
+			*dead = true;
+			return false;
+		}
+		if (w < 0)
+			break;
+		off += (size_t)w;
+		CNT_ADD(t->st->bytes_out, (uint64_t)w);
+	}
+	if (off == n)
+		return true;
+	c->pend = malloc(n - off);
+	if (!c->pend) {
+		errcount__add(&t->st->errors, ENOMEM);
+		*dead = true;
+		return false;
+	}
+	memcpy(c->pend, t->buf + off, n - off);
+	c->pend_off = 0;
+	c->pend_len = (uint32_t)(n - off);
+	if (sconn_arm(t, c, EPOLLOUT | EPOLLRDHUP))
+		*dead = true;
+	return false;
 }
 
 static void on_readable(struct sthread *t, struct sconn *c, bool *dead)
@@ -231,6 +271,8 @@ static void on_readable(struct sthread *t, struct sconn *c, bool *dead)
 	int mode = t->srv->o.mode;
 	int rounds;
 
+	if (c->pend)
+		return; /* echo backlog first: on_writable resumes reading */
 	for (rounds = 0; rounds < 16; rounds++) {
 		ssize_t n = read(c->fd, t->buf, sizeof(t->buf));
 
@@ -250,24 +292,8 @@ static void on_readable(struct sthread *t, struct sconn *c, bool *dead)
 		CNT_ADD(t->st->bytes_in, (uint64_t)n);
 		if (mode != SERVER_ECHO)
 			continue;
-		if (!c->pend) {
-			c->pend = malloc(IO_BUF);
-			if (!c->pend) {
-				errcount__add(&t->st->errors, ENOMEM);
-				*dead = true;
-				return;
-			}
-		}
-		memcpy(c->pend, t->buf, (size_t)n);
-		c->pend_off = 0;
-		c->pend_len = (uint32_t)n;
-		if (!flush_pending(t, c, dead)) {
-			/* The peer reads slower than it writes: stop reading
-			 * until what it sent has gone back. */
-			if (!*dead && sconn_arm(t, c, EPOLLOUT | EPOLLRDHUP))
-				*dead = true;
+		if (!echo(t, c, (size_t)n, dead))
 			return;
-		}
 	}
 }
 
@@ -458,6 +484,7 @@ int cmd_server(int argc, char **argv)
 	if (parse_sockaddr("127.0.0.1:0", true, &addr, &alen))
 		return 1;
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
@@ -493,7 +520,7 @@ int cmd_server(int argc, char **argv)
 			server_usage(stdout);
 			return 0;
 		default:
-			cli_fail("server", "unknown option");
+			cli_fail("server", "option '%s' is unknown or lacks its value", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@
 
 #define IO_BUF (64 * 1024)
 #define EVENTS 512
-#define LAUNCH_BURST 64
+#define LAUNCH_BURST 8
 #define FD_RESERVE 64 /* descriptors kept aside for epoll, stdio, listeners */
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_SEND, C_RECV };
@@ -81,7 +82,8 @@ struct run {
 struct worker {
 	struct run *run;
 	int index;
-	uint64_t share;       /* hold/rr: connections; churn: attempts (0: no limit) */
+	uint64_t share;       /* hold/rr: connections; churn: attempts if limited */
+	bool limited;         /* churn: -n given */
 	uint64_t interval_ns; /* between launches, 0: unpaced */
 	uint64_t max_pending; /* hold/rr: connecting; churn: alive */
 	uint32_t next_id;
@@ -556,9 +558,9 @@ static bool may_launch(struct worker *w, uint64_t now)
 	if (w->launching_done || w->stopping || !w->free)
 		return false;
 	if (o->mode == STRESS_CHURN) {
-		if (w->live >= w->max_pending)
+		if (w->live >= w->max_pending || (w->limited && w->launched >= w->share))
 			return false;
-	} else if (w->pending >= w->max_pending) {
+	} else if (w->pending >= w->max_pending || w->launched >= w->share) {
 		return false;
 	}
 	return !w->interval_ns || now >= w->next_launch_ns;
@@ -571,7 +573,7 @@ static void launch(struct worker *w, uint64_t now)
 
 	if (!w->launching_done) {
 		if (o->mode == STRESS_CHURN) {
-			if (now >= w->run->t_end || (w->share && w->launched >= w->share))
+			if (now >= w->run->t_end || (w->limited && w->launched >= w->share))
 				w->launching_done = true;
 		} else if (w->launched >= w->share) {
 			w->launching_done = true;
@@ -694,6 +696,7 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 	w->index = index;
 	w->ws = &r->sh->ws[index];
 	w->share = total / (uint64_t)nworkers + ((uint64_t)index < total % (uint64_t)nworkers);
+	w->limited = o->mode != STRESS_CHURN || o->count;
 	w->max_pending = pend / (uint64_t)nworkers + ((uint64_t)index < pend % (uint64_t)nworkers);
 	if (!w->max_pending)
 		w->max_pending = 1;
@@ -906,6 +909,13 @@ static void plan_sources(struct run *r)
 	r->nsources = k + 3;
 }
 
+/* A worker process must not outlive the run's process. */
+static void die_with_parent(pid_t parent, int sig)
+{
+	if (prctl(PR_SET_PDEATHSIG, sig) || getppid() != parent)
+		_exit(1);
+}
+
 static void wait_children(const pid_t *pids, int n)
 {
 	int i, status;
@@ -930,6 +940,7 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	struct run r = { .o = o, .hooks = hooks };
 	uint64_t last_att = 0, last_ns = 0, next_print = 0;
 	bool tty = o->progress;
+	pid_t parent = getpid();
 
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
@@ -952,11 +963,16 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		nprocs = 1;
 	else
 		nprocs = (int)((need + budget * 9 / 10 - 1) / (budget * 9 / 10));
+	/* Past this point the built-in server needs processes of its own,
+	 * which only the split mode gives it. */
+	if (!o->procs && embedded && need * 2 > budget && nprocs < 2)
+		nprocs = 2;
 	split = nprocs > 1;
 	if (split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
-		fprintf(stderr, "tcpscope stress: hooks (tracing) need one process, and %" PRIu64
-				" connections need %d; lower -c to %" PRIu64 " or run without tracing\n",
-			need, nprocs, budget / (embedded ? 2 : 1));
+		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"
+				" one process only, and %" PRIu64 " connections need %d here"
+				" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
+			need, nprocs, res->nofile, budget / (embedded ? 2 : 1));
 		return -EOPNOTSUPP;
 	}
 	if (embedded) {
@@ -1026,14 +1042,15 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 				if (pid == 0) {
 					int j;
 
+					die_with_parent(parent, SIGKILL);
 					for (j = 0; j < nlisten; j++)
 						if (j / nthreads != i)
 							close(lfds[j]);
 					if (server__start(&so, nthreads, lfds + i * nthreads,
 							  sh->srv + i * nthreads, &srv))
 						_exit(1);
-					/* Until told, or until the parent is gone. */
-					while (!sh->stop_server && getppid() != 1)
+					/* Until told (the parent's death kills it). */
+					while (!sh->stop_server)
 						usleep(20 * 1000);
 					server__stop(srv);
 					_exit(0);
@@ -1076,8 +1093,11 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 			sh->stop = 1;
 			break;
 		}
-		if (pid == 0)
+		if (pid == 0) {
+			/* SIGTERM: the workers close what they hold and exit. */
+			die_with_parent(parent, SIGTERM);
 			_exit(run_threads(&r, i * nthreads, nthreads, nprocs * nthreads, false) ? 1 : 0);
+		}
 		cpids[i] = pid;
 	}
 	for (;;) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tcpscope stress: the command line and the report of a run. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "parse.h"
 #include "server.h"
 #include "stress.h"
+#include "tcpinfo.h"
 #include "util.h"
 
 static void hist_json_us(struct jw *w, const char *key, const struct hist *h, double div)
@@ -154,6 +157,63 @@ void stress_result__print_json(const struct stress_opts *o, const struct stress_
 	fputc('\n', f);
 }
 
+static void conn_addr_text(const struct conn_addr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "-";
+
+	if (a->family)
+		inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->addr, host, sizeof(host));
+	snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", host, a->port);
+}
+
+static const char *close_kind_name(int kind)
+{
+	static const char *const names[] = { "none", "fin", "rst", "peer", "error" };
+
+	return kind >= 0 && kind < (int)ARRAY_SIZE(names) ? names[kind] : "?";
+}
+
+/* --records: one JSON line per connection, through the hook API (worker
+ * threads call it concurrently; the FILE lock keeps lines whole). */
+static void record_line(void *ctx, const struct conn_record *r)
+{
+	char buf[FMT_ADDR_LEN];
+	FILE *f = ctx;
+	struct jw w;
+
+	flockfile(f);
+	jw_init(&w, f);
+	jw_obj_open(&w, NULL);
+	jw_u64(&w, "cookie", r->cookie);
+	conn_addr_text(&r->local, buf, sizeof(buf));
+	if (r->local.family)
+		jw_str(&w, "local", buf);
+	else
+		jw_null(&w, "local");
+	conn_addr_text(&r->remote, buf, sizeof(buf));
+	jw_str(&w, "remote", buf);
+	jw_u64(&w, "t_connect_ns", r->t_connect_ns);
+	jw_u64(&w, "t_established_ns", r->t_established_ns);
+	jw_u64(&w, "t_close_ns", r->t_close_ns);
+	jw_str(&w, "close", close_kind_name(r->close_kind));
+	if (r->err)
+		jw_str(&w, "error", errno_name(r->err));
+	else
+		jw_null(&w, "error");
+	if (r->last_info.valid) {
+		jw_obj_open(&w, "tcp_info");
+		jw_str(&w, "state", tcp_state_name(r->last_info.state));
+		jw_u64(&w, "total_retrans", r->last_info.total_retrans);
+		jw_u64(&w, "rtt_us", r->last_info.rtt_us);
+		jw_u64(&w, "rttvar_us", r->last_info.rttvar_us);
+		jw_u64(&w, "snd_cwnd", r->last_info.snd_cwnd);
+		jw_obj_close(&w);
+	}
+	jw_obj_close(&w);
+	fputc('\n', f);
+	funlockfile(f);
+}
+
 static void stress_usage(FILE *f)
 {
 	fprintf(f,
@@ -181,6 +241,8 @@ static void stress_usage(FILE *f)
 		"  --procs N              worker processes (default: as the fd limit needs)\n"
 		"  --poll-interval DUR    TCP_INFO of every live connection (default 1s)\n"
 		"  --json                 one JSON object at the end instead of text\n"
+		"  --records FILE         one JSON line per connection (cookie, addresses,\n"
+		"                         times, close, last TCP_INFO); one process only\n"
 		"  -h, --help             this help\n\n"
 		SOCKOPT_HELP
 		"\nExamples:\n"
@@ -210,9 +272,46 @@ static void parse_sources(struct stress_opts *o, char *list)
 	}
 }
 
+static bool looks_numeric(const char *host)
+{
+	return strspn(host, "0123456789.") == strlen(host) || strchr(host, ':');
+}
+
+/* A numeric address, or the first address getaddrinfo gives for a name. */
+static int resolve_target(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	char host[256], port[32];
+	struct addrinfo *res;
+	uint16_t p;
+	int err = parse_sockaddr(s, false, ss, len);
+
+	if (err != -EINVAL)
+		return err;
+	err = parse_hostport(s, host, sizeof(host), port, sizeof(port));
+	if (!err)
+		err = parse_port(port, false, &p);
+	if (err)
+		return err;
+	/* getaddrinfo would read "1.2.3" as 1.2.0.3: a mistyped address
+	 * must be an error, not traffic to somewhere else. */
+	if (looks_numeric(host))
+		return -EINVAL;
+	if (getaddrinfo(host, port, &hints, &res))
+		return -EINVAL;
+	if (res->ai_addrlen > sizeof(*ss)) {
+		freeaddrinfo(res);
+		return -EINVAL;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
 enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
-	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON,
+	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
 };
 
 int cmd_stress(int argc, char **argv)
@@ -232,6 +331,7 @@ int cmd_stress(int argc, char **argv)
 		{ "procs", required_argument, NULL, OPT_PROCS },
 		{ "poll-interval", required_argument, NULL, OPT_POLL },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "records", required_argument, NULL, OPT_RECORDS },
 		{ "help", no_argument, NULL, 'h' },
 		SOCKOPT_LONGOPTS,
 		{ 0 },
@@ -239,11 +339,15 @@ int cmd_stress(int argc, char **argv)
 	struct stress_opts o;
 	struct stress_result *res;
 	bool json = false, size_set = false, conc_set = false;
+	struct stress_hooks hooks = { .on_conn_done = record_line };
+	const char *records = NULL;
+	FILE *rf = NULL;
 	uint64_t v;
 	int opt, err;
 
 	stress_opts__init(&o);
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
 		if (sockopts__parse(&o.so, "stress", opt, optarg))
 			continue;
@@ -330,18 +434,21 @@ int cmd_stress(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_RECORDS:
+			records = optarg;
+			break;
 		case 'h':
 			stress_usage(stdout);
 			return 0;
 		default:
-			cli_fail("stress", "unknown option");
+			cli_fail("stress", "option '%s' is unknown or lacks its value", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
-		err = parse_sockaddr(argv[optind], false, &o.target, &o.target_len);
+		err = resolve_target(argv[optind], &o.target, &o.target_len);
 		if (err)
 			cli_bad_value("stress", "target", argv[optind], err,
-				      "HOST:PORT with a numeric address, e.g. 127.0.0.1:8080");
+				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
 		o.has_target = true;
 		optind++;
 	}
@@ -366,7 +473,24 @@ int cmd_stress(int argc, char **argv)
 		fprintf(stderr, "tcpscope stress: out of memory\n");
 		return 1;
 	}
-	err = stress_run(&o, NULL, res);
+	if (records) {
+		rf = fopen(records, "we");
+		if (!rf) {
+			fprintf(stderr, "tcpscope stress: cannot write --records %s: %s\n", records,
+				errno_name(errno));
+			free(res);
+			return 1;
+		}
+		hooks.ctx = rf;
+	}
+	err = stress_run(&o, rf ? &hooks : NULL, res);
+	if (rf && fclose(rf))
+		fprintf(stderr, "tcpscope stress: --records %s: %s\n", records, errno_name(errno));
+	/* A run that could not start has nothing to report. */
+	if (err && !res->duration_ns) {
+		free(res);
+		return 1;
+	}
 	if (json)
 		stress_result__print_json(&o, res, stdout);
 	else

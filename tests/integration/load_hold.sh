@@ -70,3 +70,27 @@ for addr in 127.0.0.1 "[::1]"; do
 	check_eq "server_${name}_clean_exit" "$?" 0
 	check_eq "server_${name}_summary" "$(grep -c '^accepted 1 active 0 closed 1' "$TMP/srv.$name")" 1
 done
+
+# -- --records (the hook API): one line per connection, and each cookie is
+# the one the kernel reports for that socket (ss -e "sk:", inet_diag's cookie)
+ip netns exec "$NS" "$TCPSCOPE" stress -c 20 --duration 2s --records "$TMP/rec.jsonl" >/dev/null 2>&1 &
+pid=$!
+cleanup_add kill "$pid"
+: >"$TMP/ss_cookies"
+for _ in $(seq 1 30); do
+	sleep 0.1
+	port=$(nsx ss -Htln src 127.0.0.1 | awk '{ print $4 }' | sed 's/.*://' | head -1)
+	[ -n "$port" ] || continue
+	nsx ss -Htne state established "( dport = :$port )" 2>/dev/null >"$TMP/ss_e"
+	[ "$(wc -l <"$TMP/ss_e")" -ge 20 ] && break
+done
+# "local:port sk:hex" per client socket, as decimal cookie and local address
+grep -oE '^ *[0-9]+ +[0-9]+ +[^ ]+ .* sk:[0-9a-f]+' "$TMP/ss_e" |
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^sk:/) print $3, substr($i, 4) }' |
+	while read -r laddr hex; do echo "$laddr $((16#$hex))"; done | sort >"$TMP/ss_cookies"
+wait "$pid"
+check_eq records_lines "$(wc -l <"$TMP/rec.jsonl")" 20
+jq -r '"\(.local) \(.cookie)"' "$TMP/rec.jsonl" | sort >"$TMP/rec_cookies"
+check_eq records_cookies_match_kernel "$(diff "$TMP/ss_cookies" "$TMP/rec_cookies" >/dev/null && echo same)" same
+check_eq records_all_fin "$(jq -r .close "$TMP/rec.jsonl" | sort -u)" fin
+check_eq records_tcp_info "$(jq -r .tcp_info.state "$TMP/rec.jsonl" | sort -u)" ESTABLISHED
