@@ -42,7 +42,7 @@ struct conn {
 	uint32_t info_total_retrans, info_rtt_us, info_cwnd;
 };
 
-enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER };
+enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER, SIDE_LISTENER };
 
 struct conntab {
 	struct conn *slots;

@@ -151,8 +151,10 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	       struct stress_result *res);
 void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r,
 			       FILE *f);
+struct jw;
+/* extra, if not NULL, adds members to the object (stress --trace). */
 void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
-			       FILE *f);
+			       FILE *f, void (*extra)(void *ctx, struct jw *w), void *ctx);
 const char *stress_mode_name(int mode);
 
 #endif

@@ -55,9 +55,11 @@ struct correlator {
 
 static const char *side_name(const struct conn *c)
 {
+	static const char *const names[] = { "unknown", "client", "server", "listener" };
+
 	if (!c || !c->ours)
 		return "foreign";
-	return c->side == SIDE_SERVER ? "server" : c->side == SIDE_CLIENT ? "client" : "unknown";
+	return names[c->side < 4 ? c->side : 0];
 }
 
 static void path_add(struct conn *c, uint8_t st)
@@ -74,7 +76,9 @@ static void on_state(struct correlator *k, struct conn *c, const struct event *e
 
 	if (c->state_ns && old < NSTATES)
 		hist__record(&k->in_state_ns[old], e->ts_ns - c->state_ns);
-	if (new == TCP_STATE_SYN_SENT) {
+	if (new == TCP_STATE_LISTEN || (old == TCP_STATE_LISTEN && new == TCP_STATE_CLOSE)) {
+		c->side = SIDE_LISTENER; /* the built-in server's listeners */
+	} else if (new == TCP_STATE_SYN_SENT) {
 		c->side = SIDE_CLIENT;
 		c->syn_sent_ns = e->ts_ns;
 	} else if (new == TCP_STATE_SYN_RECV && !c->side) {
@@ -133,6 +137,16 @@ static int on_event(void *ctx, const struct event *e)
 		if (!c->first_ns)
 			c->first_ns = e->ts_ns;
 		c->last_ns = e->ts_ns;
+		/* Entries made from a cookie alone learn their endpoints here;
+		 * the local port arrives after SYN_SENT. */
+		if (!c->family && e->family) {
+			c->family = e->family;
+			memcpy(c->saddr, e->saddr, sizeof(c->saddr));
+			memcpy(c->daddr, e->daddr, sizeof(c->daddr));
+			c->dport = e->dport;
+		}
+		if (!c->sport && e->family == c->family)
+			c->sport = e->sport;
 	}
 	switch (type) {
 	case EV_STATE:
@@ -457,7 +471,7 @@ static void path_text(const struct path_count *p, char *buf, size_t len)
 struct tally {
 	uint64_t ours, clients, servers;
 	uint64_t checked, agreed, mismatched, unverified;
-	uint64_t syn_conns, never_established;
+	uint64_t syn_conns, never_established, reset_before_user;
 	struct hist syn_connect_ns, clean_connect_ns;
 	struct conn **mismatches;
 	size_t nmismatch;
@@ -510,7 +524,7 @@ static void tally(struct correlator *k, struct tally *t)
 	for (i = 0; i < t->nall; i++) {
 		struct conn *c = t->all[i];
 
-		if (!c->ours)
+		if (!c->ours || c->side == SIDE_LISTENER)
 			continue;
 		t->ours++;
 		if (c->side == SIDE_SERVER)
@@ -521,8 +535,13 @@ static void tally(struct correlator *k, struct tally *t)
 			count_paths(k, c);
 		if (!c->done)
 			continue;
-		if (!c->uest_ns) {
+		if (!c->kest_ns)
 			t->never_established++;
+		if (!c->uest_ns) {
+			/* The kernel got there, but a reset came before
+			 * connect() could report it. */
+			if (c->kest_ns)
+				t->reset_before_user++;
 			continue;
 		}
 		if (c->by_kind[RK_SYN]) {
@@ -563,15 +582,32 @@ static const char *kinds_text(const uint64_t *v, char *buf, size_t len)
 	return buf;
 }
 
+/* 850ns, 16.5us, 1.84ms, 3.003s */
+static const char *dur(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.3fs", (double)ns / 1e9);
+	return buf;
+}
+
 static void hist_line(FILE *f, const char *label, const struct hist *h)
 {
+	char a[24], b[24], c[24], d[24];
+
 	if (!h->count) {
 		fprintf(f, "  %-26s none\n", label);
 		return;
 	}
-	fprintf(f, "  %-26s n %-7" PRIu64 " p50 %-9.1f p90 %-9.1f p99 %-9.1f max %.1f us\n",
-		label, h->count, hist__quantile(h, 0.5) / 1e3, hist__quantile(h, 0.9) / 1e3,
-		hist__quantile(h, 0.99) / 1e3, (double)h->max / 1e3);
+	fprintf(f, "  %-26s n %-7" PRIu64 " p50 %-9s p90 %-9s p99 %-9s max %s\n", label,
+		h->count, dur(a, sizeof(a), hist__quantile(h, 0.5)),
+		dur(b, sizeof(b), hist__quantile(h, 0.9)), dur(c, sizeof(c), hist__quantile(h, 0.99)),
+		dur(d, sizeof(d), h->max));
 }
 
 static void conn_line(FILE *f, const struct conn *c, const char *what)
@@ -610,10 +646,9 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 		k->o.trace_all ? ", others' events kept as foreign" : "");
 	fprintf(f, "  retransmits: %" PRIu64 " events, %" PRIu64 " segments (%s)\n",
 		k->events[EV_RETRANSMIT], k->segs, kinds_text(k->by_kind, buf, sizeof(buf)));
-	fprintf(f, "  agreement: %" PRIu64 " connections checked, BPF retransmitted segments "
-		   "== TCP_INFO total_retrans for %" PRIu64 ", mismatched %" PRIu64
-		   ", unverified %" PRIu64 "\n",
-		t.checked, t.agreed, t.mismatched, t.unverified);
+	fprintf(f, "  agreement: BPF retransmitted segments == TCP_INFO total_retrans on %" PRIu64
+		   " of %" PRIu64 " connections; unverified %" PRIu64 "\n",
+		t.agreed, t.checked, t.unverified);
 	for (i = 0; i < t.nmismatch; i++) {
 		snprintf(buf, sizeof(buf), "mismatch: BPF %u, TCP_INFO %u",
 			 t.mismatches[i]->segs_before_close, t.mismatches[i]->info_total_retrans);
@@ -642,6 +677,9 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 	if (t.never_established)
 		fprintf(f, "never established: %" PRIu64 " connections (paths below)\n",
 			t.never_established);
+	if (t.reset_before_user)
+		fprintf(f, "established in the kernel, failed in user space (reset before connect() "
+			   "returned): %" PRIu64 "\n", t.reset_before_user);
 	fprintf(f, "state paths (side: states entered, connections)\n");
 	for (i = 0; i < (size_t)k->npaths; i++) {
 		path_text(&k->paths[i], buf, sizeof(buf));
@@ -766,6 +804,7 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	jw_u64(w, "client", t.clients);
 	jw_u64(w, "server", t.servers);
 	jw_u64(w, "never_established", t.never_established);
+	jw_u64(w, "kernel_established_user_failed", t.reset_before_user);
 	jw_u64(w, "with_syn_retransmits", t.syn_conns);
 	jw_obj_close(w);
 	jw_obj_open(w, "agreement");

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "correlate.h"
 #include "jsonw.h"
 #include "parse.h"
 #include "server.h"
@@ -97,7 +98,7 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 }
 
 void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
-			       FILE *f)
+			       FILE *f, void (*extra)(void *ctx, struct jw *w), void *ctx)
 {
 	struct jw w;
 
@@ -153,6 +154,8 @@ void stress_result__print_json(const struct stress_opts *o, const struct stress_
 	jw_obj_close(&w);
 	jw_bool(&w, "interrupted", r->interrupted);
 	jw_double(&w, "duration_s", (double)r->duration_ns / 1e9);
+	if (extra)
+		extra(ctx, &w);
 	jw_obj_close(&w);
 	fputc('\n', f);
 }
@@ -244,8 +247,21 @@ static void stress_usage(FILE *f)
 		"  --records FILE         one JSON line per connection (cookie, addresses,\n"
 		"                         times, close, last TCP_INFO); one process only\n"
 		"  -h, --help             this help\n\n"
+		"Tracing (root; one process only):\n"
+		"  --trace                load the tracer before the first connect and join\n"
+		"                         its events to each of our connections by cookie\n"
+		"  --trace-all            --trace, and keep other sockets' events as foreign\n"
+		"  --timeline FILE        every joined event, per connection, as JSON lines\n"
+		"                         (implies --trace)\n"
+		"  --probe-interval MS    probe events per socket at most every MS (default\n"
+		"                         10; 0: every ACK)\n"
+		"  --ringbuf-size SIZE    the tracer's ring buffer (default 16M)\n"
+		"  --attach MODE          auto, tp_btf or raw_tp\n"
+		"  -v, --verbose          libbpf's log\n\n"
 		SOCKOPT_HELP
 		"\nExamples:\n"
+		"  tcpscope stress --trace        # the embedded default, traced\n"
+		"  tcpscope stress --mode churn --rate 5000 --duration 5s --trace --timeline t.jsonl\n"
 		"  tcpscope stress -c 1000 --duration 5s\n"
 		"  tcpscope stress --mode churn --rate 2000 --duration 10s --close rst\n"
 		"  tcpscope stress 10.0.0.2:80 --mode rr -c 50 --size 1k --nodelay --json\n"
@@ -312,7 +328,48 @@ static int resolve_target(const char *s, struct sockaddr_storage *ss, socklen_t 
 enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
 	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
+	OPT_TRACE, OPT_TRACE_ALL, OPT_TIMELINE, OPT_PROBE_INTERVAL, OPT_RINGBUF, OPT_ATTACH,
 };
+
+/* --records and --trace both want the hooks: call each. */
+struct hook_pair {
+	struct stress_hooks a, b;
+};
+
+static void pair_socket(void *ctx, uint64_t cookie)
+{
+	struct hook_pair *p = ctx;
+
+	if (p->a.on_socket)
+		p->a.on_socket(p->a.ctx, cookie);
+	if (p->b.on_socket)
+		p->b.on_socket(p->b.ctx, cookie);
+}
+
+static void pair_done(void *ctx, const struct conn_record *r)
+{
+	struct hook_pair *p = ctx;
+
+	if (p->a.on_conn_done)
+		p->a.on_conn_done(p->a.ctx, r);
+	if (p->b.on_conn_done)
+		p->b.on_conn_done(p->b.ctx, r);
+}
+
+static void pair_listen(void *ctx, const struct sockaddr_storage *addr)
+{
+	struct hook_pair *p = ctx;
+
+	if (p->a.on_listen)
+		p->a.on_listen(p->a.ctx, addr);
+	if (p->b.on_listen)
+		p->b.on_listen(p->b.ctx, addr);
+}
+
+static void trace_json(void *ctx, struct jw *w)
+{
+	correlator__print_json(ctx, w);
+}
 
 int cmd_stress(int argc, char **argv)
 {
@@ -332,6 +389,13 @@ int cmd_stress(int argc, char **argv)
 		{ "poll-interval", required_argument, NULL, OPT_POLL },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "records", required_argument, NULL, OPT_RECORDS },
+		{ "trace", no_argument, NULL, OPT_TRACE },
+		{ "trace-all", no_argument, NULL, OPT_TRACE_ALL },
+		{ "timeline", required_argument, NULL, OPT_TIMELINE },
+		{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		SOCKOPT_LONGOPTS,
 		{ 0 },
@@ -342,13 +406,18 @@ int cmd_stress(int argc, char **argv)
 	struct stress_hooks hooks = { .on_conn_done = record_line };
 	const char *records = NULL;
 	FILE *rf = NULL;
+	bool trace = false;
+	struct corr_opts co = { .probe_interval_ns = 10 * NSEC_PER_MSEC };
+	struct correlator *corr = NULL;
+	struct hook_pair pair = {};
+	struct stress_hooks pair_hooks = { &pair, pair_socket, pair_done, pair_listen };
 	uint64_t v;
 	int opt, err;
 
 	stress_opts__init(&o);
 	optind = 1;
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:n:hv", longopts, NULL)) != -1) {
 		if (sockopts__parse(&o.so, "stress", opt, optarg))
 			continue;
 		switch (opt) {
@@ -437,6 +506,46 @@ int cmd_stress(int argc, char **argv)
 		case OPT_RECORDS:
 			records = optarg;
 			break;
+		case OPT_TRACE:
+			trace = true;
+			break;
+		case OPT_TRACE_ALL:
+			trace = co.trace_all = true;
+			break;
+		case OPT_TIMELINE:
+			trace = true;
+			co.timeline = optarg;
+			break;
+		case OPT_PROBE_INTERVAL:
+			err = parse_u64(optarg, 0, 3600 * 1000, &v);
+			if (err)
+				cli_bad_value("stress", "--probe-interval", optarg, err,
+					      "milliseconds from 0 to 3600000");
+			co.probe_interval_ns = v * NSEC_PER_MSEC;
+			break;
+		case OPT_RINGBUF:
+			err = parse_size(optarg, 4096, 1ULL << 30, &v);
+			if (!err && (v & (v - 1)))
+				err = -EINVAL;
+			if (err)
+				cli_bad_value("stress", "--ringbuf-size", optarg, err,
+					      "a power of two from 4k to 1G, such as 16M");
+			co.ringbuf_size = v;
+			break;
+		case OPT_ATTACH:
+			if (!strcmp(optarg, "auto"))
+				co.attach = ATTACH_AUTO;
+			else if (!strcmp(optarg, "tp_btf"))
+				co.attach = ATTACH_TP_BTF;
+			else if (!strcmp(optarg, "raw_tp"))
+				co.attach = ATTACH_RAW_TP;
+			else
+				cli_bad_value("stress", "--attach", optarg, -EINVAL,
+					      "auto, tp_btf or raw_tp");
+			break;
+		case 'v':
+			co.verbose = true;
+			break;
 		case 'h':
 			stress_usage(stdout);
 			return 0;
@@ -483,18 +592,47 @@ int cmd_stress(int argc, char **argv)
 		}
 		hooks.ctx = rf;
 	}
-	err = stress_run(&o, rf ? &hooks : NULL, res);
+	if (trace) {
+		/* The cookie map holds the connections alive at once (each is
+		 * removed at its CLOSE); churn turns them over fast. */
+		uint64_t live = o.mode == STRESS_CHURN ? o.concurrency * 8 : o.conns * 2;
+
+		co.max_conns = (uint32_t)(live < 65536 ? 65536 : live > (1u << 22) ? 1u << 22 : live);
+		err = correlator__open(&corr, &co);
+		if (!err)
+			err = correlator__start(corr);
+		if (err) {
+			if (rf)
+				fclose(rf);
+			correlator__destroy(corr);
+			free(res);
+			return 1;
+		}
+		correlator__hooks(corr, &pair.b);
+	}
+	if (rf)
+		pair.a = hooks;
+	err = stress_run(&o, rf || corr ? &pair_hooks : NULL, res);
+	if (corr)
+		correlator__stop(corr);
 	if (rf && fclose(rf))
 		fprintf(stderr, "tcpscope stress: --records %s: %s\n", records, errno_name(errno));
 	/* A run that could not start has nothing to report. */
 	if (err && !res->duration_ns) {
+		correlator__destroy(corr);
 		free(res);
 		return 1;
 	}
-	if (json)
-		stress_result__print_json(&o, res, stdout);
-	else
+	if (json) {
+		stress_result__print_json(&o, res, stdout, corr ? trace_json : NULL, corr);
+	} else {
 		stress_result__print_text(&o, res, stdout);
+		if (corr)
+			correlator__print_text(corr, res, stdout);
+	}
+	if (corr && correlator__failed(corr))
+		err = -EIO;
+	correlator__destroy(corr);
 	free(res);
 	return err ? 1 : 0;
 }
