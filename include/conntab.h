@@ -31,11 +31,14 @@ struct conn {
 	uint64_t state_ns;    /* when the current state was entered */
 	uint64_t syn_sent_ns; /* kernel: CLOSE -> SYN_SENT */
 	uint64_t kest_ns;     /* kernel: -> ESTABLISHED */
-	uint32_t segs_before_close; /* retransmitted segments up to close() */
+	uint32_t segs_ok;     /* retransmitted segments, err == 0 */
+	uint8_t rtx_head;     /* the last RTX_RING successful retransmits, to */
+	uint16_t rtx_segs[8]; /* tell those after the last TCP_INFO poll */
+	uint64_t rtx_ts[8];
 	uint32_t probes;
 	uint32_t max_srtt_us, last_srtt_us;
 	/* ...and the load engine's (struct conn_record) */
-	uint64_t connect_ns, uest_ns, close_ns;
+	uint64_t connect_ns, uest_ns, close_ns, info_ns;
 	int32_t err;
 	uint8_t close_kind;
 	uint8_t info_valid;

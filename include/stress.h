@@ -43,6 +43,7 @@ struct conn_record {
 	uint8_t close_kind;        /* enum close_kind */
 	struct {
 		uint8_t valid;     /* a TCP_INFO poll succeeded before close */
+		uint64_t t_ns;     /* CLOCK_MONOTONIC, when getsockopt returned */
 		uint8_t state;     /* tcpi_state */
 		uint32_t total_retrans;
 		uint32_t rtt_us;

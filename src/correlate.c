@@ -18,6 +18,29 @@
 #define NSTATES 14
 #define MAX_PATHS 64
 #define MAX_LISTED 10
+#define RTX_RING 8 /* ARRAY_SIZE(conn.rtx_ts) */
+
+/*
+ * The segments retransmitted up to the connection's last TCP_INFO poll
+ * (taken just before close()): what tcpi_total_retrans should say. Later
+ * ones (sent between that poll and close(), a FIN the orphaned socket
+ * retransmits) are among the last few events. -1 when more than RTX_RING
+ * came after the poll and the figure cannot be known.
+ */
+static int64_t segs_before_poll(const struct conn *c)
+{
+	int64_t segs = c->segs_ok;
+	unsigned int i, n = c->rtx_head < RTX_RING ? c->rtx_head : RTX_RING;
+
+	for (i = 0; i < n; i++) {
+		unsigned int idx = (c->rtx_head - 1 - i) % RTX_RING;
+
+		if (c->rtx_ts[idx] <= c->info_ns)
+			return segs;
+		segs -= c->rtx_segs[idx];
+	}
+	return n == RTX_RING && c->rtx_head > RTX_RING ? -1 : segs;
+}
 
 struct path_count {
 	uint8_t side;
@@ -108,10 +131,12 @@ static void on_retransmit(struct correlator *k, struct conn *c, const struct eve
 	c->retrans_events++;
 	c->retrans_segs += e->retrans.segs;
 	c->by_kind[kind]++;
-	/* TCP_INFO was read just before close(): later retransmits (a FIN
-	 * retransmitted by the orphaned socket) are not in it. */
-	if (!e->retrans.err && (!c->done || e->ts_ns <= c->close_ns))
-		c->segs_before_close += e->retrans.segs;
+	if (!e->retrans.err) {
+		c->segs_ok += e->retrans.segs;
+		c->rtx_ts[c->rtx_head % RTX_RING] = e->ts_ns;
+		c->rtx_segs[c->rtx_head % RTX_RING] = e->retrans.segs;
+		c->rtx_head++;
+	}
 }
 
 static int on_event(void *ctx, const struct event *e)
@@ -236,6 +261,7 @@ static void hook_conn_done(void *ctx, const struct conn_record *r)
 	c->err = r->err;
 	c->close_kind = r->close_kind;
 	c->info_valid = r->last_info.valid;
+	c->info_ns = r->last_info.valid ? r->last_info.t_ns : r->t_close_ns;
 	c->info_total_retrans = r->last_info.total_retrans;
 	c->info_rtt_us = r->last_info.rtt_us;
 	c->info_cwnd = r->last_info.snd_cwnd;
@@ -253,7 +279,7 @@ static void hook_conn_done(void *ctx, const struct conn_record *r)
 				      ",\"connect_latency_ns\":%" PRIu64,
 				      r->t_established_ns - r->t_connect_ns);
 		if (r->last_info.valid)
-			timeline_user(k, c, "tcp_info", r->t_close_ns,
+			timeline_user(k, c, "tcp_info", r->last_info.t_ns,
 				      ",\"state\":\"%s\",\"total_retrans\":%u,\"rtt_us\":%u,"
 				      "\"rttvar_us\":%u,\"snd_cwnd\":%u",
 				      tcp_state_name(r->last_info.state), r->last_info.total_retrans,
@@ -523,6 +549,7 @@ static void tally(struct correlator *k, struct tally *t)
 	}
 	for (i = 0; i < t->nall; i++) {
 		struct conn *c = t->all[i];
+		int64_t bpf;
 
 		if (!c->ours || c->side == SIDE_LISTENER)
 			continue;
@@ -554,10 +581,15 @@ static void tally(struct correlator *k, struct tally *t)
 			t->unverified++;
 			continue;
 		}
+		bpf = segs_before_poll(c);
+		if (bpf < 0) {
+			t->unverified++;
+			continue;
+		}
 		t->checked++;
-		if (c->segs_before_close == c->info_total_retrans) {
+		if (bpf == c->info_total_retrans) {
 			t->agreed++;
-		} else if (lost_rtx && c->segs_before_close < c->info_total_retrans) {
+		} else if (lost_rtx && bpf < c->info_total_retrans) {
 			t->unverified++; /* some of its events may be among the lost */
 			t->checked--;
 		} else {
@@ -650,8 +682,8 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 		   " of %" PRIu64 " connections; unverified %" PRIu64 "\n",
 		t.agreed, t.checked, t.unverified);
 	for (i = 0; i < t.nmismatch; i++) {
-		snprintf(buf, sizeof(buf), "mismatch: BPF %u, TCP_INFO %u",
-			 t.mismatches[i]->segs_before_close, t.mismatches[i]->info_total_retrans);
+		snprintf(buf, sizeof(buf), "mismatch: BPF %" PRId64 ", TCP_INFO %u",
+			 segs_before_poll(t.mismatches[i]), t.mismatches[i]->info_total_retrans);
 		conn_line(f, t.mismatches[i], buf);
 	}
 	fprintf(f, "latency (kernel: SYN_SENT -> ESTABLISHED; user: connect() to writable)\n");
@@ -753,7 +785,7 @@ static void conn_json(struct jw *w, const struct conn *c)
 	jw_obj_close(w);
 	jw_u64(w, "max_srtt_us", c->max_srtt_us);
 	if (c->done) {
-		jw_u64(w, "bpf_segs_before_close", c->segs_before_close);
+		jw_i64(w, "bpf_segs_before_poll", segs_before_poll(c));
 		if (c->info_valid)
 			jw_u64(w, "tcpi_total_retrans", c->info_total_retrans);
 	}

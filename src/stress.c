@@ -215,6 +215,7 @@ static void last_poll(struct worker *w, struct conn *c)
 		return;
 	}
 	c->rec.last_info.valid = 1;
+	c->rec.last_info.t_ns = now_mono_ns();
 	c->rec.last_info.state = ti.i.tcpi_state;
 	c->rec.last_info.total_retrans = ti.i.tcpi_total_retrans;
 	c->rec.last_info.rtt_us = ti.i.tcpi_rtt;

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# stress --trace in the lossy lab: per connection, the retransmitted segments
+# BPF saw before close() equal the socket's last TCP_INFO total_retrans; the
+# retransmit events equal bpftrace's count on the same tracepoint and port;
+# SYN drops give `syn` retransmits and connects of 1 s or more; a resetting
+# server gives a receive_reset per connection; port reuse keeps connections
+# apart by cookie.
+. "$(dirname "$0")/../lib.sh"
+need bpftrace
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+lab_up 21
+PORT=5401
+
+start_server() { # port mode
+	ip netns exec "$NS_B" "$TCPSCOPE" server --listen "$IP_B:$1" --mode "$2" --duration 120 \
+		> "$TMP/server-$1.out" 2>&1 &
+	cleanup_add kill $!
+	wait_for_line "$TMP/server-$1.out" '^listening' || fail setup "server on $1 did not start"
+}
+
+# Per cookie, from the raw timeline: segments of err==0 retransmits up to the
+# tcp_info poll, against that poll's total_retrans. Prints "checked mismatched".
+agreement_from_timeline() {
+	jq -s '
+	  (map(select(.type=="tcp_info")) | map({key: (.cookie|tostring), value: .ts_ns}) | from_entries) as $close
+	  | (map(select(.type=="tcp_info")) | map({key: (.cookie|tostring), value: .total_retrans}) | from_entries) as $info
+	  | (map(select(.type=="retransmit" and .side=="client" and .err==0))
+	     | group_by(.cookie)
+	     | map({key: (.[0].cookie|tostring), value: (map(select(.ts_ns <= ($close[(.cookie|tostring)] // 1e30))) | map(.segs) | add)})
+	     | from_entries) as $bpf
+	  | [$info | to_entries[] | {c: .key, info: .value, bpf: ($bpf[.key] // 0)}]
+	  | "\(length) \(map(select(.info != .bpf)) | length)"' -r "$1"
+}
+
+start_server $PORT echo
+"$LAB" loss "$LABNAME" 3 $PORT
+for mode in ${MODES:-churn rr}; do
+	bpftrace -e "tracepoint:tcp:tcp_retransmit_skb /args->dport == $PORT/ { @n = count(); }" \
+		> "$TMP/bt-$mode.out" 2>&1 &
+	BT=$!
+	wait_for_line "$TMP/bt-$mode.out" 'Attaching' 20 || fail setup "bpftrace did not attach"
+	if [ $mode = churn ]; then
+		args="--mode churn --size 20000 --rate 200 --duration 4"
+	else
+		args="--mode rr -c 8 --size 4000 --duration 4"
+	fi
+	ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$PORT" $args --trace --json \
+		--timeline "$TMP/tl-$mode.jsonl" > "$TMP/$mode.json" 2> "$TMP/$mode.err"
+	check_eq "$mode/exit" "$?" 0
+	sleep 1 # FINs still being retransmitted are counted by bpftrace too
+	kill -INT $BT; wait $BT
+	j="$TMP/$mode.json"
+	jq -c '.trace.agreement.mismatches[]' "$j" | sed 's/^/  /'
+	check_eq "$mode/lost" "$(jq -r .trace.lost "$j")" 0
+	check_eq "$mode/mismatched" "$(jq -r .trace.agreement.mismatched "$j")" 0
+	checked=$(jq -r .trace.agreement.connections "$j")
+	[ $mode = churn ] && want_conns=200 || want_conns=8
+	check_cmp "$mode/agreement_covers_connections" "$checked" -ge $((want_conns * 9 / 10))
+	check_cmp "$mode/retransmits_happened" "$(jq -r .trace.retransmit_segs "$j")" -gt 0
+	read -r tl_checked tl_bad < <(agreement_from_timeline "$TMP/tl-$mode.jsonl")
+	check_eq "$mode/timeline_agreement" "$tl_bad" 0
+	check_cmp "$mode/timeline_connections" "$tl_checked" -ge "$checked"
+	ours=$(jq -s '[.[] | select(.type=="retransmit" and .side=="client")] | length' "$TMP/tl-$mode.jsonl")
+	check_eq "$mode/events_equal_bpftrace" "$ours" "$(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out")"
+done
+"$LAB" clear "$LABNAME"
+
+# SYN drops: a retransmitted SYN costs the initial RTO, 1 s.
+SPORT=5402
+start_server $SPORT close
+"$LAB" synloss "$LABNAME" 40
+ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$SPORT" --mode churn -n 40 --concurrency 20 \
+	--connect-timeout 8s --trace --json --timeline "$TMP/tl-syn.jsonl" > "$TMP/syn.json" 2> "$TMP/syn.err"
+"$LAB" clear "$LABNAME"
+syn_conns=$(jq -s '[.[] | select(.type=="retransmit" and .side=="client") | .cookie] | unique | length' "$TMP/tl-syn.jsonl")
+check_cmp syn/some_syn_retransmits "$syn_conns" -gt 0
+nonsyn=$(jq -s '[.[] | select(.type=="retransmit" and .side=="client" and .state=="SYN_SENT" and .kind!="syn")] | length' "$TMP/tl-syn.jsonl")
+check_eq syn/all_kind_syn "$nonsyn" 0
+# Every connection with a SYN retransmit connected after at least 1 s.
+fast=$(jq -s '
+  (map(select(.type=="user_established")) | map({key: (.cookie|tostring), value: .connect_latency_ns}) | from_entries) as $lat
+  | [.[] | select(.type=="retransmit" and .kind=="syn") | .cookie | tostring] | unique
+  | map(select(($lat[.] // 1e12) < 1e9)) | length' "$TMP/tl-syn.jsonl")
+check_eq syn/connect_at_least_1s "$fast" 0
+check_eq syn/summary_counts_them "$(jq -r .trace.connections.with_syn_retransmits "$TMP/syn.json")" \
+	"$(jq -s '
+  (map(select(.type=="user_established")) | map(.cookie|tostring)) as $est
+  | [.[] | select(.type=="retransmit" and .kind=="syn") | .cookie | tostring] | unique
+  | map(select(. as $c | $est | index($c))) | length' "$TMP/tl-syn.jsonl")"
+
+# A server that resets every connection: the client side receives a reset
+# on every connection that got established.
+RPORT=5403
+start_server $RPORT reset
+ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$RPORT" --mode churn -n 300 --size 100 \
+	--trace --json --timeline "$TMP/tl-rst.jsonl" > "$TMP/rst.json" 2> "$TMP/rst.err"
+est=$(jq -s '[.[] | select(.type=="state" and .side=="client" and .new=="ESTABLISHED") | .cookie] | unique | length' "$TMP/tl-rst.jsonl")
+rcv=$(jq -s '[.[] | select(.type=="receive_reset" and .side=="client") | .cookie] | unique | length' "$TMP/tl-rst.jsonl")
+check_eq reset/established_in_kernel "$est" 300
+check_eq reset/receive_reset_per_connection "$rcv" "$est"
+check_eq reset/summary_received "$(jq -r .trace.resets.received "$TMP/rst.json")" "$rcv"
+check_eq reset/econnreset_per_reset "$(jq -r '.errors.ECONNRESET // 0' "$TMP/rst.json")" "$rcv"
+check_eq reset/mismatched "$(jq -r .trace.agreement.mismatched "$TMP/rst.json")" 0
+
+# Port reuse on loopback: thousands of short connections from a narrow port
+# range reuse the same 4-tuples; cookies keep them apart.
+ip netns exec "$NS_A" sysctl -qw net.ipv4.ip_local_port_range="40000 40099"
+ip netns exec "$NS_A" sysctl -qw net.ipv4.tcp_tw_reuse=1
+ip netns exec "$NS_A" "$TCPSCOPE" stress --mode churn -n 3000 --close rst --trace --json \
+	--timeline "$TMP/tl-reuse.jsonl" > "$TMP/reuse.json" 2> "$TMP/reuse.err"
+check_eq reuse/all_established "$(jq -r .connections.established "$TMP/reuse.json")" 3000
+tuples=$(jq -r 'select(.type=="state" and .side=="client" and .new=="ESTABLISHED") | "\(.sport)"' "$TMP/tl-reuse.jsonl" | sort -u | wc -l)
+cookies=$(jq -r 'select(.type=="state" and .side=="client" and .new=="ESTABLISHED") | .cookie' "$TMP/tl-reuse.jsonl" | sort -u | wc -l)
+check_cmp reuse/ports_reused "$tuples" -le 100
+check_eq reuse/one_cookie_per_connection "$cookies" 3000
+paths=$(jq -r '.trace.paths[] | select(.side=="client") | "\(.states)=\(.count)"' "$TMP/reuse.json")
+check_eq reuse/every_client_path_whole "$paths" "SYN_SENT ESTABLISHED CLOSE=3000"
