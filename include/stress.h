@@ -121,6 +121,7 @@ struct stress_counts {
 	uint64_t bytes_received;
 	uint64_t transactions;
 	uint64_t verify_errors;
+	uint64_t cut_short;        /* exchanges in progress when the run ended */
 	uint64_t source_switches;
 	uint64_t launch_end_ns;    /* when this worker launched its last attempt */
 	uint64_t in_flight;        /* live connections, for progress */

@@ -545,6 +545,8 @@ static void close_all(struct worker *w)
 	for (i = 0; i < w->nconns; i++) {
 		struct conn *c = &w->conns[i];
 
+		if (c->state == C_SEND || c->state == C_RECV)
+			CNT_ADD(w->ws->c.cut_short, 1);
 		if (c->state == C_CONNECTING)
 			conn_fail(w, c, ECANCELED);
 		else if (c->state != C_FREE)
@@ -814,6 +816,7 @@ static void merge(const struct shared *sh, struct stress_result *res)
 		res->c.bytes_received += s->c.bytes_received;
 		res->c.transactions += s->c.transactions;
 		res->c.verify_errors += s->c.verify_errors;
+		res->c.cut_short += s->c.cut_short;
 		res->c.source_switches += s->c.source_switches;
 		if (s->c.launch_end_ns > res->c.launch_end_ns)
 			res->c.launch_end_ns = s->c.launch_end_ns;

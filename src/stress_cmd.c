@@ -78,8 +78,8 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 	if (r->rr_ns.count)
 		hist_text(f, "transaction", &r->rr_ns, 1e3, "us");
 	fprintf(f, "%-13s sent %" PRIu64 "  received %" PRIu64 "  transactions %" PRIu64
-		   "  verify_errors %" PRIu64 "\n",
-		"bytes", r->c.bytes_sent, r->c.bytes_received, r->c.transactions,
+		   "  cut_short %" PRIu64 "  verify_errors %" PRIu64 "\n",
+		"bytes", r->c.bytes_sent, r->c.bytes_received, r->c.transactions, r->c.cut_short,
 		r->c.verify_errors);
 	fprintf(f, "%-13s polls %" PRIu64 "  poll_errors %" PRIu64 "  total_retrans %" PRIu64
 		   "  conns_with_retrans %" PRIu64 "  max_retrans %" PRIu64 "\n",
@@ -134,6 +134,7 @@ void stress_result__print_json(const struct stress_opts *o, const struct stress_
 	jw_obj_close(&w);
 	jw_u64(&w, "transactions", r->c.transactions);
 	jw_u64(&w, "verify_errors", r->c.verify_errors);
+	jw_u64(&w, "cut_short", r->c.cut_short);
 	jw_obj_open(&w, "rate");
 	if (o->rate)
 		jw_u64(&w, "target", o->rate);
