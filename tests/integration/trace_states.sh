@@ -43,14 +43,18 @@ for mode in tp_btf raw_tp; do
 	# getsockopt; their paths start in the listener's LISTEN. (Under raw_tp
 	# a socket has a cookie only once someone asked for it, and the server
 	# asks at the end: tp_btf only.)
-	bad=0; ns=$N
-	[ $mode = tp_btf ] && ns=0 && for ck in $(grep '^{' "$TMP/server.out" | jq -r 'select(.side=="server" and .cookie) | .cookie' | tail -n $N); do
-		ns=$((ns + 1))
-		path=$(jq -r --argjson c "$ck" 'select(.type=="state" and .cookie==$c) | .new' "$out" | paste -sd' ')
-		[ "$path" = "SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE" ] ||
-			{ bad=$((bad + 1)); echo "  server $ck: $path"; }
-	done
-	check_eq "$mode/server_state_paths" "$bad/$ns" "0/$N"
+	if [ $mode = tp_btf ]; then
+		bad=0; ns=0
+		for ck in $(grep '^{' "$TMP/server.out" | jq -r 'select(.side=="server" and .cookie) | .cookie' | tail -n $N); do
+			ns=$((ns + 1))
+			path=$(jq -r --argjson c "$ck" 'select(.type=="state" and .cookie==$c) | .new' "$out" | paste -sd' ')
+			[ "$path" = "SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE" ] ||
+				{ bad=$((bad + 1)); echo "  server $ck: $path"; }
+		done
+		check_eq "$mode/server_state_paths" "$bad/$ns" "0/$N"
+	else
+		skip "$mode/server_state_paths" "raw_tp: the server asks its cookie only at the end"
+	fi
 	# Probes: the client's cookie, and srtt near the socket's own rtt.
 	bad=0
 	while read -r line; do
