@@ -406,16 +406,25 @@ struct {
 	__type(value, struct nest);
 } nests SEC(".maps");
 
-/* An id of this hit, from the raw argument values. tp_btf types its
- * arguments as pointers the verifier will not do arithmetic on, so copy
- * them out as plain numbers first. */
-static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs)
+/* An id of this hit: the raw argument values (tp_btf types them as pointers
+ * the verifier will not do arithmetic on, so copy them out as numbers),
+ * salted with something that changes from one hit to the next on the same
+ * socket and skb: the kernel reuses those addresses, and an old entry left
+ * on the stack must not pass for a new hit. */
+static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs, __u64 salt)
 {
 	__u64 a[3] = {};
 
 	bpf_probe_read_kernel(a, nargs * sizeof(a[0]), ctx);
 	return (a[0] * 0x9E3779B97F4A7C15ULL) ^ (a[1] * 0xC2B2AE3D27D4EB4FULL) ^
-	       (a[2] + 0x165667B19E3779F9ULL) ^ 1;
+	       (a[2] + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL) ^ 1;
+}
+
+static __always_inline __u64 skb_seq_salt(const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *cb = (const void *)__builtin_preserve_access_index(&skb->cb);
+
+	return ((__u64)BPF_CORE_READ(cb, seq) << 32) | BPF_CORE_READ(cb, end_seq);
 }
 
 static __always_inline void nest_push(__u32 slot, __u64 id)
@@ -432,15 +441,19 @@ static __always_inline void nest_push(__u32 slot, __u64 id)
 	n->depth = d + 1;
 }
 
-/* True when the primary missed this hit and the twin must handle it. */
-static __always_inline bool nest_rescue(__u32 slot, __u32 type, __u64 id)
+/* True when the primary missed this hit and the twin must handle it. *keep
+ * is the depth to leave when the twin is done: entries pushed while it runs
+ * belong to hits whose twins the kernel skipped, as this one was running. */
+static __always_inline bool nest_rescue(__u32 slot, __u32 type, __u64 id, __u32 *keep)
 {
 	struct nest *n = bpf_map_lookup_elem(&nests, &slot);
 	__u32 d;
 
+	*keep = NEST_MAX;
 	if (!n)
 		return false;
 	d = n->depth;
+	*keep = d;
 	for (int i = NEST_MAX - 1; i >= 0; i--) {
 		if (i >= d)
 			continue;
@@ -448,6 +461,7 @@ static __always_inline bool nest_rescue(__u32 slot, __u32 type, __u64 id)
 			/* Entries above i were handled by their primaries and
 			 * their twins were skipped: drop them too. */
 			n->depth = i;
+			*keep = i;
 			return false;
 		}
 	}
@@ -455,79 +469,94 @@ static __always_inline bool nest_rescue(__u32 slot, __u32 type, __u64 id)
 	return true;
 }
 
-#define TWIN(sec, name, slot, type, nargs, body, ...)                                   \
+static __always_inline void nest_trim(__u32 slot, __u32 keep)
+{
+	struct nest *n = bpf_map_lookup_elem(&nests, &slot);
+
+	if (n && n->depth > keep)
+		n->depth = keep;
+}
+
+#define TWIN(sec, name, slot, type, nargs, salt, body, ...)                             \
 	SEC(sec)                                                                        \
 	int BPF_PROG(name, __VA_ARGS__)                                                 \
 	{                                                                               \
-		nest_push(slot, hit_id(ctx, nargs));                                    \
+		nest_push(slot, hit_id(ctx, nargs, salt));                              \
 		body                                                                    \
+		return 0;                                                               \
 	}                                                                               \
 	SEC(sec)                                                                        \
 	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
 	{                                                                               \
-		if (!nest_rescue(slot, type, hit_id(ctx, nargs)))                       \
-			return 0;                                                       \
-		body                                                                    \
+		__u32 keep;                                                             \
+                                                                                        \
+		if (nest_rescue(slot, type, hit_id(ctx, nargs, salt), &keep)) {         \
+			body                                                            \
+		}                                                                       \
+		nest_trim(slot, keep);                                                  \
+		return 0;                                                               \
 	}
 
 /* ---- tp_btf programs ---- */
 
-TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT, 2, {
+TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT, 2,
+     BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans), {
 	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
-	return handle_retransmit(sk, skb, err, bpf_get_socket_cookie((void *)sk));
+	handle_retransmit(sk, skb, err, bpf_get_socket_cookie((void *)sk));
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, 2, {
-	return handle_synack(req);
+TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, 2, BPF_CORE_READ(req, num_retrans), {
+	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, {
-	return handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
+TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, 0, {
+	handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
 }, const struct sock *sk, int oldstate, int newstate)
 
-TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, 2, {
-	return handle_probe(sk, skb, bpf_get_socket_cookie(sk));
+TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
+	handle_probe(sk, skb, bpf_get_socket_cookie(sk));
 }, struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, {
+TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	return handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0);
+	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, {
-	return handle_recv_reset(sk, bpf_get_socket_cookie(sk));
+TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, 0, {
+	handle_recv_reset(sk, bpf_get_socket_cookie(sk));
 }, struct sock *sk)
 
 /* ---- raw_tp fallbacks ---- */
 
-TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, 2, {
+TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, 2,
+     BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans), {
 	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
-	return handle_retransmit(sk, skb, err, raw_cookie(sk));
+	handle_retransmit(sk, skb, err, raw_cookie(sk));
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, 2, {
-	return handle_synack(req);
+TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, 2, BPF_CORE_READ(req, num_retrans), {
+	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, {
-	return handle_state(sk, oldstate, newstate, raw_cookie(sk));
+TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, 0, {
+	handle_state(sk, oldstate, newstate, raw_cookie(sk));
 }, const struct sock *sk, int oldstate, int newstate)
 
-TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, 2, {
-	return handle_probe(sk, skb, raw_cookie(sk));
+TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
+	handle_probe(sk, skb, raw_cookie(sk));
 }, struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, {
+TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	return handle_send_reset(sk, skb, reason, raw_cookie(sk));
+	handle_send_reset(sk, skb, reason, raw_cookie(sk));
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, {
-	return handle_recv_reset(sk, raw_cookie(sk));
+TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, 0, {
+	handle_recv_reset(sk, raw_cookie(sk));
 }, struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

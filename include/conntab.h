@@ -35,6 +35,7 @@ struct conn {
 	uint8_t rtx_head;     /* the last RTX_RING successful retransmits, to */
 	uint16_t rtx_segs[8]; /* tell those after the last TCP_INFO poll */
 	uint64_t rtx_ts[8];
+	uint32_t rtx_total[8]; /* the socket's total_retrans after each */
 	uint32_t probes;
 	uint32_t max_srtt_us, last_srtt_us;
 	/* ...and the load engine's (struct conn_record) */

@@ -42,6 +42,21 @@ static int64_t segs_before_poll(const struct conn *c)
 	return n == RTX_RING && c->rtx_head > RTX_RING ? -1 : segs;
 }
 
+/* The socket's own total_retrans as the last retransmit before the poll
+ * left it (-1: unknown). */
+static int64_t total_before_poll(const struct conn *c)
+{
+	unsigned int i, n = c->rtx_head < RTX_RING ? c->rtx_head : RTX_RING;
+
+	for (i = 0; i < n; i++) {
+		unsigned int idx = (c->rtx_head - 1 - i) % RTX_RING;
+
+		if (c->rtx_ts[idx] <= c->info_ns)
+			return c->rtx_total[idx];
+	}
+	return c->rtx_head ? -1 : 0;
+}
+
 struct path_count {
 	uint8_t side;
 	uint8_t n;
@@ -135,6 +150,7 @@ static void on_retransmit(struct correlator *k, struct conn *c, const struct eve
 		c->segs_ok += e->retrans.segs;
 		c->rtx_ts[c->rtx_head % RTX_RING] = e->ts_ns;
 		c->rtx_segs[c->rtx_head % RTX_RING] = e->retrans.segs;
+		c->rtx_total[c->rtx_head % RTX_RING] = e->retrans.total_retrans;
 		c->rtx_head++;
 	}
 }
@@ -496,9 +512,12 @@ static void path_text(const struct path_count *p, char *buf, size_t len)
 
 struct tally {
 	uint64_t ours, clients, servers;
-	uint64_t checked, agreed, mismatched, unverified;
+	uint64_t checked, agreed, mismatched, unverified, drift, kernel_ahead;
+	struct conn **drifts;
+	size_t ndrift;
 	uint64_t syn_conns, never_established, reset_before_user;
-	struct hist syn_connect_ns, clean_connect_ns;
+	struct hist by_syn[4]; /* connect latency by SYN retransmits: 0, 1, 2, 3+ */
+	uint64_t rst_sent[3], rst_recv[3]; /* by side: unknown, client, server */
 	struct conn **mismatches;
 	size_t nmismatch;
 	struct conn **all;
@@ -537,13 +556,14 @@ static void tally(struct correlator *k, struct tally *t)
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
-	hist__init(&t->syn_connect_ns);
-	hist__init(&t->clean_connect_ns);
+	for (i = 0; i < 4; i++)
+		hist__init(&t->by_syn[i]);
 	k->npaths = 0;
 	k->other_paths = 0;
 	t->all = conntab__sorted(&k->conns, by_cookie, &t->nall);
 	t->mismatches = calloc(MAX_LISTED, sizeof(*t->mismatches));
-	if (!t->all || !t->mismatches) {
+	t->drifts = calloc(MAX_LISTED, sizeof(*t->drifts));
+	if (!t->all || !t->mismatches || !t->drifts) {
 		t->nall = 0;
 		return;
 	}
@@ -560,6 +580,8 @@ static void tally(struct correlator *k, struct tally *t)
 			t->clients++;
 		if (c->npath || c->done)
 			count_paths(k, c);
+		t->rst_sent[c->side < 3 ? c->side : 0] += c->resets_sent;
+		t->rst_recv[c->side < 3 ? c->side : 0] += c->resets_received;
 		if (!c->done)
 			continue;
 		if (!c->kest_ns)
@@ -571,12 +593,10 @@ static void tally(struct correlator *k, struct tally *t)
 				t->reset_before_user++;
 			continue;
 		}
-		if (c->by_kind[RK_SYN]) {
+		if (c->by_kind[RK_SYN])
 			t->syn_conns++;
-			hist__record(&t->syn_connect_ns, c->uest_ns - c->connect_ns);
-		} else {
-			hist__record(&t->clean_connect_ns, c->uest_ns - c->connect_ns);
-		}
+		hist__record(&t->by_syn[c->by_kind[RK_SYN] < 3 ? c->by_kind[RK_SYN] : 3],
+			     c->uest_ns - c->connect_ns);
 		if (!c->info_valid) {
 			t->unverified++;
 			continue;
@@ -592,7 +612,21 @@ static void tally(struct correlator *k, struct tally *t)
 		} else if (lost_rtx && bpf < c->info_total_retrans) {
 			t->unverified++; /* some of its events may be among the lost */
 			t->checked--;
+		} else if (total_before_poll(c) == c->info_total_retrans) {
+			/* Every retransmit was seen, but the kernel added more to
+			 * total_retrans than the skb's segment count at the
+			 * tracepoint (the events' own total_retrans shows it). */
+			if (t->ndrift < MAX_LISTED)
+				t->drifts[t->ndrift++] = c;
+			t->drift++;
 		} else {
+			/* TCP_INFO ahead of every event's own total_retrans: the
+			 * kernel counted a retransmit without firing the
+			 * tracepoint (seen on 6.18, and bpftrace sees no hit
+			 * either). */
+			if (total_before_poll(c) >= 0 &&
+			    total_before_poll(c) < c->info_total_retrans)
+				t->kernel_ahead++;
 			if (t->nmismatch < MAX_LISTED)
 				t->mismatches[t->nmismatch++] = c;
 			t->mismatched++;
@@ -604,6 +638,7 @@ static void tally_free(struct tally *t)
 {
 	free(t->all);
 	free(t->mismatches);
+	free(t->drifts);
 }
 
 static const char *kinds_text(const uint64_t *v, char *buf, size_t len)
@@ -681,6 +716,15 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 	fprintf(f, "  agreement: BPF retransmitted segments == TCP_INFO total_retrans on %" PRIu64
 		   " of %" PRIu64 " connections; unverified %" PRIu64 "\n",
 		t.agreed, t.checked, t.unverified);
+	if (t.drift)
+		fprintf(f, "  %" PRIu64 " more: every retransmit seen, but the kernel counted more "
+			   "segments than the skbs carried (events' total_retrans == TCP_INFO)\n",
+			t.drift);
+	if (t.mismatched)
+		fprintf(f, "  mismatched %" PRIu64 " (of which %" PRIu64 " with TCP_INFO ahead of the "
+			   "socket's own count at its last traced retransmit: retransmits the kernel "
+			   "counted without firing tcp_retransmit_skb)\n",
+			t.mismatched, t.kernel_ahead);
 	for (i = 0; i < t.nmismatch; i++) {
 		snprintf(buf, sizeof(buf), "mismatch: BPF %" PRId64 ", TCP_INFO %u",
 			 segs_before_poll(t.mismatches[i]), t.mismatches[i]->info_total_retrans);
@@ -690,16 +734,28 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 	hist_line(f, "handshake (kernel)", &k->handshake_ns);
 	hist_line(f, "connect (user)", &r->connect_ns);
 	if (t.syn_conns) {
-		hist_line(f, "connect, SYN retransmitted", &t.syn_connect_ns);
-		hist_line(f, "connect, no SYN retransmit", &t.clean_connect_ns);
+		static const char *const labels[] = { "connect, 0 SYN retransmits",
+						      "connect, 1 SYN retransmit",
+						      "connect, 2 SYN retransmits",
+						      "connect, 3+ SYN retransmits" };
+
+		fprintf(f, "  (each lost SYN costs the SYN RTO, doubling from 1 s: 1 s, 3 s, 7 s)\n");
+		for (s = 0; s < 4; s++)
+			if (t.by_syn[s].count)
+				hist_line(f, labels[s], &t.by_syn[s]);
 	}
 	fprintf(f, "time in state\n");
 	for (s = 1; s < NSTATES; s++)
 		if (k->in_state_ns[s].count)
 			hist_line(f, tcp_state_name((unsigned)s), &k->in_state_ns[s]);
 	if (k->events[EV_SEND_RESET] || k->events[EV_RECV_RESET]) {
-		fprintf(f, "resets: sent %" PRIu64 ", received %" PRIu64, k->events[EV_SEND_RESET],
-			k->events[EV_RECV_RESET]);
+		fprintf(f, "resets: client sent %" PRIu64 ", received %" PRIu64 "; server sent %" PRIu64
+			   ", received %" PRIu64 "; without a socket %" PRIu64 "\n",
+			t.rst_sent[SIDE_CLIENT], t.rst_recv[SIDE_CLIENT], t.rst_sent[SIDE_SERVER],
+			t.rst_recv[SIDE_SERVER],
+			k->events[EV_SEND_RESET] - t.rst_sent[SIDE_CLIENT] - t.rst_sent[SIDE_SERVER] -
+				t.rst_sent[SIDE_UNKNOWN]);
+		fprintf(f, "  sent by reason:");
 		for (s = 0; s < 64; s++)
 			if (k->reasons[s] && *reset_reason_name((uint32_t)s))
 				fprintf(f, "; %s %" PRIu64, reset_reason_name((uint32_t)s),
@@ -786,6 +842,7 @@ static void conn_json(struct jw *w, const struct conn *c)
 	jw_u64(w, "max_srtt_us", c->max_srtt_us);
 	if (c->done) {
 		jw_i64(w, "bpf_segs_before_poll", segs_before_poll(c));
+		jw_i64(w, "bpf_total_retrans_before_poll", total_before_poll(c));
 		if (c->info_valid)
 			jw_u64(w, "tcpi_total_retrans", c->info_total_retrans);
 	}
@@ -819,6 +876,10 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	jw_obj_open(w, "resets");
 	jw_u64(w, "sent", k->events[EV_SEND_RESET]);
 	jw_u64(w, "received", k->events[EV_RECV_RESET]);
+	jw_u64(w, "client_sent", t.rst_sent[SIDE_CLIENT]);
+	jw_u64(w, "client_received", t.rst_recv[SIDE_CLIENT]);
+	jw_u64(w, "server_sent", t.rst_sent[SIDE_SERVER]);
+	jw_u64(w, "server_received", t.rst_recv[SIDE_SERVER]);
 	jw_obj_open(w, "sent_by_reason");
 	for (s = 0; s < 64; s++)
 		if (k->reasons[s])
@@ -844,14 +905,25 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	jw_u64(w, "agreed", t.agreed);
 	jw_u64(w, "mismatched", t.mismatched);
 	jw_u64(w, "unverified", t.unverified);
+	jw_u64(w, "segment_count_drift", t.drift);
+	jw_u64(w, "kernel_ahead", t.kernel_ahead);
 	jw_arr_open(w, "mismatches");
 	for (i = 0; i < t.nmismatch; i++)
 		conn_json(w, t.mismatches[i]);
 	jw_arr_close(w);
+	jw_arr_open(w, "drifts");
+	for (i = 0; i < t.ndrift; i++)
+		conn_json(w, t.drifts[i]);
+	jw_arr_close(w);
 	jw_obj_close(w);
 	hist_json(w, "handshake_us", &k->handshake_ns);
-	hist_json(w, "connect_us_syn_retransmitted", &t.syn_connect_ns);
-	hist_json(w, "connect_us_no_syn_retransmit", &t.clean_connect_ns);
+	jw_obj_open(w, "connect_us_by_syn_retransmits");
+	for (s = 0; s < 4; s++) {
+		static const char *const keys[] = { "0", "1", "2", "3+" };
+
+		hist_json(w, keys[s], &t.by_syn[s]);
+	}
+	jw_obj_close(w);
 	jw_obj_open(w, "time_in_state_us");
 	for (s = 1; s < NSTATES; s++)
 		if (k->in_state_ns[s].count)
