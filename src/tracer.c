@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -37,6 +39,12 @@ static const char *const tp_names[EV_TYPE_MAX] = {
 	[EV_PROBE] = "tcp_probe",
 	[EV_SEND_RESET] = "tcp_send_reset",
 	[EV_RECV_RESET] = "tcp_receive_reset",
+};
+
+/* In the order of twins_of(). */
+static const char *const tp_names_all[] = {
+	"tcp:tcp_retransmit_skb", "tcp:tcp_retransmit_synack", "sock:inet_sock_set_state",
+	"tcp:tcp_probe", "tcp:tcp_send_reset", "tcp:tcp_receive_reset",
 };
 
 static bool verbose;
@@ -173,9 +181,11 @@ static void select_programs(struct tracer *tr, unsigned int events, bool raw)
 	}
 }
 
+static char errbuf[200];
+
 /* Every primary before any twin: a tracepoint calls its programs in the
  * order they were attached, and a twin must run after its primary. */
-static int attach_programs(struct tracer *tr)
+static int attach_programs(struct tracer *tr, const char **msg)
 {
 	int i, k, n = 0;
 
@@ -186,8 +196,15 @@ static int attach_programs(struct tracer *tr)
 			if (!p)
 				continue;
 			tr->links[n] = bpf_program__attach(p);
-			if (!tr->links[n])
-				return -errno;
+			if (!tr->links[n]) {
+				int err = -errno;
+
+				snprintf(errbuf, sizeof(errbuf),
+					 "cannot attach %s to tracepoint %s (-v shows libbpf's log)",
+					 bpf_program__name(p), tp_names_all[i]);
+				*msg = errbuf;
+				return err;
+			}
 			n++;
 		}
 	}
@@ -270,12 +287,40 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 			return err;
 		}
 	}
-	err = attach_programs(t);
-	if (err) {
-		*msg = "cannot attach to the TCP tracepoints (-v shows libbpf's log)";
+	err = attach_programs(t, msg);
+	if (err)
 		return err;
-	}
 	t->raw_tp = raw;
+	return 0;
+}
+
+/* A tracepoint the kernel lacks: say which, in a line. Typed tracepoints
+ * show in BTF; otherwise look in tracefs (mounting it if nobody has). */
+static int check_tracepoints(unsigned int events, const char **msg)
+{
+	static const int types[] = { EV_RETRANSMIT, EV_RETRANSMIT, EV_STATE, EV_PROBE,
+				     EV_SEND_RESET, EV_RECV_RESET };
+	char path[160];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		const char *tp = strchr(tp_names_all[i], ':') + 1;
+
+		if (!(events & EVMASK(types[i])) || kernel_has_btf_tracepoint(tp))
+			continue;
+		if (stat("/sys/kernel/tracing/events", &st))
+			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%.*s/%s",
+			 (int)(strchr(tp_names_all[i], ':') - tp_names_all[i]), tp_names_all[i], tp);
+		if (!stat(path, &st))
+			continue;
+		snprintf(errbuf, sizeof(errbuf),
+			 "this kernel has no tracepoint %s ('tcpscope doctor' lists what it has)",
+			 tp_names_all[i]);
+		*msg = errbuf;
+		return -ENOENT;
+	}
 	return 0;
 }
 
@@ -310,6 +355,9 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_f
 		       "CONFIG_DEBUG_INFO_BTF=y";
 		return -ENOENT;
 	}
+	err = check_tracepoints(o->events, msg);
+	if (err)
+		return err;
 	verbose = o->verbose;
 	libbpf_set_print(print_libbpf);
 	t = calloc(1, sizeof(*t));
