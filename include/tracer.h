@@ -65,6 +65,12 @@ int tracer__add_own_port(struct tracer *t, uint16_t port);
 const char *tracer__attach_name(const struct tracer *t);
 void tracer__destroy(struct tracer *t);
 
+/* Options trace and stress --trace share: parse VAL or fail the command
+ * line (exit 2) naming CMD. */
+uint64_t tracer_opt_probe_interval(const char *cmd, const char *val);
+uint64_t tracer_opt_ringbuf_size(const char *cmd, const char *val);
+enum attach_mode tracer_opt_attach(const char *cmd, const char *val);
+
 /* Does the running kernel's BTF have a typed tracepoint for tp? */
 bool kernel_has_btf_tracepoint(const char *tp);
 /* Name of a kernel enum sk_rst_reason value, from the kernel's BTF ("" if

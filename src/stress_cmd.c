@@ -518,31 +518,13 @@ int cmd_stress(int argc, char **argv)
 			co.timeline = optarg;
 			break;
 		case OPT_PROBE_INTERVAL:
-			err = parse_u64(optarg, 0, 3600 * 1000, &v);
-			if (err)
-				cli_bad_value("stress", "--probe-interval", optarg, err,
-					      "milliseconds from 0 to 3600000");
-			co.probe_interval_ns = v * NSEC_PER_MSEC;
+			co.probe_interval_ns = tracer_opt_probe_interval("stress", optarg);
 			break;
 		case OPT_RINGBUF:
-			err = parse_size(optarg, 4096, 1ULL << 30, &v);
-			if (!err && (v & (v - 1)))
-				err = -EINVAL;
-			if (err)
-				cli_bad_value("stress", "--ringbuf-size", optarg, err,
-					      "a power of two from 4k to 1G, such as 16M");
-			co.ringbuf_size = v;
+			co.ringbuf_size = tracer_opt_ringbuf_size("stress", optarg);
 			break;
 		case OPT_ATTACH:
-			if (!strcmp(optarg, "auto"))
-				co.attach = ATTACH_AUTO;
-			else if (!strcmp(optarg, "tp_btf"))
-				co.attach = ATTACH_TP_BTF;
-			else if (!strcmp(optarg, "raw_tp"))
-				co.attach = ATTACH_RAW_TP;
-			else
-				cli_bad_value("stress", "--attach", optarg, -EINVAL,
-					      "auto, tp_btf or raw_tp");
+			co.attach = tracer_opt_attach("stress", optarg);
 			break;
 		case 'v':
 			co.verbose = true;

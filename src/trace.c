@@ -165,11 +165,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 			o->netns = netns_inode(optarg);
 			break;
 		case 'i':
-			err = parse_u64(optarg, 0, 3600 * 1000, &v);
-			if (err)
-				cli_bad_value(CMD, "--probe-interval", optarg, err,
-					      "milliseconds from 0 to 3600000");
-			o->probe_interval_ns = v * NSEC_PER_MSEC;
+			o->probe_interval_ns = tracer_opt_probe_interval(CMD, optarg);
 			break;
 		case 'd':
 			err = parse_duration_ns(optarg, &env->duration_ns);
@@ -192,13 +188,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 			env->top = (unsigned int)v;
 			break;
 		case OPT_RINGBUF:
-			err = parse_size(optarg, 4096, 1ULL << 30, &v);
-			if (!err && (v & (v - 1)))
-				err = -EINVAL;
-			if (err)
-				cli_bad_value(CMD, "--ringbuf-size", optarg, err,
-					      "a power of two from 4k to 1G, such as 16M");
-			o->ringbuf_size = v;
+			o->ringbuf_size = tracer_opt_ringbuf_size(CMD, optarg);
 			break;
 		case OPT_WAKEUP:
 			err = parse_size(optarg, 0, 1ULL << 30, &o->wakeup_bytes);
@@ -206,15 +196,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 				cli_bad_value(CMD, "--wakeup", optarg, err, "a size such as 64k");
 			break;
 		case OPT_ATTACH:
-			if (!strcmp(optarg, "auto"))
-				o->attach = ATTACH_AUTO;
-			else if (!strcmp(optarg, "tp_btf"))
-				o->attach = ATTACH_TP_BTF;
-			else if (!strcmp(optarg, "raw_tp"))
-				o->attach = ATTACH_RAW_TP;
-			else
-				cli_bad_value(CMD, "--attach", optarg, -EINVAL,
-					      "auto, tp_btf or raw_tp");
+			o->attach = tracer_opt_attach(CMD, optarg);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "parse.h"
 #include "tracer.h" /* before the skeleton: its rodata uses our types */
 #include "tcpscope.skel.h"
 
@@ -483,4 +484,38 @@ void tracer__destroy(struct tracer *t)
 	ring_buffer__free(t->rb);
 	destroy_programs(t);
 	free(t);
+}
+
+uint64_t tracer_opt_probe_interval(const char *cmd, const char *val)
+{
+	uint64_t ms;
+	int err = parse_u64(val, 0, 3600 * 1000, &ms);
+
+	if (err)
+		cli_bad_value(cmd, "--probe-interval", val, err, "milliseconds from 0 to 3600000");
+	return ms * 1000000ULL;
+}
+
+uint64_t tracer_opt_ringbuf_size(const char *cmd, const char *val)
+{
+	uint64_t v;
+	int err = parse_size(val, 4096, 1ULL << 30, &v);
+
+	if (!err && (v & (v - 1)))
+		err = -EINVAL;
+	if (err)
+		cli_bad_value(cmd, "--ringbuf-size", val, err,
+			      "a power of two from 4k to 1G, such as 16M");
+	return v;
+}
+
+enum attach_mode tracer_opt_attach(const char *cmd, const char *val)
+{
+	if (!strcmp(val, "auto"))
+		return ATTACH_AUTO;
+	if (!strcmp(val, "tp_btf"))
+		return ATTACH_TP_BTF;
+	if (!strcmp(val, "raw_tp"))
+		return ATTACH_RAW_TP;
+	cli_bad_value(cmd, "--attach", val, -EINVAL, "auto, tp_btf or raw_tp");
 }
