@@ -4,7 +4,7 @@
 # count on the same tracepoint and port, and the load's own counts.
 . "$(dirname "$0")/../lib.sh"
 need bpftrace
-PORT=5331
+PORT=29331
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
 "$TCPSCOPE" server --listen 127.0.0.1:$PORT --mode echo --duration 40 > "$TMP/server.out" &
@@ -15,7 +15,7 @@ bpftrace -e "tracepoint:sock:inet_sock_set_state /args->protocol == 6 && (args->
 BT=$!
 cleanup_add kill $BT
 wait_for_line "$TMP/bpftrace.out" 'Attaching' 20 || fail setup "bpftrace did not attach"
-"$TCPSCOPE" trace --json --events state --port $PORT > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
+"$TCPSCOPE" trace --json --events state --port $PORT --netns /proc/self/ns/net > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
 sleep 1.5

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 LOAD="python3 $TOP/tests/helpers/tcpload.py"
 lab_up 13
-PORT=5351
+PORT=29351
 
 ip netns exec "$NS_B" $LOAD server "$IP_B" $PORT --seconds 60 > "$TMP/s4.out" &
 cleanup_add kill $!

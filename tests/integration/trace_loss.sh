@@ -7,7 +7,7 @@
 need bpftrace
 need nstat
 LOAD="python3 $TOP/tests/helpers/tcpload.py"
-PORT=5301
+PORT=29301
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
 lab_up 11
@@ -85,7 +85,7 @@ check_eq kinds_add_up "$kinds_sum" "$got_events"
 # Blackhole: the handshake completes, then nothing the client sends gets
 # through: every retransmit of that connection is an RTO.
 "$LAB" clear "$LABNAME"
-BPORT=5302
+BPORT=29302
 "$LAB" blackhole "$LABNAME" "$BPORT"
 ip netns exec "$NS_B" $LOAD server "$IP_B" "$BPORT" --seconds 30 > "$TMP/server2.out" &
 cleanup_add kill $!

@@ -5,7 +5,7 @@
 # fallback gives the same. A SIGINT leaves valid JSON with the summary last.
 . "$(dirname "$0")/../lib.sh"
 LOAD="python3 $TOP/tests/helpers/tcpload.py"
-PORT=5311
+PORT=29311
 N=10
 lab_up 12
 
