@@ -461,12 +461,13 @@ static uint64_t sum(const uint64_t *v, int n)
 
 static bool path_usual(const struct path_count *p)
 {
-	static const uint8_t client_fin[] = { 2, 1, 4, 5, 7 }, client_rst[] = { 2, 1, 7 },
-			     server_fin[] = { 3, 1, 8, 9, 7 }, server_rst[] = { 3, 1, 7 },
-			     server_peer_rst[] = { 3, 1, 8, 7 };
-	const uint8_t *known[] = { client_fin, client_rst, server_fin, server_rst,
-				   server_peer_rst };
-	const uint8_t lens[] = { 5, 3, 5, 3, 4 };
+	/* FIN_WAIT2 is skipped when the peer's FIN comes with its ACK. */
+	static const uint8_t client_fin[] = { 2, 1, 4, 5, 7 }, client_fin_ack[] = { 2, 1, 4, 7 },
+			     client_rst[] = { 2, 1, 7 }, server_fin[] = { 3, 1, 8, 9, 7 },
+			     server_rst[] = { 3, 1, 7 }, server_peer_rst[] = { 3, 1, 8, 7 };
+	const uint8_t *known[] = { client_fin, client_fin_ack, client_rst, server_fin,
+				   server_rst, server_peer_rst };
+	const uint8_t lens[] = { 5, 4, 3, 5, 3, 4 };
 	size_t i;
 
 	for (i = 0; i < sizeof(lens); i++)
