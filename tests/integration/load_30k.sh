@@ -13,7 +13,7 @@ ip -n "$NS" link set lo up
 # Not for background jobs: $! would be the subshell of the function.
 nsx() { ip netns exec "$NS" "$@"; }
 
-ip netns exec "$NS" timeout -k 5 50 "$TCPSCOPE" stress -c "$N" --duration 4s --json \
+ip netns exec "$NS" timeout -k 5 50 "$TCPSCOPE" stress -c "$N" --duration 6s --json \
 	>"$TMP/30k.json" 2>"$TMP/30k.err" &
 pid=$!
 cleanup_add kill "$pid"
@@ -52,7 +52,7 @@ else
 fi
 check_eq nofile "$(jq .nofile "$j")" "$(ulimit -Hn)"
 check_eq none_left "$(nsx ss -Htn state established | wc -l)" 0
-check_eq no_stray_processes "$(pgrep -f "stress -c $N --duration 4s --json" | wc -l)" 0
+check_eq no_stray_processes "$(pgrep -f "stress -c $N --duration 6s --json" | wc -l)" 0
 
 # -- between one limit and two: 12000 fit one process only without the
 # built-in server's ends, so it must get processes of its own
