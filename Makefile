@@ -74,6 +74,15 @@ $(OUTPUT)/unit/%.o: tests/unit/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
 
+# The HTML report's stylesheet and drawing code, as C strings.
+$(OUTPUT)/report_assets.h: src/report.css src/report.js | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)for f in $^; do echo "static const char $$(basename $$f | tr . _)[] ="; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; \
+	done > $@
+
+$(OUTPUT)/obj/report.o: $(OUTPUT)/report_assets.h
+
 $(OUTPUT)/tcpscope: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
