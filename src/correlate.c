@@ -415,6 +415,21 @@ void correlator__stop(struct correlator *c)
 	}
 }
 
+int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE *f),
+				void *ctx)
+{
+	if (!c->timeline || c->timeline_err)
+		return c->timeline_err ? -c->timeline_err : 0;
+	fn(ctx, c->timeline);
+	if (fflush(c->timeline) || ferror(c->timeline)) {
+		c->timeline_err = errno ? errno : EIO;
+		fprintf(stderr, "tcpscope stress: --timeline %s: %s\n", c->o.timeline,
+			strerror(c->timeline_err));
+		return -c->timeline_err;
+	}
+	return 0;
+}
+
 bool correlator__failed(const struct correlator *c)
 {
 	return c->timeline_err != 0 || c->poll_err != 0;

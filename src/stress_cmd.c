@@ -13,6 +13,7 @@
 #include "correlate.h"
 #include "jsonw.h"
 #include "parse.h"
+#include "report.h"
 #include "server.h"
 #include "stress.h"
 #include "tcpinfo.h"
@@ -258,6 +259,8 @@ static void stress_usage(FILE *f)
 		"                         10; 0: every ACK)\n"
 		"  --ringbuf-size SIZE    the tracer's ring buffer (default 16M)\n"
 		"  --attach MODE          auto, tp_btf or raw_tp\n"
+		"  --report FILE.html     at the end, the timeline as an HTML page (implies\n"
+		"                         --trace; see tcpscope report --help)\n"
 		"  -v, --verbose          libbpf's log\n\n"
 		SOCKOPT_HELP
 		"\nExamples:\n"
@@ -330,6 +333,7 @@ enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
 	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
 	OPT_TRACE, OPT_TRACE_ALL, OPT_TIMELINE, OPT_PROBE_INTERVAL, OPT_RINGBUF, OPT_ATTACH,
+	OPT_REPORT,
 };
 
 /* --records and --trace both want the hooks: call each. */
@@ -372,6 +376,38 @@ static void trace_json(void *ctx, struct jw *w)
 	correlator__print_json(ctx, w);
 }
 
+/* The timeline's last line for tcpscope report: the stress --json object
+ * with "type":"stress_summary" and the command line. */
+struct summary_line {
+	const struct stress_opts *o;
+	const struct stress_result *r;
+	struct correlator *corr;
+	int argc;
+	char **argv;
+};
+
+static void summary_members(void *ctx, struct jw *w)
+{
+	struct summary_line *sl = ctx;
+	char cmd[2048];
+	size_t off = 0;
+	int i;
+
+	correlator__print_json(sl->corr, w);
+	jw_str(w, "type", "stress_summary");
+	off = (size_t)snprintf(cmd, sizeof(cmd), "tcpscope");
+	for (i = 0; i < sl->argc && off < sizeof(cmd); i++)
+		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, " %s", sl->argv[i]);
+	jw_str(w, "command", cmd);
+}
+
+static void summary_write(void *ctx, FILE *f)
+{
+	struct summary_line *sl = ctx;
+
+	stress_result__print_json(sl->o, sl->r, f, summary_members, sl);
+}
+
 int cmd_stress(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -396,6 +432,7 @@ int cmd_stress(int argc, char **argv)
 		{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		SOCKOPT_LONGOPTS,
@@ -412,6 +449,10 @@ int cmd_stress(int argc, char **argv)
 	struct correlator *corr = NULL;
 	struct hook_pair pair = {};
 	struct stress_hooks pair_hooks = { &pair, pair_socket, pair_done, pair_listen };
+	const char *report = NULL;
+	char tmp_timeline[] = "/tmp/tcpscope-timeline-XXXXXX";
+	bool tmp_made = false;
+	struct summary_line sl = { &o, NULL, NULL, argc, argv };
 	uint64_t v;
 	int opt, err;
 
@@ -544,6 +585,10 @@ int cmd_stress(int argc, char **argv)
 				cli_bad_value("stress", "--attach", optarg, -EINVAL,
 					      "auto, tp_btf or raw_tp");
 			break;
+		case OPT_REPORT:
+			trace = true;
+			report = optarg;
+			break;
 		case 'v':
 			co.verbose = true;
 			break;
@@ -593,6 +638,22 @@ int cmd_stress(int argc, char **argv)
 		}
 		hooks.ctx = rf;
 	}
+	if (report && !co.timeline) {
+		/* The report is drawn from a timeline: a private one. */
+		int fd = mkstemp(tmp_timeline);
+
+		if (fd < 0) {
+			fprintf(stderr, "tcpscope stress: --report needs a temporary timeline in /tmp: "
+				"%s\n", errno_name(errno));
+			if (rf)
+				fclose(rf);
+			free(res);
+			return 1;
+		}
+		close(fd);
+		tmp_made = true;
+		co.timeline = tmp_timeline;
+	}
 	if (trace) {
 		/* The cookie map holds the connections alive at once (each is
 		 * removed at its CLOSE); churn turns them over fast. */
@@ -606,6 +667,8 @@ int cmd_stress(int argc, char **argv)
 			if (rf)
 				fclose(rf);
 			correlator__destroy(corr);
+			if (tmp_made)
+				unlink(tmp_timeline);
 			free(res);
 			return 1;
 		}
@@ -621,8 +684,15 @@ int cmd_stress(int argc, char **argv)
 	/* A run that could not start has nothing to report. */
 	if (err && !res->duration_ns) {
 		correlator__destroy(corr);
+		if (tmp_made)
+			unlink(tmp_timeline);
 		free(res);
 		return 1;
+	}
+	if (corr) {
+		sl.r = res;
+		sl.corr = corr;
+		correlator__timeline_append(corr, summary_write, &sl);
 	}
 	if (json) {
 		stress_result__print_json(&o, res, stdout, corr ? trace_json : NULL, corr);
@@ -634,6 +704,14 @@ int cmd_stress(int argc, char **argv)
 	if (corr && correlator__failed(corr))
 		err = -EIO;
 	correlator__destroy(corr);
+	if (report && !err) {
+		struct report_opts ro;
+
+		report_opts__init(&ro);
+		err = report__render(co.timeline, report, &ro);
+	}
+	if (tmp_made)
+		unlink(tmp_timeline);
 	free(res);
 	return err ? 1 : 0;
 }
