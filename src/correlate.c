@@ -13,6 +13,7 @@
 #include "correlate.h"
 #include "events.h"
 #include "hist.h"
+#include "metrics.h"
 #include "util.h"
 
 #define NSTATES 14
@@ -70,6 +71,7 @@ struct correlator {
 	struct hist handshake_ns;
 	struct hist in_state_ns[NSTATES];
 	struct tracer_counts tc;
+	struct metrics *metrics; /* --metrics: the poll thread's alone */
 	/* filled at the end */
 	struct path_count paths[MAX_PATHS];
 	int npaths;
@@ -156,6 +158,8 @@ static int on_event(void *ctx, const struct event *e)
 			c->ours = !k->o.trace_all; /* filtered in the kernel: ours */
 	}
 	k->events[type]++;
+	if (k->metrics)
+		metrics__event(k->metrics, e);
 	if (!c || !c->ours)
 		k->foreign[type]++;
 	if (c) {
@@ -327,6 +331,8 @@ static void *poll_thread(void *arg)
 			k->poll_err = err;
 			break;
 		}
+		if (k->metrics)
+			metrics__serve(k->metrics, k->t);
 	}
 	return NULL;
 }
@@ -370,6 +376,11 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 			goto fail;
 		}
 		setvbuf(k->timeline, NULL, _IOFBF, 1 << 20);
+	}
+	if (o->metrics_addr) {
+		err = metrics__open(&k->metrics, o->metrics_addr, "stress");
+		if (err)
+			goto fail;
 	}
 	err = tracer__open(&k->t, &to, on_event, k, &msg);
 	if (err) {
@@ -440,6 +451,7 @@ void correlator__destroy(struct correlator *c)
 	if (!c)
 		return;
 	tracer__destroy(c->t);
+	metrics__destroy(c->metrics);
 	if (c->timeline)
 		fclose(c->timeline);
 	conntab__free(&c->conns);

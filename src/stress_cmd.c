@@ -261,6 +261,9 @@ static void stress_usage(FILE *f)
 		"  --attach MODE          auto, tp_btf or raw_tp\n"
 		"  --report FILE.html     at the end, the timeline as an HTML page (implies\n"
 		"                         --trace; see tcpscope report --help)\n"
+		"  --metrics ADDR:PORT    serve Prometheus metrics of the kernel's events on\n"
+		"                         http://ADDR:PORT/metrics while the run lasts\n"
+		"                         (implies --trace)\n"
 		"  -v, --verbose          libbpf's log\n\n"
 		SOCKOPT_HELP
 		"\nExamples:\n"
@@ -270,7 +273,10 @@ static void stress_usage(FILE *f)
 		"  tcpscope stress --mode churn --rate 2000 --duration 10s --close rst\n"
 		"  tcpscope stress 10.0.0.2:80 --mode rr -c 50 --size 1k --nodelay --json\n"
 		"  tcpscope stress -c 30000 --rate 5000 --duration 5s\n"
-		"  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n");
+		"  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n"
+		"  tcpscope stress --mode churn -n 2000 --trace --report run.html\n"
+		"\nExit status: 0 success, 1 runtime failure (including a --timeline that\n"
+		"could not be written), 2 usage error.\n");
 }
 
 static void parse_sources(struct stress_opts *o, char *list)
@@ -333,7 +339,7 @@ enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
 	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
 	OPT_TRACE, OPT_TRACE_ALL, OPT_TIMELINE, OPT_PROBE_INTERVAL, OPT_RINGBUF, OPT_ATTACH,
-	OPT_REPORT,
+	OPT_REPORT, OPT_METRICS,
 };
 
 /* --records and --trace both want the hooks: call each. */
@@ -433,6 +439,7 @@ int cmd_stress(int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		SOCKOPT_LONGOPTS,
@@ -584,6 +591,10 @@ int cmd_stress(int argc, char **argv)
 			else
 				cli_bad_value("stress", "--attach", optarg, -EINVAL,
 					      "auto, tp_btf or raw_tp");
+			break;
+		case OPT_METRICS:
+			trace = true;
+			co.metrics_addr = optarg;
 			break;
 		case OPT_REPORT:
 			trace = true;
