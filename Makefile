@@ -104,10 +104,17 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/tcpscope
 	install -m 0755 $(OUTPUT)/tcpscope $(DESTDIR)$(PREFIX)/sbin/tcpscope
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tcpscope/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 docs/tcpscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcpscope.8
+	install -m 0644 scripts/completion/tcpscope.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpscope
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tcpscope
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tcpscope
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/tcpscope.8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpscope
 
 clean:
 	rm -rf $(OUTPUT)
