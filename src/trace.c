@@ -59,7 +59,8 @@ static const char usage_text[] =
 	"  -d, --duration TIME      stop after TIME (10, 500ms, 2m)\n"
 	"  -c, --count N            stop after N events\n"
 	"  -j, --json               one JSON object per line (docs/json.md), summary last\n"
-	"      --top N              connections listed by retransmits (default 10)\n"
+	"      --top N              connections listed by retransmits (default 10; 0:\n"
+	"                           none, and no per-connection memory)\n"
 	"      --ringbuf-size SIZE  BPF ring buffer (default 16M; a power of two)\n"
 	"      --wakeup SIZE        wake up per SIZE of waiting events rather than per\n"
 	"                           event (default 0: per event; cheaper under load)\n"
@@ -269,7 +270,8 @@ static int on_event(void *ctx, const struct event *e)
 	if (e->type == EV_RETRANSMIT) {
 		env->by_kind[e->retrans.kind < RK_MAX ? e->retrans.kind : RK_OTHER]++;
 		env->retrans_segs += e->retrans.segs;
-		c = conntab__get(&env->conns, e);
+		/* --top 0 keeps no table: a long-lived daemon's memory stays flat. */
+		c = env->top ? conntab__get(&env->conns, e) : NULL;
 		if (c) {
 			c->retrans_events++;
 			c->retrans_segs += e->retrans.segs;
