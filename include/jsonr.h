@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define JR_MAX_MEMBERS 64
-#define JR_MAX_DEPTH 32
+#define JR_MAX_DEPTH   32
 
 enum jr_type { JR_NONE, JR_STRING, JR_NUMBER, JR_TRUE, JR_FALSE, JR_NULL, JR_OBJECT, JR_ARRAY };
 

@@ -10,7 +10,7 @@
 struct report_opts {
 	uint64_t named[REPORT_MAX_NAMED]; /* cookies the user wants drawn */
 	int nnamed;
-	unsigned int top;        /* connections drawn per reason (default 4) */
+	unsigned int top;	 /* connections drawn per reason (default 4) */
 	unsigned int max_points; /* per curve before decimation (default 1500) */
 };
 

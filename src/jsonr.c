@@ -139,7 +139,7 @@ static int skip_container(struct cur *c, int depth, struct jr_obj *o)
 		if (err)
 			return err;
 		if (o && o->n < JR_MAX_MEMBERS) {
-			o->m[o->n] = (struct jr_member){ key, klen, val, (size_t)(c->p - val), t };
+			o->m[o->n] = (struct jr_member){key, klen, val, (size_t)(c->p - val), t};
 			o->n++;
 		} else if (o) {
 			o->dropped++;
@@ -189,7 +189,7 @@ static int skip_value(struct cur *c, int depth, enum jr_type *type)
 
 int jr_parse(struct jr_obj *o, const char *s, size_t len)
 {
-	struct cur c = { s, s + len };
+	struct cur c = {s, s + len};
 	int err;
 
 	o->n = 0;
@@ -236,8 +236,7 @@ bool jr_u64(const struct jr_obj *o, const char *key, uint64_t *out)
 	char buf[64], *end;
 	unsigned long long v;
 
-	if (!number_text(jr_find(o, key), buf, sizeof(buf)) || buf[0] == '-' ||
-	    strpbrk(buf, ".eE"))
+	if (!number_text(jr_find(o, key), buf, sizeof(buf)) || buf[0] == '-' || strpbrk(buf, ".eE"))
 		return false;
 	errno = 0;
 	v = strtoull(buf, &end, 10);
@@ -337,25 +336,38 @@ bool jr_str(const struct jr_obj *o, const char *key, char *buf, size_t len)
 		} else {
 			p++;
 			switch (*p) {
-			case 'b': tmp[0] = '\b'; break;
-			case 'f': tmp[0] = '\f'; break;
-			case 'n': tmp[0] = '\n'; break;
-			case 'r': tmp[0] = '\r'; break;
-			case 't': tmp[0] = '\t'; break;
+			case 'b':
+				tmp[0] = '\b';
+				break;
+			case 'f':
+				tmp[0] = '\f';
+				break;
+			case 'n':
+				tmp[0] = '\n';
+				break;
+			case 'r':
+				tmp[0] = '\r';
+				break;
+			case 't':
+				tmp[0] = '\t';
+				break;
 			case 'u':
 				cp = hex4(p + 1);
 				p += 4;
 				/* A surrogate pair, else U+FFFD for a lone half. */
 				if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 7 && p[1] == '\\' &&
 				    p[2] == 'u' && hex4(p + 3) >= 0xdc00 && hex4(p + 3) < 0xe000) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(p + 3) - 0xdc00);
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					     (hex4(p + 3) - 0xdc00);
 					p += 6;
 				} else if (cp >= 0xd800 && cp < 0xe000) {
 					cp = 0xfffd;
 				}
 				k = put_utf8(tmp, cp);
 				break;
-			default: tmp[0] = *p; break; /* " \ / */
+			default:
+				tmp[0] = *p;
+				break; /* " \ / */
 			}
 			p++;
 		}

@@ -15,16 +15,17 @@
 #include "parse.h"
 #include "util.h"
 
-#define NSTATES 14
-#define NREASONS 64
-#define SYN_SLOTS 65536 /* handshakes in progress, 4-way buckets */
-#define SYN_WAYS 4
-#define MAX_SCRAPES 8   /* per metrics__serve() call */
-#define REQ_MAX 4096
+#define NSTATES	    14
+#define NREASONS    64
+#define SYN_SLOTS   65536 /* handshakes in progress, 4-way buckets */
+#define SYN_WAYS    4
+#define MAX_SCRAPES 8 /* per metrics__serve() call */
+#define REQ_MAX	    4096
 
 /* Seconds: from a fast loopback handshake to a SYN retransmitted thrice. */
-static const double buckets_s[] = { 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-				    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double buckets_s[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+				   0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
+				   0.5,	    1,	    2.5,     5,	     10};
 #define NBUCKETS (sizeof(buckets_s) / sizeof(buckets_s[0]))
 
 struct mhist {
@@ -77,13 +78,13 @@ static void syn_start(struct metrics *m, uint64_t cookie, uint64_t ts)
 
 	for (i = 0; i < SYN_WAYS; i++) {
 		if (!b[i].cookie || b[i].cookie == cookie) {
-			b[i] = (struct syn_slot){ cookie, ts };
+			b[i] = (struct syn_slot){cookie, ts};
 			return;
 		}
 		if (b[i].ts < old->ts)
 			old = &b[i];
 	}
-	*old = (struct syn_slot){ cookie, ts }; /* a stale entry: its CLOSE was lost */
+	*old = (struct syn_slot){cookie, ts}; /* a stale entry: its CLOSE was lost */
 }
 
 static uint64_t syn_take(struct metrics *m, uint64_t cookie)
@@ -95,7 +96,7 @@ static uint64_t syn_take(struct metrics *m, uint64_t cookie)
 	for (i = 0; i < SYN_WAYS; i++) {
 		if (b[i].cookie == cookie) {
 			ts = b[i].ts;
-			b[i] = (struct syn_slot){ 0, 0 };
+			b[i] = (struct syn_slot){0, 0};
 			return ts;
 		}
 	}
@@ -200,9 +201,10 @@ void metrics__write(struct metrics *m, struct tracer *t, FILE *f)
 	for (i = 0; i < NSTATES; i++)
 		for (j = 0; j < NSTATES; j++)
 			if (m->transitions[i][j])
-				fprintf(f, "tcpscope_state_transitions_total{old=\"%s\",new=\"%s\"} %"
-					   PRIu64 "\n", tcp_state_name(i), tcp_state_name(j),
-					m->transitions[i][j]);
+				fprintf(f,
+					"tcpscope_state_transitions_total{old=\"%s\",new=\"%s\"} "
+					"%" PRIu64 "\n",
+					tcp_state_name(i), tcp_state_name(j), m->transitions[i][j]);
 	header(f, "tcpscope_resets_sent_total", "counter",
 	       "Resets sent, by the kernel's reason (kernels >= 6.10; else not_specified)");
 	for (i = 0; i < NREASONS; i++) {
@@ -233,7 +235,7 @@ static void answer(struct metrics *m, struct tracer *t, int c)
 	static const char not_found[] = "HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n"
 					"Content-Length: 24\r\nConnection: close\r\n\r\n"
 					"tcpscope: try /metrics\n";
-	struct timeval tv = { 0, 500000 };
+	struct timeval tv = {0, 500000};
 	char req[REQ_MAX + 1], *body = NULL, head[200];
 	size_t blen = 0, got = 0;
 	ssize_t n;
@@ -264,9 +266,11 @@ static void answer(struct metrics *m, struct tracer *t, int c)
 	metrics__write(m, t, f);
 	if (fclose(f))
 		return;
-	n = snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Type: text/plain; "
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.0 200 OK\r\nContent-Type: text/plain; "
 		     "version=0.0.4; charset=utf-8\r\nContent-Length: %zu\r\nConnection: close"
-		     "\r\n\r\n", blen);
+		     "\r\n\r\n",
+		     blen);
 	if (send(c, head, (size_t)n, MSG_NOSIGNAL | MSG_MORE) == n)
 		for (got = 0; got < blen; got += (size_t)n)
 			if ((n = send(c, body + got, blen - got, MSG_NOSIGNAL)) <= 0)
@@ -297,8 +301,10 @@ int metrics__open(struct metrics **mp, const char *addr, const char *cmd)
 	*mp = NULL;
 	err = parse_sockaddr(addr, false, &ss, &len);
 	if (err) {
-		fprintf(stderr, "tcpscope %s: bad value '%s' for --metrics: expected a numeric "
-			"ADDR:PORT such as 127.0.0.1:9464 or [::1]:9464\n", cmd, addr);
+		fprintf(stderr,
+			"tcpscope %s: bad value '%s' for --metrics: expected a numeric "
+			"ADDR:PORT such as 127.0.0.1:9464 or [::1]:9464\n",
+			cmd, addr);
 		return err;
 	}
 	m = calloc(1, sizeof(*m));

@@ -27,17 +27,16 @@
 #include "util.h"
 #include "report_assets.h" /* generated: report_css, report_js */
 
-#define NSTATES 14
+#define NSTATES	     14
 #define NBUCKETS_MAX 150
-#define NBINS 32
+#define NBINS	     32
 #define MAX_ERRNAMES 8
-#define MAX_DRAWN 24
-#define MAX_MARKS 4000
+#define MAX_DRAWN    24
+#define MAX_MARKS    4000
 #define LINE_MAX_LEN (1 << 20)
 
 enum why { WHY_RETRANS, WHY_SLOW, WHY_RESET, WHY_NAMED, WHY_MAX };
-static const char *const why_names[] = { "most retransmits", "slowest to connect", "reset",
-					 "named" };
+static const char *const why_names[] = {"most retransmits", "slowest to connect", "reset", "named"};
 
 struct pt {
 	uint64_t t;
@@ -66,7 +65,7 @@ static int vec_push(struct vec *v, const void *item)
 }
 
 enum { S_SRTT, S_CWND, S_SSTHRESH, S_INFLIGHT, S_MAX };
-static const char *const series_names[] = { "srtt_us", "cwnd", "ssthresh", "inflight" };
+static const char *const series_names[] = {"srtt_us", "cwnd", "ssthresh", "inflight"};
 
 struct mark {
 	uint64_t t;
@@ -79,8 +78,8 @@ struct drawn {
 	unsigned int why; /* bits of enum why */
 	char label[120];
 	struct vec s[S_MAX]; /* struct pt */
-	struct vec rtx;      /* struct mark */
-	struct vec st;       /* struct mark */
+	struct vec rtx;	     /* struct mark */
+	struct vec st;	     /* struct mark */
 	uint64_t probes;
 };
 
@@ -154,7 +153,8 @@ static struct rconn *ctab_get(struct ctab *t, uint64_t cookie, bool create)
 		for (j = 0; j < t->cap; j++) {
 			if (!t->slots[j].cookie)
 				continue;
-			for (i = mix(t->slots[j].cookie) & (cap - 1); s[i].cookie; i = (i + 1) & (cap - 1))
+			for (i = mix(t->slots[j].cookie) & (cap - 1); s[i].cookie;
+			     i = (i + 1) & (cap - 1))
 				;
 			s[i] = t->slots[j];
 		}
@@ -293,7 +293,7 @@ static int first_pass(struct report *r, const struct jr_obj *o, const char *line
 				return -ENOMEM;
 		}
 		c->state_ns = ts;
-		c->last_state = (uint8_t)new;
+		c->last_state = (uint8_t) new;
 	} else if (jr_str_is(o, "type", "retransmit")) {
 		unsigned int k = kind_index(o);
 
@@ -338,7 +338,8 @@ static int first_pass(struct report *r, const struct jr_obj *o, const char *line
 			r->errors++;
 		if (c) {
 			c->close_ns = ts;
-			c->close_rst = jr_str_is(o, "how", "rst") || jr_str_is(o, "err", "ECONNRESET");
+			c->close_rst =
+			    jr_str_is(o, "how", "rst") || jr_str_is(o, "err", "ECONNRESET");
 		}
 	}
 	if (!side && jr_find(o, "side"))
@@ -384,8 +385,9 @@ static void label_from(struct drawn *d, const struct jr_obj *o)
 		return;
 	if (!jr_str(o, "side", side, sizeof(side)))
 		snprintf(side, sizeof(side), "?");
-	snprintf(d->label, sizeof(d->label), strchr(s, ':') ? "[%s]:%" PRIu64 " > [%s]:%" PRIu64
-			  " (%s)" : "%s:%" PRIu64 " > %s:%" PRIu64 " (%s)",
+	snprintf(d->label, sizeof(d->label),
+		 strchr(s, ':') ? "[%s]:%" PRIu64 " > [%s]:%" PRIu64 " (%s)"
+				: "%s:%" PRIu64 " > %s:%" PRIu64 " (%s)",
 		 s, sport, dst, dport, side);
 }
 
@@ -417,28 +419,28 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 		if (c && !err && c->info_valid && ts <= c->info_ns)
 			c->segs_before_info += (uint32_t)v;
 		if (d && d->rtx.n < MAX_MARKS) {
-			struct mark m = { ts, (uint8_t)k, 0, (uint16_t)(v > 65535 ? 65535 : v) };
+			struct mark m = {ts, (uint8_t)k, 0, (uint16_t)(v > 65535 ? 65535 : v)};
 
 			return vec_push(&d->rtx, &m);
 		}
 	} else if (jr_str_is(o, "type", "state")) {
 		int old = state_index(o, "old"), new = state_index(o, "new");
 
-		if (d && d->st.n < MAX_MARKS && new > 0) {
-			struct mark m = { ts, (uint8_t)(old > 0 ? old : 0), (uint8_t)new, 0 };
+		if (d && d->st.n<MAX_MARKS &&new> 0) {
+			struct mark m = {ts, (uint8_t)(old > 0 ? old : 0), (uint8_t) new, 0};
 
 			return vec_push(&d->st, &m);
 		}
 	} else if (jr_str_is(o, "type", "probe")) {
-		static const char *const keys[S_MAX] = { "srtt_us", "snd_cwnd", "ssthresh",
-							 "inflight" };
+		static const char *const keys[S_MAX] = {"srtt_us", "snd_cwnd", "ssthresh",
+							"inflight"};
 		int s;
 
 		if (!d)
 			return 0;
 		d->probes++;
 		for (s = 0; s < S_MAX; s++) {
-			struct pt p = { ts, 0 };
+			struct pt p = {ts, 0};
 
 			/* 2147483647: no slow-start threshold yet; not a point. */
 			if (!jr_u64(o, keys[s], &v) || (s == S_SSTHRESH && v >= 0x7fffffff))
@@ -464,7 +466,8 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 
 static int cmp_segs(const void *a, const void *b)
 {
-	const struct rconn *x = *(const struct rconn *const *)a, *y = *(const struct rconn *const *)b;
+	const struct rconn *x = *(const struct rconn *const *)a,
+			   *y = *(const struct rconn *const *)b;
 
 	if (x->rtx_segs != y->rtx_segs)
 		return x->rtx_segs < y->rtx_segs ? 1 : -1;
@@ -473,12 +476,15 @@ static int cmp_segs(const void *a, const void *b)
 
 static uint64_t connect_time(const struct rconn *c)
 {
-	return c->uest_ns && c->connect_ns && c->uest_ns > c->connect_ns ? c->uest_ns - c->connect_ns : 0;
+	return c->uest_ns && c->connect_ns && c->uest_ns > c->connect_ns
+		   ? c->uest_ns - c->connect_ns
+		   : 0;
 }
 
 static int cmp_slow(const void *a, const void *b)
 {
-	const struct rconn *x = *(const struct rconn *const *)a, *y = *(const struct rconn *const *)b;
+	const struct rconn *x = *(const struct rconn *const *)a,
+			   *y = *(const struct rconn *const *)b;
 	uint64_t tx = connect_time(x), ty = connect_time(y);
 
 	if (tx != ty)
@@ -580,12 +586,23 @@ static void html_text(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -625,7 +642,7 @@ static uint64_t quantile(const uint64_t *v, size_t n, double q)
 /* Sorted values as log-spaced bins: [low_ns, high_ns, count]. */
 static void dist_json(struct jw *w, const char *key, struct vec *vals)
 {
-	uint64_t *v = vals->p, bins[NBINS] = { 0 };
+	uint64_t *v = vals->p, bins[NBINS] = {0};
 	size_t n = vals->n, i;
 	double lo, hi, step;
 	int b;
@@ -684,8 +701,8 @@ static void pt_json(struct jw *w, const struct report *r, const struct pt *p)
 
 /* Min and max of each time bucket, in time order: the shape of a curve
  * (its spikes included) in at most max points. */
-static void curve_json(struct jw *w, const struct report *r, const char *key,
-		       const struct vec *v, unsigned int max)
+static void curve_json(struct jw *w, const struct report *r, const char *key, const struct vec *v,
+		       unsigned int max)
 {
 	const struct pt *p = v->p;
 	size_t i = 0, nb = max / 2, b;
@@ -857,8 +874,10 @@ static void data_json(struct report *r, FILE *f)
 /* A figure the test reads back: id, and the number in data-value. */
 static void stat_cell(FILE *f, const char *id, const char *label, uint64_t v)
 {
-	fprintf(f, "<div class=\"stat\"><span class=\"v\" id=\"%s\" data-value=\"%" PRIu64
-		   "\">%" PRIu64 "</span><span class=\"l\">", id, v, v);
+	fprintf(f,
+		"<div class=\"stat\"><span class=\"v\" id=\"%s\" data-value=\"%" PRIu64
+		"\">%" PRIu64 "</span><span class=\"l\">",
+		id, v, v);
 	html_text(f, label);
 	fputs("</span></div>\n", f);
 }
@@ -869,7 +888,8 @@ static void write_page(struct report *r, FILE *f, const char *json, size_t jlen)
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	      "<title>tcpscope report: ", f);
+	      "<title>tcpscope report: ",
+	      f);
 	html_text(f, r->in);
 	fputs("</title>\n<style>\n", f);
 	fputs(report_css, f);
@@ -877,10 +897,13 @@ static void write_page(struct report *r, FILE *f, const char *json, size_t jlen)
 	html_text(f, r->in);
 	fprintf(f, " &middot; %" PRIu64 " lines", r->lines);
 	if (r->bad_lines)
-		fprintf(f, " &middot; <b id=\"bad-lines\" data-value=\"%" PRIu64 "\">%" PRIu64
-			   " lines not understood</b>", r->bad_lines, r->bad_lines);
+		fprintf(f,
+			" &middot; <b id=\"bad-lines\" data-value=\"%" PRIu64 "\">%" PRIu64
+			" lines not understood</b>",
+			r->bad_lines, r->bad_lines);
 	fputs(" &middot; tcpscope " TCPSCOPE_VERSION "</p></header>\n", f);
-	fputs("<section id=\"run\"><h2>Run</h2><div id=\"params\"></div>\n<div class=\"stats\">\n", f);
+	fputs("<section id=\"run\"><h2>Run</h2><div id=\"params\"></div>\n<div class=\"stats\">\n",
+	      f);
 	stat_cell(f, "s-connections", "connections (ours)", r->ours);
 	stat_cell(f, "s-connects", "connect() calls", r->connects);
 	stat_cell(f, "s-established", "established (user)", r->established);
@@ -891,7 +914,8 @@ static void write_page(struct report *r, FILE *f, const char *json, size_t jlen)
 		char id[32], label[32];
 
 		snprintf(id, sizeof(id), "s-kind-%s", retrans_kind_name((unsigned int)s));
-		snprintf(label, sizeof(label), "retransmits: %s", retrans_kind_name((unsigned int)s));
+		snprintf(label, sizeof(label), "retransmits: %s",
+			 retrans_kind_name((unsigned int)s));
 		stat_cell(f, id, label, r->kinds[s]);
 	}
 	stat_cell(f, "s-resets-sent", "resets sent", r->resets_sent);
@@ -914,7 +938,8 @@ static void write_page(struct report *r, FILE *f, const char *json, size_t jlen)
 	      "and bytes in flight from the kernel's probe samples; every retransmit marked by "
 	      "kind, every state change by a dashed line.</p>\n"
 	      "<div id=\"conns\"></div></section>\n"
-	      "<script type=\"application/json\" id=\"tcpscope-data\">", f);
+	      "<script type=\"application/json\" id=\"tcpscope-data\">",
+	      f);
 	script_safe(f, json, jlen);
 	fputs("</script>\n<script type=\"application/json\" id=\"tcpscope-summary\">", f);
 	if (r->summary)
@@ -947,7 +972,7 @@ static void report_free(struct report *r)
 static void choose_buckets(struct report *r)
 {
 	uint64_t span = r->t1 > r->t0 ? r->t1 - r->t0 : 1, w = NSEC_PER_MSEC;
-	static const int steps[] = { 1, 2, 5 };
+	static const int steps[] = {1, 2, 5};
 	int i = 0;
 
 	while (span / w >= NBUCKETS_MAX * 2 / 3) {
@@ -984,8 +1009,10 @@ int report__render(const char *in, const char *out, const struct report_opts *o)
 	if (err)
 		goto out;
 	if (!r->t0) {
-		fprintf(stderr, "tcpscope report: %s has no timeline events (%" PRIu64 " lines, %"
-			PRIu64 " not JSON)\n", in, r->lines, r->bad_lines);
+		fprintf(stderr,
+			"tcpscope report: %s has no timeline events (%" PRIu64 " lines, %" PRIu64
+			" not JSON)\n",
+			in, r->lines, r->bad_lines);
 		err = -EINVAL;
 		goto out;
 	}
@@ -1034,44 +1061,44 @@ out:
 }
 
 static const char report_usage[] =
-	"Usage: tcpscope report TIMELINE.jsonl -o FILE.html [OPTIONS]\n"
-	"\n"
-	"Render a stress --timeline file as one self-contained HTML page (no network\n"
-	"needed to open it): the run's parameters and summary, connect and handshake\n"
-	"latency distributions, connection rate, errors and retransmits by kind over\n"
-	"time, time spent in each state, the cross-check of retransmitted segments\n"
-	"against TCP_INFO, and for the connections worth a look (most retransmits,\n"
-	"slowest to connect, reset, and any named with --conn) their srtt, cwnd,\n"
-	"ssthresh and bytes-in-flight curves with every retransmit and state change\n"
-	"marked. Long curves are decimated (min and max per time bucket), and each\n"
-	"chart says so. `stress --trace --report FILE.html` does the same at the end\n"
-	"of a run.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output FILE      the HTML file to write (required)\n"
-	"      --conn COOKIE      draw this connection too (repeatable, up to 16)\n"
-	"      --top N            connections drawn per reason (default 4, up to 8)\n"
-	"      --max-points N     points per curve before decimating (default 1500)\n"
-	"  -h, --help             this text\n"
-	"\n"
-	"Exit status: 0 written, 1 the timeline could not be read or the page\n"
-	"written, 2 usage error.\n"
-	"\n"
-	"Examples:\n"
-	"  tcpscope stress --mode churn -n 500 --trace --timeline run.jsonl\n"
-	"  tcpscope report run.jsonl -o run.html\n"
-	"  tcpscope report run.jsonl -o run.html --conn 40961 --max-points 5000\n";
+    "Usage: tcpscope report TIMELINE.jsonl -o FILE.html [OPTIONS]\n"
+    "\n"
+    "Render a stress --timeline file as one self-contained HTML page (no network\n"
+    "needed to open it): the run's parameters and summary, connect and handshake\n"
+    "latency distributions, connection rate, errors and retransmits by kind over\n"
+    "time, time spent in each state, the cross-check of retransmitted segments\n"
+    "against TCP_INFO, and for the connections worth a look (most retransmits,\n"
+    "slowest to connect, reset, and any named with --conn) their srtt, cwnd,\n"
+    "ssthresh and bytes-in-flight curves with every retransmit and state change\n"
+    "marked. Long curves are decimated (min and max per time bucket), and each\n"
+    "chart says so. `stress --trace --report FILE.html` does the same at the end\n"
+    "of a run.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE      the HTML file to write (required)\n"
+    "      --conn COOKIE      draw this connection too (repeatable, up to 16)\n"
+    "      --top N            connections drawn per reason (default 4, up to 8)\n"
+    "      --max-points N     points per curve before decimating (default 1500)\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Exit status: 0 written, 1 the timeline could not be read or the page\n"
+    "written, 2 usage error.\n"
+    "\n"
+    "Examples:\n"
+    "  tcpscope stress --mode churn -n 500 --trace --timeline run.jsonl\n"
+    "  tcpscope report run.jsonl -o run.html\n"
+    "  tcpscope report run.jsonl -o run.html --conn 40961 --max-points 5000\n";
 
 int cmd_report(int argc, char **argv)
 {
 	enum { OPT_CONN = 256, OPT_TOP, OPT_MAXPTS };
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "conn", required_argument, NULL, OPT_CONN },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ "max-points", required_argument, NULL, OPT_MAXPTS },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"output", required_argument, NULL, 'o'},
+	    {"conn", required_argument, NULL, OPT_CONN},
+	    {"top", required_argument, NULL, OPT_TOP},
+	    {"max-points", required_argument, NULL, OPT_MAXPTS},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	struct report_opts o;
 	const char *out = NULL;
@@ -1103,7 +1130,8 @@ int cmd_report(int argc, char **argv)
 		case OPT_MAXPTS:
 			err = parse_u64(optarg, 100, 1000000, &v);
 			if (err)
-				cli_bad_value("report", "--max-points", optarg, err, "100 to 1000000");
+				cli_bad_value("report", "--max-points", optarg, err,
+					      "100 to 1000000");
 			o.max_points = (unsigned int)v;
 			break;
 		case 'h':
@@ -1117,7 +1145,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind >= argc)
 		cli_fail("report", "no timeline given; usage: tcpscope report TIMELINE.jsonl -o "
-			 "FILE.html");
+				   "FILE.html");
 	if (optind + 1 < argc)
 		cli_fail("report", "unexpected argument '%s'", argv[optind + 1]);
 	if (!out)

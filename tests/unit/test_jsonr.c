@@ -12,9 +12,9 @@ static int parse(struct jr_obj *o, const char *s)
 TEST(jsonr_timeline_line)
 {
 	static const char line[] =
-		"{\"type\":\"retransmit\",\"ts_ns\":18446744073709551615,\"cookie\":4097,"
-		"\"family\":4,\"saddr\":\"10.231.80.1\",\"kind\":\"rto\",\"err\":-11,"
-		"\"has_sock\":true,\"x\":null,\"f\":1.5e3,\"side\":\"client\"}\n";
+	    "{\"type\":\"retransmit\",\"ts_ns\":18446744073709551615,\"cookie\":4097,"
+	    "\"family\":4,\"saddr\":\"10.231.80.1\",\"kind\":\"rto\",\"err\":-11,"
+	    "\"has_sock\":true,\"x\":null,\"f\":1.5e3,\"side\":\"client\"}\n";
 	struct jr_obj o;
 	uint64_t u = 0;
 	int64_t i = 0;
@@ -42,8 +42,8 @@ TEST(jsonr_timeline_line)
 TEST(jsonr_nested_and_escapes)
 {
 	static const char line[] =
-		"{ \"s\" : \"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\ud800x</script>\" ,"
-		"\"o\":{\"agreement\":{\"agreed\":7,\"arr\":[1,[2,{}],\"]\"]}},\"e\":{},\"a\":[]}";
+	    "{ \"s\" : \"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\ud800x</script>\" ,"
+	    "\"o\":{\"agreement\":{\"agreed\":7,\"arr\":[1,[2,{}],\"]\"]}},\"e\":{},\"a\":[]}";
 	struct jr_obj o, sub, sub2;
 	uint64_t u = 0;
 	char buf[64];
@@ -65,12 +65,38 @@ TEST(jsonr_nested_and_escapes)
 TEST(jsonr_bad_input)
 {
 	static const char *const bad[] = {
-		"", "   ", "[]", "1", "\"s\"", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}",
-		"{\"a\":1 \"b\":2}", "{a:1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}",
-		"{\"a\":-}", "{\"a\":1e}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"x}",
-		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":\"\t\"}", "{\"a\":[1,]}",
-		"{\"a\":[1}", "{\"a\":{\"b\":1]}", "{\"a\":1}x", "{\"a\":1}{}", "{'a':1}",
-		"{\"a\":NaN}", "{\"a\":+1}", "{\"a\":\"\\",
+	    "",
+	    "   ",
+	    "[]",
+	    "1",
+	    "\"s\"",
+	    "{",
+	    "}",
+	    "{\"a\"}",
+	    "{\"a\":}",
+	    "{\"a\":1,}",
+	    "{\"a\":1 \"b\":2}",
+	    "{a:1}",
+	    "{\"a\":01}",
+	    "{\"a\":1.}",
+	    "{\"a\":.5}",
+	    "{\"a\":-}",
+	    "{\"a\":1e}",
+	    "{\"a\":tru}",
+	    "{\"a\":nul}",
+	    "{\"a\":\"x}",
+	    "{\"a\":\"\\x\"}",
+	    "{\"a\":\"\\u12g4\"}",
+	    "{\"a\":\"\t\"}",
+	    "{\"a\":[1,]}",
+	    "{\"a\":[1}",
+	    "{\"a\":{\"b\":1]}",
+	    "{\"a\":1}x",
+	    "{\"a\":1}{}",
+	    "{'a':1}",
+	    "{\"a\":NaN}",
+	    "{\"a\":+1}",
+	    "{\"a\":\"\\",
 	};
 	char deep[200];
 	struct jr_obj o;
@@ -105,8 +131,8 @@ TEST(jsonr_overflow_and_many_members)
 	ASSERT_TRUE(!jr_u64(&o, "a", &u), "u64 overflow refused");
 	off = (size_t)snprintf(line, sizeof(line), "{");
 	for (i = 0; i < JR_MAX_MEMBERS + 6; i++)
-		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s\"k%d\":%d", i ? "," : "",
-					i, i);
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s\"k%d\":%d",
+					i ? "," : "", i, i);
 	snprintf(line + off, sizeof(line) - off, "}");
 	ASSERT_EQ(parse(&o, line), 0, "parse many");
 	ASSERT_EQ(o.n, JR_MAX_MEMBERS, "indexed");
