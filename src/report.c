@@ -721,7 +721,7 @@ static void curve_json(struct jw *w, const struct report *r, const char *key, co
 	span = p[v->n - 1].t - t0 + 1;
 	for (b = 0; b < nb && i < v->n; b++) {
 		uint64_t end = t0 + (uint64_t)((double)span * (double)(b + 1) / (double)nb);
-		size_t lo = i, hi = i, first = i;
+		size_t lo = i, hi = i;
 
 		if (p[i].t >= end)
 			continue;
@@ -731,7 +731,6 @@ static void curve_json(struct jw *w, const struct report *r, const char *key, co
 			if (p[i].v > p[hi].v)
 				hi = i;
 		}
-		(void)first;
 		pt_json(w, r, &p[lo < hi ? lo : hi]);
 		if (lo != hi)
 			pt_json(w, r, &p[lo < hi ? hi : lo]);

@@ -220,6 +220,7 @@ function connChart(c, idx) {
 	for (const r of c.rtx) all.push(r[0]);
 	for (const s of c.states) all.push(s[0]);
 	if (!all.length) { h("p", host, "no kernel events for this connection", { class: "note" }); return; }
+	if (!c.probes) h("p", host, "no probe samples: the connection was shorter than --probe-interval, or received no ACK while established; only its marks are drawn", { class: "note" });
 	const t0 = Math.min.apply(null, all), t1 = Math.max.apply(null, all);
 	const ms = v => (v - t0) / 1000;
 	const W = 1100, PH = 110, G = 34, H = 28 + 3 * (PH + G) + 16;
@@ -238,7 +239,7 @@ function connChart(c, idx) {
 			const x = f.x(ms(st[0]));
 			const ln = el("line", { x1: x, x2: x, y1: box.y, y2: box.y + box.h, stroke: "#6e7781", "stroke-dasharray": "3 3", class: "state-mark" }, svg);
 			h("title", ln, st[1] + " -> " + st[2] + " at " + fmt(ms(st[0])) + " ms");
-			if (i === 0) text(svg, x + 2, box.y - 14 + (c.states.indexOf(st) % 2) * 8, st[2], { "font-size": 9 });
+			if (i === 0) text(svg, x + 2, box.y + 10 + (c.states.indexOf(st) % 3) * 10, st[2], { "font-size": 9 });
 		}
 		for (const s of p.series) {
 			const pts = c.series[s[0]].points;
