@@ -74,6 +74,15 @@ $(OUTPUT)/unit/%.o: tests/unit/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
 
+# The HTML report's stylesheet and drawing code, as C strings.
+$(OUTPUT)/report_assets.h: src/report.css src/report.js | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)for f in $^; do echo "static const char $$(basename $$f | tr . _)[] ="; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; \
+	done > $@
+
+$(OUTPUT)/obj/report.o: $(OUTPUT)/report_assets.h
+
 $(OUTPUT)/tcpscope: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -95,10 +104,17 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/tcpscope
 	install -m 0755 $(OUTPUT)/tcpscope $(DESTDIR)$(PREFIX)/sbin/tcpscope
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tcpscope/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 docs/tcpscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcpscope.8
+	install -m 0644 scripts/completion/tcpscope.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpscope
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tcpscope
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tcpscope
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/tcpscope.8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpscope
 
 clean:
 	rm -rf $(OUTPUT)

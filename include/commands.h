@@ -12,5 +12,6 @@ TS_WEAK int cmd_stress(int argc, char **argv);
 TS_WEAK int cmd_server(int argc, char **argv);
 TS_WEAK int cmd_client(int argc, char **argv);
 TS_WEAK int cmd_monitor(int argc, char **argv);
+TS_WEAK int cmd_report(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ struct corr_opts {
 	uint32_t max_conns;       /* size of the kernel's cookie map */
 	enum attach_mode attach;
 	bool verbose;
+	const char *metrics_addr; /* --metrics: served from the poll thread, or NULL */
 };
 
 struct correlator;
@@ -34,6 +35,10 @@ void correlator__hooks(struct correlator *c, struct stress_hooks *h);
 int correlator__start(struct correlator *c);
 /* Stop polling and take what is left in the ring buffer. */
 void correlator__stop(struct correlator *c);
+/* After correlator__stop(): one more line at the end of the timeline,
+ * written by fn (the run's summary, for tcpscope report). 0 or -errno. */
+int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE *f),
+				void *ctx);
 /* The kernel's view of the run, after the load engine's summary. */
 void correlator__print_text(struct correlator *c, const struct stress_result *r, FILE *f);
 /* The "trace" member of stress --json. */

@@ -13,6 +13,7 @@
 #include "correlate.h"
 #include "events.h"
 #include "hist.h"
+#include "metrics.h"
 #include "util.h"
 
 #define NSTATES 14
@@ -85,6 +86,7 @@ struct correlator {
 	struct hist handshake_ns;
 	struct hist in_state_ns[NSTATES];
 	struct tracer_counts tc;
+	struct metrics *metrics; /* --metrics: the poll thread's alone */
 	/* filled at the end */
 	struct path_count paths[MAX_PATHS];
 	int npaths;
@@ -172,6 +174,8 @@ static int on_event(void *ctx, const struct event *e)
 			c->ours = !k->o.trace_all; /* filtered in the kernel: ours */
 	}
 	k->events[type]++;
+	if (k->metrics)
+		metrics__event(k->metrics, e);
 	if (!c || !c->ours)
 		k->foreign[type]++;
 	if (c) {
@@ -343,6 +347,8 @@ static void *poll_thread(void *arg)
 			k->poll_err = err;
 			break;
 		}
+		if (k->metrics)
+			metrics__serve(k->metrics, k->t);
 	}
 	return NULL;
 }
@@ -386,6 +392,11 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 			goto fail;
 		}
 		setvbuf(k->timeline, NULL, _IOFBF, 1 << 20);
+	}
+	if (o->metrics_addr) {
+		err = metrics__open(&k->metrics, o->metrics_addr, "stress");
+		if (err)
+			goto fail;
 	}
 	err = tracer__open(&k->t, &to, on_event, k, &msg);
 	if (err) {
@@ -431,6 +442,21 @@ void correlator__stop(struct correlator *c)
 	}
 }
 
+int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE *f),
+				void *ctx)
+{
+	if (!c->timeline || c->timeline_err)
+		return c->timeline_err ? -c->timeline_err : 0;
+	fn(ctx, c->timeline);
+	if (fflush(c->timeline) || ferror(c->timeline)) {
+		c->timeline_err = errno ? errno : EIO;
+		fprintf(stderr, "tcpscope stress: --timeline %s: %s\n", c->o.timeline,
+			strerror(c->timeline_err));
+		return -c->timeline_err;
+	}
+	return 0;
+}
+
 bool correlator__failed(const struct correlator *c)
 {
 	return c->timeline_err != 0 || c->poll_err != 0;
@@ -441,6 +467,7 @@ void correlator__destroy(struct correlator *c)
 	if (!c)
 		return;
 	tracer__destroy(c->t);
+	metrics__destroy(c->metrics);
 	if (c->timeline)
 		fclose(c->timeline);
 	conntab__free(&c->conns);

@@ -91,7 +91,14 @@ int cmd_doctor(int argc, char **argv)
 			printf("Usage: tcpscope doctor [--json] [-v]\n\n"
 			       "Checks what tracing needs (privileges, BTF, tracefs, each tracepoint,\n"
 			       "tp_btf, raw_tp, the BPF ring buffer), then loads and attaches the\n"
-			       "tracer once to prove it. Exits 1 if tracing cannot work here.\n");
+			       "tracer once to prove it. Exits 1 if tracing cannot work here.\n\n"
+			       "  --json         one JSON object instead of text\n"
+			       "  -v, --verbose  libbpf's log on stderr\n"
+			       "  -h, --help     this text\n\n"
+			       "Examples:\n"
+			       "  tcpscope doctor\n"
+			       "  tcpscope doctor --json | jq .checks\n\n"
+			       "Exit status: 0 tracing works here, 1 it cannot, 2 usage error.\n");
 			return 0;
 		default:
 			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);

@@ -15,6 +15,7 @@ static const struct command {
 	{ "server", cmd_server, "the target of a stress test: echo, sink, source, close, reset" },
 	{ "client", cmd_client, "one connection, fully described (TCP_INFO decoded)" },
 	{ "monitor", cmd_monitor, "the system's TCP stack at a glance, with findings" },
+	{ "report", cmd_report, "render a stress --timeline as one self-contained HTML page" },
 	{ "doctor", cmd_doctor, "what this kernel supports and what tcpscope will use" },
 };
 
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
 		cli_fail(NULL, "no command given; one of trace, stress, server, client, monitor, "
-			 "doctor");
+			 "report, doctor");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;

@@ -13,6 +13,7 @@
 #include "correlate.h"
 #include "jsonw.h"
 #include "parse.h"
+#include "report.h"
 #include "server.h"
 #include "stress.h"
 #include "tcpinfo.h"
@@ -258,6 +259,11 @@ static void stress_usage(FILE *f)
 		"                         10; 0: every ACK)\n"
 		"  --ringbuf-size SIZE    the tracer's ring buffer (default 16M)\n"
 		"  --attach MODE          auto, tp_btf or raw_tp\n"
+		"  --report FILE.html     at the end, the timeline as an HTML page (implies\n"
+		"                         --trace; see tcpscope report --help)\n"
+		"  --metrics ADDR:PORT    serve Prometheus metrics of the kernel's events on\n"
+		"                         http://ADDR:PORT/metrics while the run lasts\n"
+		"                         (implies --trace)\n"
 		"  -v, --verbose          libbpf's log\n\n"
 		SOCKOPT_HELP
 		"\nExamples:\n"
@@ -267,7 +273,10 @@ static void stress_usage(FILE *f)
 		"  tcpscope stress --mode churn --rate 2000 --duration 10s --close rst\n"
 		"  tcpscope stress 10.0.0.2:80 --mode rr -c 50 --size 1k --nodelay --json\n"
 		"  tcpscope stress -c 30000 --rate 5000 --duration 5s\n"
-		"  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n");
+		"  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n"
+		"  tcpscope stress --mode churn -n 2000 --trace --report run.html\n"
+		"\nExit status: 0 success, 1 runtime failure (including a --timeline that\n"
+		"could not be written), 2 usage error.\n");
 }
 
 static void parse_sources(struct stress_opts *o, char *list)
@@ -330,6 +339,7 @@ enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
 	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
 	OPT_TRACE, OPT_TRACE_ALL, OPT_TIMELINE, OPT_PROBE_INTERVAL, OPT_RINGBUF, OPT_ATTACH,
+	OPT_REPORT, OPT_METRICS,
 };
 
 /* --records and --trace both want the hooks: call each. */
@@ -372,6 +382,38 @@ static void trace_json(void *ctx, struct jw *w)
 	correlator__print_json(ctx, w);
 }
 
+/* The timeline's last line for tcpscope report: the stress --json object
+ * with "type":"stress_summary" and the command line. */
+struct summary_line {
+	const struct stress_opts *o;
+	const struct stress_result *r;
+	struct correlator *corr;
+	int argc;
+	char **argv;
+};
+
+static void summary_members(void *ctx, struct jw *w)
+{
+	struct summary_line *sl = ctx;
+	char cmd[2048];
+	size_t off = 0;
+	int i;
+
+	correlator__print_json(sl->corr, w);
+	jw_str(w, "type", "stress_summary");
+	off = (size_t)snprintf(cmd, sizeof(cmd), "tcpscope");
+	for (i = 0; i < sl->argc && off < sizeof(cmd); i++)
+		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, " %s", sl->argv[i]);
+	jw_str(w, "command", cmd);
+}
+
+static void summary_write(void *ctx, FILE *f)
+{
+	struct summary_line *sl = ctx;
+
+	stress_result__print_json(sl->o, sl->r, f, summary_members, sl);
+}
+
 int cmd_stress(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -396,6 +438,8 @@ int cmd_stress(int argc, char **argv)
 		{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		SOCKOPT_LONGOPTS,
@@ -412,6 +456,10 @@ int cmd_stress(int argc, char **argv)
 	struct correlator *corr = NULL;
 	struct hook_pair pair = {};
 	struct stress_hooks pair_hooks = { &pair, pair_socket, pair_done, pair_listen };
+	const char *report = NULL;
+	char tmp_timeline[] = "/tmp/tcpscope-timeline-XXXXXX";
+	bool tmp_made = false;
+	struct summary_line sl = { &o, NULL, NULL, argc, argv };
 	uint64_t v;
 	int opt, err;
 
@@ -526,6 +574,14 @@ int cmd_stress(int argc, char **argv)
 		case OPT_ATTACH:
 			co.attach = tracer_opt_attach("stress", optarg);
 			break;
+		case OPT_METRICS:
+			trace = true;
+			co.metrics_addr = optarg;
+			break;
+		case OPT_REPORT:
+			trace = true;
+			report = optarg;
+			break;
 		case 'v':
 			co.verbose = true;
 			break;
@@ -575,6 +631,22 @@ int cmd_stress(int argc, char **argv)
 		}
 		hooks.ctx = rf;
 	}
+	if (report && !co.timeline) {
+		/* The report is drawn from a timeline: a private one. */
+		int fd = mkstemp(tmp_timeline);
+
+		if (fd < 0) {
+			fprintf(stderr, "tcpscope stress: --report needs a temporary timeline in /tmp: "
+				"%s\n", errno_name(errno));
+			if (rf)
+				fclose(rf);
+			free(res);
+			return 1;
+		}
+		close(fd);
+		tmp_made = true;
+		co.timeline = tmp_timeline;
+	}
 	if (trace) {
 		/* The cookie map holds the connections alive at once (each is
 		 * removed at its CLOSE); churn turns them over fast. */
@@ -588,6 +660,8 @@ int cmd_stress(int argc, char **argv)
 			if (rf)
 				fclose(rf);
 			correlator__destroy(corr);
+			if (tmp_made)
+				unlink(tmp_timeline);
 			free(res);
 			return 1;
 		}
@@ -603,8 +677,15 @@ int cmd_stress(int argc, char **argv)
 	/* A run that could not start has nothing to report. */
 	if (err && !res->duration_ns) {
 		correlator__destroy(corr);
+		if (tmp_made)
+			unlink(tmp_timeline);
 		free(res);
 		return 1;
+	}
+	if (corr) {
+		sl.r = res;
+		sl.corr = corr;
+		correlator__timeline_append(corr, summary_write, &sl);
 	}
 	if (json) {
 		stress_result__print_json(&o, res, stdout, corr ? trace_json : NULL, corr);
@@ -616,6 +697,14 @@ int cmd_stress(int argc, char **argv)
 	if (corr && correlator__failed(corr))
 		err = -EIO;
 	correlator__destroy(corr);
+	if (report && !err) {
+		struct report_opts ro;
+
+		report_opts__init(&ro);
+		err = report__render(co.timeline, report, &ro);
+	}
+	if (tmp_made)
+		unlink(tmp_timeline);
 	free(res);
 	return err ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "conntab.h"
 #include "events.h"
 #include "jsonw.h"
+#include "metrics.h"
 #include "parse.h"
 #include "tracer.h"
 #include "util.h"
@@ -32,6 +33,9 @@ struct trace_env {
 	uint64_t retrans_segs;
 	uint64_t handled;
 	struct conntab conns;
+	const char *metrics_addr;
+	struct metrics *metrics;
+	bool quiet;
 };
 
 static const char usage_text[] =
@@ -55,18 +59,26 @@ static const char usage_text[] =
 	"  -d, --duration TIME      stop after TIME (10, 500ms, 2m)\n"
 	"  -c, --count N            stop after N events\n"
 	"  -j, --json               one JSON object per line (docs/json.md), summary last\n"
-	"      --top N              connections listed by retransmits (default 10)\n"
+	"      --top N              connections listed by retransmits (default 10; 0:\n"
+	"                           none, and no per-connection memory)\n"
 	"      --ringbuf-size SIZE  BPF ring buffer (default 16M; a power of two)\n"
 	"      --wakeup SIZE        wake up per SIZE of waiting events rather than per\n"
 	"                           event (default 0: per event; cheaper under load)\n"
 	"      --attach MODE        auto, tp_btf or raw_tp (default auto)\n"
+	"      --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+	"                           (counts by kind, state, reset reason, type; handshake\n"
+	"                           and srtt histograms; no per-connection labels)\n"
+	"  -q, --quiet              no line per event; the summary at the end only\n"
 	"  -v, --verbose            libbpf's log on stderr\n"
 	"  -h, --help               this text\n"
 	"\n"
 	"Examples:\n"
 	"  tcpscope trace --events retransmit --port 443\n"
 	"  tcpscope trace -e state,reset --addr 10.0.0.0/8 --json --duration 30s > ev.jsonl\n"
-	"  tcpscope trace -e probe -p 5201 --probe-interval 0 --count 1000\n";
+	"  tcpscope trace -e probe -p 5201 --probe-interval 0 --count 1000\n"
+	"  tcpscope trace -e all -q --metrics 127.0.0.1:9464   # for Prometheus\n"
+	"\n"
+	"Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
 static uint32_t netns_inode(const char *arg)
 {
@@ -105,7 +117,7 @@ static void add_ports(struct tracer_opts *o, const char *list)
 
 static void parse_args(struct trace_env *env, int argc, char **argv)
 {
-	enum { OPT_TOP = 256, OPT_RINGBUF, OPT_WAKEUP, OPT_ATTACH };
+	enum { OPT_TOP = 256, OPT_RINGBUF, OPT_WAKEUP, OPT_ATTACH, OPT_METRICS };
 	static const struct option opts[] = {
 		{ "events", required_argument, NULL, 'e' },
 		{ "port", required_argument, NULL, 'p' },
@@ -121,6 +133,8 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -136,7 +150,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 	env->top = 10;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":e:p:a:46n:i:d:c:jvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":e:p:a:46n:i:d:c:jqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (ev_mask_parse(optarg, &o->events, bad, sizeof(bad)))
@@ -198,6 +212,12 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		case OPT_ATTACH:
 			o->attach = tracer_opt_attach(CMD, optarg);
 			break;
+		case OPT_METRICS:
+			env->metrics_addr = optarg;
+			break;
+		case 'q':
+			env->quiet = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -225,12 +245,15 @@ static int on_event(void *ctx, const struct event *e)
 	if (env->max_events && env->handled >= env->max_events)
 		return STOP_COUNT;
 	env->handled++;
+	if (env->metrics)
+		metrics__event(env->metrics, e);
 	if (e->type < EV_TYPE_MAX)
 		env->events[e->type]++;
 	if (e->type == EV_RETRANSMIT) {
 		env->by_kind[e->retrans.kind < RK_MAX ? e->retrans.kind : RK_OTHER]++;
 		env->retrans_segs += e->retrans.segs;
-		c = conntab__get(&env->conns, e);
+		/* --top 0 keeps no table: a long-lived daemon's memory stays flat. */
+		c = env->top ? conntab__get(&env->conns, e) : NULL;
 		if (c) {
 			c->retrans_events++;
 			c->retrans_segs += e->retrans.segs;
@@ -240,6 +263,8 @@ static int on_event(void *ctx, const struct event *e)
 			c->last_ns = e->ts_ns;
 		}
 	}
+	if (env->quiet)
+		return 0;
 	if (env->json)
 		event_print_json(stdout, e, NULL);
 	else
@@ -387,12 +412,17 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "tcpscope trace: out of memory\n");
 		return 1;
 	}
+	if (env.metrics_addr && metrics__open(&env.metrics, env.metrics_addr, CMD)) {
+		conntab__free(&env.conns);
+		return 1;
+	}
 	err = install_signal_handlers();
 	if (!err)
 		err = tracer__open(&t, &env.topts, on_event, &env, &msg);
 	if (err) {
 		fprintf(stderr, "tcpscope trace: %s: %s\n", msg, strerror(-err));
 		conntab__free(&env.conns);
+		metrics__destroy(env.metrics);
 		return 1;
 	}
 	env.real_off_ns = mono_to_real_offset_ns();
@@ -415,6 +445,8 @@ int cmd_trace(int argc, char **argv)
 			break;
 		}
 		err = 0;
+		if (env.metrics)
+			metrics__serve(env.metrics, t);
 		now = now_mono_ns();
 		if (env.duration_ns && now - start >= env.duration_ns)
 			break;
@@ -445,6 +477,7 @@ int cmd_trace(int argc, char **argv)
 	fflush(stdout);
 	free(sorted);
 	tracer__destroy(t);
+	metrics__destroy(env.metrics);
 	conntab__free(&env.conns);
 	return err ? 1 : 0;
 }
