@@ -3,7 +3,8 @@
 # Installs only what is missing; runs apt-get update at most once.
 set -euo pipefail
 pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
-      bpftrace nftables iproute2 ethtool libbpf-tools python3 procps jq)
+      bpftrace nftables iproute2 ethtool libbpf-tools python3 procps jq
+      libclang-rt-14-dev cppcheck clang-tidy valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -41,7 +41,9 @@ static const char *const tp_names[EV_TYPE_MAX] = {
 
 static bool verbose;
 
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+/* libbpf's own format strings: the attribute tells clang so. */
+static __attribute__((format(printf, 2, 0))) int
+print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || !verbose)
 		return 0;
