@@ -31,6 +31,8 @@
 #define EVENTS 512
 #define LAUNCH_BURST 8
 #define FD_RESERVE 64 /* descriptors kept aside for epoll, stdio, listeners */
+#define MIN_SPLIT_BUDGET 64 /* below this many descriptors, splitting cannot help */
+#define MAX_AUTO_PROCS 64   /* as --procs allows */
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_SEND, C_RECV };
 
@@ -960,16 +962,19 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	budget = (uint64_t)res->nofile > FD_RESERVE + 8 * (uint64_t)nthreads
 			 ? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)nthreads
 			 : 1;
-	/* One process holds both ends of every built-in connection. */
+	/* One process holds both ends of every built-in connection. A limit
+	 * too low to be worth splitting over (ulimit -n 64) leaves one process
+	 * that runs with what it has: the rest fail with EMFILE, counted and
+	 * explained in the summary. */
 	if (o->procs)
 		nprocs = o->procs;
-	else if (need * (embedded ? 2 : 1) <= budget)
+	else if (need * (embedded ? 2 : 1) <= budget || budget < MIN_SPLIT_BUDGET)
 		nprocs = 1;
 	else
-		nprocs = (int)((need + budget * 9 / 10 - 1) / (budget * 9 / 10));
+		nprocs = (int)min_u64((need + budget * 9 / 10 - 1) / (budget * 9 / 10), MAX_AUTO_PROCS);
 	/* Past this point the built-in server needs processes of its own,
 	 * which only the split mode gives it. */
-	if (!o->procs && embedded && need * 2 > budget && nprocs < 2)
+	if (!o->procs && embedded && need * 2 > budget && nprocs < 2 && budget >= MIN_SPLIT_BUDGET)
 		nprocs = 2;
 	split = nprocs > 1;
 	if (split && hooks && (hooks->on_socket || hooks->on_conn_done)) {

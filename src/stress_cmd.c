@@ -47,6 +47,16 @@ static const char *close_name(int kind)
 	return kind == CLOSE_RST ? "rst" : "fin";
 }
 
+/* Once per run, however many attempts it cost. */
+static void emfile_hint(FILE *f, const struct stress_result *r)
+{
+	if (r->errors.n[EMFILE])
+		fprintf(f, "hint: EMFILE: %" PRIu64 " connections found no free descriptor"
+			   " (RLIMIT_NOFILE %ld); raise the hard limit (ulimit -Hn, systemd"
+			   " LimitNOFILE=, /etc/security/limits.conf) or lower -c\n",
+			r->errors.n[EMFILE], r->nofile);
+}
+
 void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r,
 			       FILE *f)
 {
@@ -95,6 +105,7 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 			   " (--source ADDR,ADDR...), widen net.ipv4.ip_local_port_range, or"
 			   " lower -c\n",
 			r->target);
+	emfile_hint(f, r);
 }
 
 void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
@@ -626,6 +637,7 @@ int cmd_stress(int argc, char **argv)
 	}
 	if (json) {
 		stress_result__print_json(&o, res, stdout, corr ? trace_json : NULL, corr);
+		emfile_hint(stderr, res);
 	} else {
 		stress_result__print_text(&o, res, stdout);
 		if (corr)
