@@ -665,6 +665,9 @@ static void *worker_main(void *arg)
 		ts.tv_sec = (time_t)(wn / NSEC_PER_SEC);
 		ts.tv_nsec = (long)(wn % NSEC_PER_SEC);
 		n = epoll_pwait2(w->epfd, evs, EVENTS, &ts, NULL);
+		if (n < 0 && errno == ENOSYS) /* before 5.11, or under valgrind */
+			n = epoll_wait(w->epfd, evs, EVENTS,
+				       wn >= NSEC_PER_SEC ? 1000 : (int)((wn + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
