@@ -2,6 +2,7 @@
 /* tcpscope stress: the command line and the report of a run. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <inttypes.h>
@@ -595,10 +596,14 @@ int cmd_stress(int argc, char **argv)
 		return 1;
 	}
 	if (records) {
-		rf = fopen(records, "we");
-		if (!rf) {
+		/* A new file, not through a symlink someone planted. */
+		int fd = open(records, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+		if (fd < 0 || !(rf = fdopen(fd, "w"))) {
 			fprintf(stderr, "tcpscope stress: cannot write --records %s: %s\n", records,
 				errno_name(errno));
+			if (fd >= 0)
+				close(fd);
 			free(res);
 			return 1;
 		}
@@ -627,8 +632,11 @@ int cmd_stress(int argc, char **argv)
 	err = stress_run(&o, rf || corr ? &pair_hooks : NULL, res);
 	if (corr)
 		correlator__stop(corr);
-	if (rf && fclose(rf))
+	if (rf && fclose(rf)) {
 		fprintf(stderr, "tcpscope stress: --records %s: %s\n", records, errno_name(errno));
+		if (!err)
+			err = -EIO;
+	}
 	/* A run that could not start has nothing to report. */
 	if (err && !res->duration_ns) {
 		correlator__destroy(corr);

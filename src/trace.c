@@ -18,6 +18,7 @@
 
 #define CMD "trace"
 #define STOP_COUNT (-ECANCELED) /* from the event callback: --count reached */
+#define STOP_OUTPUT (-ESHUTDOWN) /* from the event callback: stdout failed */
 
 struct trace_env {
 	struct tracer_opts topts;
@@ -31,6 +32,7 @@ struct trace_env {
 	uint64_t by_kind[RK_MAX];
 	uint64_t retrans_segs;
 	uint64_t handled;
+	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
 };
 
@@ -262,6 +264,13 @@ static int on_event(void *ctx, const struct event *e)
 		event_print_json(stdout, e, NULL);
 	else
 		event_print_text(stdout, e, env->real_off_ns);
+	/* A full disk or a closed pipe ends the run rather than losing
+	 * events without a word. */
+	if (ferror(stdout)) {
+		if (!env->out_err)
+			env->out_err = errno ? errno : EIO;
+		return STOP_OUTPUT;
+	}
 	return 0;
 }
 
@@ -425,6 +434,11 @@ int cmd_trace(int argc, char **argv)
 		err = tracer__poll(t, 50);
 		if (err == -EINTR || err == STOP_COUNT) {
 			err = 0;
+			break;
+		}
+		if (err == STOP_OUTPUT) {
+			fprintf(stderr, "tcpscope trace: writing the output: %s; stopped\n",
+				errno_name(env.out_err));
 			break;
 		}
 		if (err < 0) {
