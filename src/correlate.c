@@ -13,6 +13,7 @@
 #include "correlate.h"
 #include "events.h"
 #include "hist.h"
+#include "privs.h"
 #include "util.h"
 
 #define NSTATES 14
@@ -370,6 +371,7 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 			goto fail;
 		}
 		setvbuf(k->timeline, NULL, _IOFBF, 1 << 20);
+		privs_give_file(fd);
 	}
 	err = tracer__open(&k->t, &to, on_event, k, &msg);
 	if (err) {

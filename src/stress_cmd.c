@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "commands.h"
 #include "correlate.h"
 #include "jsonw.h"
 #include "parse.h"
+#include "privs.h"
 #include "server.h"
 #include "stress.h"
 #include "tcpinfo.h"
@@ -384,6 +386,21 @@ static void trace_json(void *ctx, struct jw *w)
 	correlator__print_json(ctx, w);
 }
 
+/* Before any thread starts (capabilities are per thread), after the tracer
+ * is attached. The load itself needs no privilege, except that a
+ * congestion control outside net.ipv4.tcp_allowed_congestion_control needs
+ * CAP_NET_ADMIN. */
+static int drop_privileges(const struct stress_opts *o)
+{
+	const char *msg = "";
+	int err = privs_drop(o->so.cc[0] ? PRIVS_CAP(CAP_NET_ADMIN) : 0, &msg);
+
+	if (err)
+		fprintf(stderr, "tcpscope stress: dropping privileges: %s: %s\n", msg,
+			errno_name(-err));
+	return err;
+}
+
 int cmd_stress(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -607,6 +624,7 @@ int cmd_stress(int argc, char **argv)
 			free(res);
 			return 1;
 		}
+		privs_give_file(fd);
 		hooks.ctx = rf;
 	}
 	if (trace) {
@@ -617,6 +635,8 @@ int cmd_stress(int argc, char **argv)
 		co.max_conns = (uint32_t)(live < 65536 ? 65536 : live > (1u << 22) ? 1u << 22 : live);
 		err = correlator__open(&corr, &co);
 		if (!err)
+			err = drop_privileges(&o);
+		if (!err)
 			err = correlator__start(corr);
 		if (err) {
 			if (rf)
@@ -626,6 +646,14 @@ int cmd_stress(int argc, char **argv)
 			return 1;
 		}
 		correlator__hooks(corr, &pair.b);
+	} else {
+		err = drop_privileges(&o);
+		if (err) {
+			if (rf)
+				fclose(rf);
+			free(res);
+			return 1;
+		}
 	}
 	if (rf)
 		pair.a = hooks;

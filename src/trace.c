@@ -13,6 +13,7 @@
 #include "events.h"
 #include "jsonw.h"
 #include "parse.h"
+#include "privs.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -419,6 +420,14 @@ int cmd_trace(int argc, char **argv)
 		err = tracer__open(&t, &env.topts, on_event, &env, &msg);
 	if (err) {
 		fprintf(stderr, "tcpscope trace: %s: %s\n", msg, strerror(-err));
+		conntab__free(&env.conns);
+		return 1;
+	}
+	/* Attached: the ring buffer and the maps are fds we hold. */
+	err = privs_drop(0, &msg);
+	if (err) {
+		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
+		tracer__destroy(t);
 		conntab__free(&env.conns);
 		return 1;
 	}
