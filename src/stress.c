@@ -276,6 +276,7 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now)
 	c->rec.t_established_ns = now;
 	hist__record(&w->ws->connect_ns, now - c->rec.t_connect_ns);
 	CNT_ADD(w->ws->c.established, 1);
+	local.ss_family = AF_UNSPEC; /* clang-tidy does not know getsockname fills it */
 	if (getsockname(c->fd, (struct sockaddr *)&local, &len))
 		count_error(w, errno);
 	else
@@ -939,7 +940,7 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	       struct stress_result *res)
 {
 	bool embedded = !o->has_target, split;
-	int nthreads = o->threads ? o->threads : online_cpus();
+	int nthreads = o->threads > 0 ? o->threads : online_cpus();
 	uint64_t need = o->mode == STRESS_CHURN ? o->concurrency : o->conns, budget;
 	int nprocs, nsrv = 0, nlisten = 0, i, err = 0, *lfds = NULL;
 	pid_t *cpids = NULL, *spids = NULL;
@@ -950,6 +951,10 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	uint64_t last_att = 0, last_ns = 0, next_print = 0;
 	bool tty = o->progress;
 	pid_t parent = getpid();
+
+	/* API callers too: no connections is no run. */
+	if (!need)
+		return -EINVAL;
 
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
@@ -1014,7 +1019,9 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		socklen_t alen;
 		struct server_opts so = { .mode = o->server_mode, .backlog = 4096, .hooks = hooks };
 
-		lfds = calloc((size_t)nlisten, sizeof(*lfds));
+		/* At least one listener (threads >= 1); said so for clang-tidy,
+		 * which cannot see online_cpus() from here. */
+		lfds = nlisten > 0 ? calloc((size_t)nlisten, sizeof(*lfds)) : NULL;
 		if (!lfds) {
 			err = -ENOMEM;
 			goto cleanup;

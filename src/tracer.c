@@ -245,7 +245,7 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 	s = tcpscope_bpf__open();
 	if (!s) {
 		*msg = "cannot open the BPF object";
-		return -errno;
+		return errno ? -errno : -ENOMEM; /* never 0 with no skeleton */
 	}
 	t->skel = s;
 	select_programs(t, o->events, raw);
