@@ -78,8 +78,12 @@ static int resolve(struct client *c)
 				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
 	}
 	rc = getaddrinfo(c->host, c->port, &hints, &res);
+	/* No such name is a bad value; a resolver that did not answer is a
+	 * failure of the system. */
+	if (rc && rc != EAI_AGAIN && rc != EAI_FAIL && rc != EAI_MEMORY && rc != EAI_SYSTEM)
+		cli_fail("client", "cannot resolve '%s': %s", c->host, gai_strerror(rc));
 	if (rc) {
-		fprintf(stderr, "tcpscope client: cannot resolve %s:%s: %s\n", c->host, c->port,
+		fprintf(stderr, "tcpscope client: cannot resolve '%s': %s\n", c->host,
 			gai_strerror(rc));
 		return -ENOENT;
 	}
@@ -332,10 +336,10 @@ int cmd_client(int argc, char **argv)
 			c->json = true;
 			break;
 		case '4':
-			c->family = AF_INET;
-			break;
 		case '6':
-			c->family = AF_INET6;
+			if (c->family && c->family != (opt == '4' ? AF_INET : AF_INET6))
+				cli_fail("client", "-4 and -6 exclude each other");
+			c->family = opt == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'h':
 			client_usage(stdout);

@@ -287,6 +287,12 @@ static void stress_usage(FILE *f)
 static void parse_sources(struct stress_opts *o, char *list)
 {
 	char *save = NULL, *tok;
+	size_t n = strlen(list);
+
+	/* strtok_r would skip an empty item: "a,,b" or "a," is a typo. */
+	if (!n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,"))
+		cli_bad_value("stress", "--source", list, -EINVAL,
+			      "numeric addresses separated by single commas");
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char buf[80];
@@ -328,8 +334,14 @@ static int resolve_target(const char *s, struct sockaddr_storage *ss, socklen_t 
 	 * must be an error, not traffic to somewhere else. */
 	if (looks_numeric(host))
 		return -EINVAL;
-	if (getaddrinfo(host, port, &hints, &res))
-		return -EINVAL;
+	err = getaddrinfo(host, port, &hints, &res);
+	if (err == EAI_AGAIN || err == EAI_FAIL || err == EAI_MEMORY || err == EAI_SYSTEM) {
+		/* The resolver did not answer: a failure, not a bad value. */
+		fprintf(stderr, "tcpscope stress: cannot resolve '%s': %s\n", host, gai_strerror(err));
+		exit(1);
+	}
+	if (err)
+		cli_fail("stress", "cannot resolve '%s': %s", host, gai_strerror(err));
 	if (res->ai_addrlen > sizeof(*ss)) {
 		freeaddrinfo(res);
 		return -EINVAL;
