@@ -503,9 +503,18 @@ struct tally {
 	struct hist syn_connect_ns, clean_connect_ns;
 	struct conn **mismatches;
 	size_t nmismatch;
+	uint64_t unverified_cookies[MAX_LISTED]; /* the first ones, to name them */
+	size_t nunverified_listed;
 	struct conn **all;
 	size_t nall;
 };
+
+static void tally_unverified(struct tally *t, const struct conn *c)
+{
+	if (t->nunverified_listed < MAX_LISTED)
+		t->unverified_cookies[t->nunverified_listed++] = c->cookie;
+	t->unverified++;
+}
 
 static int by_segs(const void *a, const void *b)
 {
@@ -580,19 +589,19 @@ static void tally(struct correlator *k, struct tally *t)
 			hist__record(&t->clean_connect_ns, c->uest_ns - c->connect_ns);
 		}
 		if (!c->info_valid) {
-			t->unverified++;
+			tally_unverified(t, c);
 			continue;
 		}
 		bpf = segs_before_poll(c);
 		if (bpf < 0) {
-			t->unverified++;
+			tally_unverified(t, c);
 			continue;
 		}
 		t->checked++;
 		if (bpf == c->info_total_retrans) {
 			t->agreed++;
 		} else if (lost_rtx && bpf < c->info_total_retrans) {
-			t->unverified++; /* some of its events may be among the lost */
+			tally_unverified(t, c); /* some of its events may be among the lost */
 			t->checked--;
 		} else {
 			if (t->nmismatch < MAX_LISTED)
@@ -683,6 +692,12 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 	fprintf(f, "  agreement: BPF retransmitted segments == TCP_INFO total_retrans on %" PRIu64
 		   " of %" PRIu64 " connections; unverified %" PRIu64 "\n",
 		t.agreed, t.checked, t.unverified);
+	if (t.nunverified_listed) {
+		fprintf(f, "  unverified (no TCP_INFO, or retransmit events lost), cookies:");
+		for (i = 0; i < t.nunverified_listed; i++)
+			fprintf(f, " %" PRIu64, t.unverified_cookies[i]);
+		fprintf(f, "%s\n", t.unverified > t.nunverified_listed ? " ..." : "");
+	}
 	for (i = 0; i < t.nmismatch; i++) {
 		snprintf(buf, sizeof(buf), "mismatch: BPF %" PRId64 ", TCP_INFO %u",
 			 segs_before_poll(t.mismatches[i]), t.mismatches[i]->info_total_retrans);
@@ -846,6 +861,10 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	jw_u64(w, "agreed", t.agreed);
 	jw_u64(w, "mismatched", t.mismatched);
 	jw_u64(w, "unverified", t.unverified);
+	jw_arr_open(w, "unverified_cookies");
+	for (i = 0; i < t.nunverified_listed; i++)
+		jw_u64(w, NULL, t.unverified_cookies[i]);
+	jw_arr_close(w);
 	jw_arr_open(w, "mismatches");
 	for (i = 0; i < t.nmismatch; i++)
 		conn_json(w, t.mismatches[i]);
