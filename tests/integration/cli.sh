@@ -110,6 +110,12 @@ bad monitor_port_zero "'0' for --port" monitor --port 0
 bad monitor_port_abc "'abc' for --port" monitor --port abc
 bad monitor_extra_arg "extra" monitor extra
 
+# Nothing half-written: a bad value anywhere on the line, and no output
+# file is created.
+bad records_not_created "'0' for --rate" stress --records "$TMP/rec.jsonl" --rate 0
+bad timeline_not_created "'0' for -c" stress --timeline "$TMP/tl.jsonl" -c 0
+check_eq nothing_half_written "$(ls "$TMP"/rec.jsonl "$TMP"/tl.jsonl 2>/dev/null | wc -l)" 0
+
 # An unresolvable host: no such name is a usage error. In a namespace of
 # our own whose name service is /etc/hosts only (ip netns exec mounts
 # /etc/netns/NS/ over /etc), so that no lookup leaves the machine.
