@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "commands.h"
 #include "jsonw.h"
 #include "netutil.h"
 #include "parse.h"
+#include "privs.h"
 #include "sockopt.h"
 #include "tcpinfo.h"
 #include "util.h"
@@ -355,6 +357,15 @@ int cmd_client(int argc, char **argv)
 	if (err)
 		cli_bad_value("client", "target", argv[optind], err, "HOST:PORT or [V6]:PORT");
 	err = install_signal_handlers();
+	/* Before the resolver runs: only --cc may need CAP_NET_ADMIN. */
+	if (!err) {
+		const char *msg = "";
+
+		err = privs_drop(c->so.cc[0] ? PRIVS_CAP(CAP_NET_ADMIN) : 0, &msg);
+		if (err)
+			fprintf(stderr, "tcpscope client: dropping privileges: %s: %s\n", msg,
+				errno_name(-err));
+	}
 	if (!err)
 		err = resolve(c);
 	if (err) {

@@ -94,6 +94,29 @@ st=$(status_after_drop $pid $ZERO)
 check_eq stress_plain_caps "$(echo "$st" | cut -d' ' -f3,6)" "$ZERO 1"
 wait $pid
 
+# -- server: binds a privileged port, then holds nothing; client: nothing,
+# or CAP_NET_ADMIN with --cc
+ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:80 --duration 4 >"$TMP/srv80" 2>&1 &
+spid=$!
+wait_for_line "$TMP/srv80" '^listening'
+check_eq server_bound_port_80 "$(grep -c '^listening on 127.0.0.1:80 ' "$TMP/srv80")" 1
+st=$(status_after_drop $spid $ZERO)
+check_eq server_caps "$(echo "$st" | cut -d' ' -f3,5,6)" "$ZERO $ZERO 1"
+ip netns exec "$NS" "$TCPSCOPE" client 127.0.0.1:80 --send 4k --hold 1500ms >"$TMP/cl.out" 2>&1 &
+pid=$!
+st=$(status_after_drop $pid $ZERO)
+check_eq client_caps "$(echo "$st" | cut -d' ' -f3,6)" "$ZERO 1"
+wait $pid
+check_eq client_exit "$?" 0
+ip netns exec "$NS" "$TCPSCOPE" client 127.0.0.1:80 --cc reno --hold 1500ms >/dev/null 2>&1 &
+pid=$!
+st=$(status_after_drop $pid $NETADMIN)
+check_eq client_cc_keeps_net_admin "$(echo "$st" | cut -d' ' -f3)" "$NETADMIN"
+wait $pid
+check_eq client_cc_exit "$?" 0
+wait $spid
+check_eq server_exit "$?" 0
+
 # -- monitor --netns under sudo: enters, drops, still reads everything
 "${AS_SUDO[@]}" "$TCPSCOPE" monitor --netns "$NS" --interval 2s --json >"$TMP/mon.json" 2>"$TMP/mon.err" &
 pid=$!
