@@ -417,6 +417,11 @@ void correlator__stop(struct correlator *c)
 	}
 }
 
+uint64_t correlator__caps_needed(struct correlator *c)
+{
+	return tracer__caps_needed(c->t);
+}
+
 bool correlator__failed(const struct correlator *c)
 {
 	return c->timeline_err != 0 || c->poll_err != 0;

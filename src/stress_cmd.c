@@ -402,10 +402,10 @@ static void trace_json(void *ctx, struct jw *w)
  * is attached. The load itself needs no privilege, except that a
  * congestion control outside net.ipv4.tcp_allowed_congestion_control needs
  * CAP_NET_ADMIN. */
-static int drop_privileges(const struct stress_opts *o)
+static int drop_privileges(const struct stress_opts *o, uint64_t keep)
 {
 	const char *msg = "";
-	int err = privs_drop(o->so.cc[0] ? PRIVS_CAP(CAP_NET_ADMIN) : 0, &msg);
+	int err = privs_drop(keep | (o->so.cc[0] ? PRIVS_CAP(CAP_NET_ADMIN) : 0), &msg);
 
 	if (err)
 		fprintf(stderr, "tcpscope stress: dropping privileges: %s: %s\n", msg,
@@ -647,7 +647,7 @@ int cmd_stress(int argc, char **argv)
 		co.max_conns = (uint32_t)(live < 65536 ? 65536 : live > (1u << 22) ? 1u << 22 : live);
 		err = correlator__open(&corr, &co);
 		if (!err)
-			err = drop_privileges(&o);
+			err = drop_privileges(&o, correlator__caps_needed(corr));
 		if (!err)
 			err = correlator__start(corr);
 		if (err) {
@@ -659,7 +659,7 @@ int cmd_stress(int argc, char **argv)
 		}
 		correlator__hooks(corr, &pair.b);
 	} else {
-		err = drop_privileges(&o);
+		err = drop_privileges(&o, 0);
 		if (err) {
 			if (rf)
 				fclose(rf);

@@ -424,7 +424,7 @@ int cmd_trace(int argc, char **argv)
 		return 1;
 	}
 	/* Attached: the ring buffer and the maps are fds we hold. */
-	err = privs_drop(0, &msg);
+	err = privs_drop(tracer__caps_needed(t), &msg);
 	if (err) {
 		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
 		tracer__destroy(t);
