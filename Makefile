@@ -44,7 +44,7 @@ LIB_OBJS  := $(filter-out $(OUTPUT)/obj/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all clean test unit install uninstall bench FORCE
+.PHONY: all clean test unit install uninstall bench fuzz FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -93,6 +93,39 @@ $(OUTPUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 
 unit: $(OUTPUT)/unit-tests
 
+# libFuzzer targets (clang only): the parsers and the event decoder, with
+# ASan+UBSan. Each procfs target is fuzz_procfs.c built for one parser.
+FUZZ_CC     := $(CLANG)
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -D_GNU_SOURCE \
+               -DTCPSCOPE_VERSION='"$(VERSION)"' -Iinclude -I$(OUTPUT) -Itests/fuzz -MMD -MP \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_PROCFS := snmp snmp6 sockstat softnet sysctl
+FUZZ_NAMES  := cli addr sockdiag events $(addprefix procfs_,$(FUZZ_PROCFS))
+FUZZ_BINS   := $(addprefix $(OUTPUT)/fuzz/,$(FUZZ_NAMES))
+FUZZ_LIB    := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+
+$(OUTPUT)/fuzz/obj:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fuzz/obj/%.o: src/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/fuzz/obj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OUTPUT)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c $(OUTPUT)/.flags | $(OUTPUT)/fuzz/obj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -c $< -o $@
+
+$(OUTPUT)/fuzz/obj/fuzz_procfs_%.o: tests/fuzz/fuzz_procfs.c $(OUTPUT)/.flags | $(OUTPUT)/fuzz/obj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DPARSER=$(shell echo $* | tr a-z A-Z) \
+		-c $< -o $@
+
+$(OUTPUT)/fuzz/%: $(OUTPUT)/fuzz/obj/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+
 # The whole suite: unit tests, then (as root) the integration tests.
 test: all unit
 	$(Q)tests/run
@@ -119,4 +152,4 @@ uninstall:
 clean:
 	rm -rf $(OUTPUT)
 
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(wildcard $(OUTPUT)/fuzz/obj/*.d)

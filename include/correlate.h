@@ -45,6 +45,8 @@ void correlator__print_text(struct correlator *c, const struct stress_result *r,
 void correlator__print_json(struct correlator *c, struct jw *w);
 /* Lost events or a failed timeline write: the run's exit status is 1. */
 bool correlator__failed(const struct correlator *c);
+/* What the tracer's maps need kept after the privilege drop (tracer.h). */
+uint64_t correlator__caps_needed(struct correlator *c);
 void correlator__destroy(struct correlator *c);
 
 #endif

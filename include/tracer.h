@@ -61,6 +61,9 @@ int tracer__add_cookie(struct tracer *t, uint64_t cookie);
 int tracer__del_cookie(struct tracer *t, uint64_t cookie);
 /* With filter_cookies: sockets with this local port pass as well. */
 int tracer__add_own_port(struct tracer *t, uint16_t port);
+/* The capabilities the rest of a run needs to keep using the maps once
+ * attached: 0 on Linux >= 6.5, CAP_BPF before (a PRIVS_CAP() mask). */
+uint64_t tracer__caps_needed(struct tracer *t);
 /* "tp_btf" or "raw_tp". */
 const char *tracer__attach_name(const struct tracer *t);
 void tracer__destroy(struct tracer *t);

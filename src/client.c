@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "commands.h"
 #include "jsonw.h"
 #include "netutil.h"
 #include "parse.h"
+#include "privs.h"
 #include "sockopt.h"
 #include "tcpinfo.h"
 #include "util.h"
@@ -78,8 +80,12 @@ static int resolve(struct client *c)
 				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
 	}
 	rc = getaddrinfo(c->host, c->port, &hints, &res);
+	/* No such name is a bad value; a resolver that did not answer is a
+	 * failure of the system. */
+	if (rc && rc != EAI_AGAIN && rc != EAI_FAIL && rc != EAI_MEMORY && rc != EAI_SYSTEM)
+		cli_fail("client", "cannot resolve '%s': %s", c->host, gai_strerror(rc));
 	if (rc) {
-		fprintf(stderr, "tcpscope client: cannot resolve %s:%s: %s\n", c->host, c->port,
+		fprintf(stderr, "tcpscope client: cannot resolve '%s': %s\n", c->host,
 			gai_strerror(rc));
 		return -ENOENT;
 	}
@@ -332,10 +338,10 @@ int cmd_client(int argc, char **argv)
 			c->json = true;
 			break;
 		case '4':
-			c->family = AF_INET;
-			break;
 		case '6':
-			c->family = AF_INET6;
+			if (c->family && c->family != (opt == '4' ? AF_INET : AF_INET6))
+				cli_fail("client", "-4 and -6 exclude each other");
+			c->family = opt == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'h':
 			client_usage(stdout);
@@ -351,6 +357,15 @@ int cmd_client(int argc, char **argv)
 	if (err)
 		cli_bad_value("client", "target", argv[optind], err, "HOST:PORT or [V6]:PORT");
 	err = install_signal_handlers();
+	/* Before the resolver runs: only --cc may need CAP_NET_ADMIN. */
+	if (!err) {
+		const char *msg = "";
+
+		err = privs_drop(c->so.cc[0] ? PRIVS_CAP(CAP_NET_ADMIN) : 0, &msg);
+		if (err)
+			fprintf(stderr, "tcpscope client: dropping privileges: %s: %s\n", msg,
+				errno_name(-err));
+	}
 	if (!err)
 		err = resolve(c);
 	if (err) {

@@ -14,6 +14,7 @@
 #include "events.h"
 #include "hist.h"
 #include "metrics.h"
+#include "privs.h"
 #include "util.h"
 
 #define NSTATES 14
@@ -392,6 +393,7 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 			goto fail;
 		}
 		setvbuf(k->timeline, NULL, _IOFBF, 1 << 20);
+		privs_give_file(fd);
 	}
 	if (o->metrics_addr) {
 		err = metrics__open(&k->metrics, o->metrics_addr, "stress");
@@ -455,6 +457,11 @@ int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE
 		return -c->timeline_err;
 	}
 	return 0;
+}
+
+uint64_t correlator__caps_needed(struct correlator *c)
+{
+	return tracer__caps_needed(c->t);
 }
 
 bool correlator__failed(const struct correlator *c)
@@ -548,9 +555,18 @@ struct tally {
 	uint64_t rst_sent[3], rst_recv[3]; /* by side: unknown, client, server */
 	struct conn **mismatches;
 	size_t nmismatch;
+	uint64_t unverified_cookies[MAX_LISTED]; /* the first ones, to name them */
+	size_t nunverified_listed;
 	struct conn **all;
 	size_t nall;
 };
+
+static void tally_unverified(struct tally *t, const struct conn *c)
+{
+	if (t->nunverified_listed < MAX_LISTED)
+		t->unverified_cookies[t->nunverified_listed++] = c->cookie;
+	t->unverified++;
+}
 
 static int by_segs(const void *a, const void *b)
 {
@@ -626,19 +642,19 @@ static void tally(struct correlator *k, struct tally *t)
 		hist__record(&t->by_syn[c->by_kind[RK_SYN] < 3 ? c->by_kind[RK_SYN] : 3],
 			     c->uest_ns - c->connect_ns);
 		if (!c->info_valid) {
-			t->unverified++;
+			tally_unverified(t, c);
 			continue;
 		}
 		bpf = segs_before_poll(c);
 		if (bpf < 0) {
-			t->unverified++;
+			tally_unverified(t, c);
 			continue;
 		}
 		t->checked++;
 		if (bpf == c->info_total_retrans) {
 			t->agreed++;
 		} else if (lost_rtx && bpf < c->info_total_retrans) {
-			t->unverified++; /* some of its events may be among the lost */
+			tally_unverified(t, c); /* some of its events may be among the lost */
 			t->checked--;
 		} else if (total_before_poll(c) == c->info_total_retrans) {
 			/* Every retransmit was seen, but the kernel added more to
@@ -753,10 +769,20 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 			   "socket's own count at its last traced retransmit: retransmits the kernel "
 			   "counted without firing tcp_retransmit_skb)\n",
 			t.mismatched, t.kernel_ahead);
+	if (t.nunverified_listed) {
+		fprintf(f, "  unverified (no TCP_INFO, or retransmit events lost), cookies:");
+		for (i = 0; i < t.nunverified_listed; i++)
+			fprintf(f, " %" PRIu64, t.unverified_cookies[i]);
+		fprintf(f, "%s\n", t.unverified > t.nunverified_listed ? " ..." : "");
+	}
 	for (i = 0; i < t.nmismatch; i++) {
+		const struct conn *m = t.mismatches[i];
+
+		if (!m) /* never: clang-tidy cannot pair the count with the array */
+			continue;
 		snprintf(buf, sizeof(buf), "mismatch: BPF %" PRId64 ", TCP_INFO %u",
-			 segs_before_poll(t.mismatches[i]), t.mismatches[i]->info_total_retrans);
-		conn_line(f, t.mismatches[i], buf);
+			 segs_before_poll(m), m->info_total_retrans);
+		conn_line(f, m, buf);
 	}
 	fprintf(f, "latency (kernel: SYN_SENT -> ESTABLISHED; user: connect() to writable)\n");
 	hist_line(f, "handshake (kernel)", &k->handshake_ns);
@@ -935,6 +961,10 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	jw_u64(w, "unverified", t.unverified);
 	jw_u64(w, "segment_count_drift", t.drift);
 	jw_u64(w, "kernel_ahead", t.kernel_ahead);
+	jw_arr_open(w, "unverified_cookies");
+	for (i = 0; i < t.nunverified_listed; i++)
+		jw_u64(w, NULL, t.unverified_cookies[i]);
+	jw_arr_close(w);
 	jw_arr_open(w, "mismatches");
 	for (i = 0; i < t.nmismatch; i++)
 		conn_json(w, t.mismatches[i]);

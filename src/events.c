@@ -96,16 +96,18 @@ static const char *clock_text(uint64_t ts_ns, int64_t real_off_ns)
 	static __thread char buf[32];
 	static __thread time_t last_sec = -1;
 	static __thread char hms[16];
-	int64_t real = (int64_t)ts_ns + real_off_ns;
+	/* Unsigned: a stamp that makes no sense wraps instead of overflowing. */
+	uint64_t real = ts_ns + (uint64_t)real_off_ns;
 	time_t sec = (time_t)(real / 1000000000);
 	struct tm tm;
 
 	if (sec != last_sec) {
-		localtime_r(&sec, &tm);
-		strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-		last_sec = sec;
+		if (localtime_r(&sec, &tm) && strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
+			last_sec = sec;
+		else
+			snprintf(hms, sizeof(hms), "??:??:??");
 	}
-	snprintf(buf, sizeof(buf), "%s.%06" PRId64, hms, (real % 1000000000) / 1000);
+	snprintf(buf, sizeof(buf), "%s.%06" PRIu64, hms, (real % 1000000000) / 1000);
 	return buf;
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tcpscope: subcommand dispatch. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
 #include "parse.h"
+#include "util.h"
 
 static const struct command {
 	const char *name;
@@ -31,6 +33,20 @@ static void usage(FILE *f)
 		   "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
 }
 
+/* Output that did not reach its file (a full disk, a closed pipe) is a
+ * failure, unless the command has already said why it failed. */
+static int finish(const char *cmd, int rc)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	if (rc == 0) {
+		fprintf(stderr, "tcpscope %s: writing the output: %s\n", cmd,
+			errno ? errno_name(errno) : "EIO");
+		rc = 1;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -52,7 +68,7 @@ int main(int argc, char **argv)
 			continue;
 		if (!commands[i].run)
 			cli_fail(NULL, "'%s' is not in this build yet", argv[1]);
-		return commands[i].run(argc - 1, argv + 1);
+		return finish(argv[1], commands[i].run(argc - 1, argv + 1));
 	}
 	cli_fail(NULL, "unknown command '%s'", argv[1]);
 }

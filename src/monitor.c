@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "jsonw.h"
 #include "parse.h"
+#include "privs.h"
 #include "procfs.h"
 #include "sockdiag.h"
 #include "util.h"
@@ -1162,6 +1163,7 @@ static int watch(const struct opts *o)
 int cmd_monitor(int argc, char **argv)
 {
 	struct opts o;
+	const char *msg = "";
 	int err;
 
 	parse_opts(argc, argv, &o);
@@ -1170,6 +1172,13 @@ int cmd_monitor(int argc, char **argv)
 	err = install_signal_handlers();
 	if (err) {
 		fprintf(stderr, "tcpscope monitor: sigaction: %s\n", errno_name(err));
+		return 1;
+	}
+	/* Inside the namespace: /proc and sock_diag need nothing more. */
+	err = privs_drop(0, &msg);
+	if (err) {
+		fprintf(stderr, "tcpscope monitor: dropping privileges: %s: %s\n", msg,
+			errno_name(-err));
 		return 1;
 	}
 	return o.watch ? watch(&o) : snapshot(&o);

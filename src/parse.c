@@ -97,10 +97,11 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (*unit && unit[1] && strcasecmp(unit + 1, "B") && strcasecmp(unit + 1, "iB"))
 		return -EINVAL;
 	num *= (double)mult;
+	/* 2^64 and up do not fit; check before any conversion to uint64_t. */
+	if (num < (double)min || num > (double)max || num >= 18446744073709551616.0)
+		return -ERANGE;
 	if (num != (double)(uint64_t)num && mult == 1)
 		return -EINVAL; /* fractional bytes */
-	if (num < (double)min || num > (double)max)
-		return -ERANGE;
 	*out = (uint64_t)num;
 	return 0;
 }

@@ -16,11 +16,13 @@ void sockopts__init(struct sockopts *so)
 	so->connect_timeout_ns = SOCKOPT_DEFAULT_CONNECT_TIMEOUT_NS;
 }
 
-static int parse_int_opt(const char *cmd, const char *opt, const char *arg, uint64_t max,
-			 const char *expected)
+static int parse_int_opt(const char *cmd, const char *opt, const char *arg, uint64_t min,
+			 uint64_t max, const char *expected)
 {
 	uint64_t v;
-	int err = parse_u64(arg, 0, max, &v);
+	/* The kernel refuses 0 for the keepalive knobs: say so now, not as
+	 * an EINVAL from every setsockopt of the run. */
+	int err = parse_u64(arg, min, max, &v);
 
 	if (err)
 		cli_bad_value(cmd, opt, arg, err, expected);
@@ -40,19 +42,19 @@ bool sockopts__parse(struct sockopts *so, const char *cmd, int opt, const char *
 		so->keepalive = 1;
 		break;
 	case OPT_SO_KEEPIDLE:
-		so->keepidle_s = parse_int_opt(cmd, "--keepidle", arg, 32767, "seconds 1..32767");
+		so->keepidle_s = parse_int_opt(cmd, "--keepidle", arg, 1, 32767, "seconds 1..32767");
 		so->keepalive = 1;
 		break;
 	case OPT_SO_KEEPINTVL:
-		so->keepintvl_s = parse_int_opt(cmd, "--keepintvl", arg, 32767, "seconds 1..32767");
+		so->keepintvl_s = parse_int_opt(cmd, "--keepintvl", arg, 1, 32767, "seconds 1..32767");
 		so->keepalive = 1;
 		break;
 	case OPT_SO_KEEPCNT:
-		so->keepcnt = parse_int_opt(cmd, "--keepcnt", arg, 127, "a count 1..127");
+		so->keepcnt = parse_int_opt(cmd, "--keepcnt", arg, 1, 127, "a count 1..127");
 		so->keepalive = 1;
 		break;
 	case OPT_SO_LINGER:
-		so->linger_s = parse_int_opt(cmd, "--linger", arg, 65535, "seconds 0..65535");
+		so->linger_s = parse_int_opt(cmd, "--linger", arg, 0, 65535, "seconds 0..65535");
 		break;
 	case OPT_SO_SNDBUF:
 	case OPT_SO_RCVBUF:

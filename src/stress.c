@@ -31,6 +31,8 @@
 #define EVENTS 512
 #define LAUNCH_BURST 8
 #define FD_RESERVE 64 /* descriptors kept aside for epoll, stdio, listeners */
+#define MIN_SPLIT_BUDGET 64 /* below this many descriptors, splitting cannot help */
+#define MAX_AUTO_PROCS 64   /* as --procs allows */
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_SEND, C_RECV };
 
@@ -274,6 +276,7 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now)
 	c->rec.t_established_ns = now;
 	hist__record(&w->ws->connect_ns, now - c->rec.t_connect_ns);
 	CNT_ADD(w->ws->c.established, 1);
+	local.ss_family = AF_UNSPEC; /* clang-tidy does not know getsockname fills it */
 	if (getsockname(c->fd, (struct sockaddr *)&local, &len))
 		count_error(w, errno);
 	else
@@ -663,6 +666,9 @@ static void *worker_main(void *arg)
 		ts.tv_sec = (time_t)(wn / NSEC_PER_SEC);
 		ts.tv_nsec = (long)(wn % NSEC_PER_SEC);
 		n = epoll_pwait2(w->epfd, evs, EVENTS, &ts, NULL);
+		if (n < 0 && errno == ENOSYS) /* before 5.11, or under valgrind */
+			n = epoll_wait(w->epfd, evs, EVENTS,
+				       wn >= NSEC_PER_SEC ? 1000 : (int)((wn + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -934,7 +940,7 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	       struct stress_result *res)
 {
 	bool embedded = !o->has_target, split;
-	int nthreads = o->threads ? o->threads : online_cpus();
+	int nthreads = o->threads > 0 ? o->threads : online_cpus();
 	uint64_t need = o->mode == STRESS_CHURN ? o->concurrency : o->conns, budget;
 	int nprocs, nsrv = 0, nlisten = 0, i, err = 0, *lfds = NULL;
 	pid_t *cpids = NULL, *spids = NULL;
@@ -945,6 +951,10 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	uint64_t last_att = 0, last_ns = 0, next_print = 0;
 	bool tty = o->progress;
 	pid_t parent = getpid();
+
+	/* API callers too: no connections is no run. */
+	if (!need)
+		return -EINVAL;
 
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
@@ -960,16 +970,19 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	budget = (uint64_t)res->nofile > FD_RESERVE + 8 * (uint64_t)nthreads
 			 ? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)nthreads
 			 : 1;
-	/* One process holds both ends of every built-in connection. */
+	/* One process holds both ends of every built-in connection. A limit
+	 * too low to be worth splitting over (ulimit -n 64) leaves one process
+	 * that runs with what it has: the rest fail with EMFILE, counted and
+	 * explained in the summary. */
 	if (o->procs)
 		nprocs = o->procs;
-	else if (need * (embedded ? 2 : 1) <= budget)
+	else if (need * (embedded ? 2 : 1) <= budget || budget < MIN_SPLIT_BUDGET)
 		nprocs = 1;
 	else
-		nprocs = (int)((need + budget * 9 / 10 - 1) / (budget * 9 / 10));
+		nprocs = (int)min_u64((need + budget * 9 / 10 - 1) / (budget * 9 / 10), MAX_AUTO_PROCS);
 	/* Past this point the built-in server needs processes of its own,
 	 * which only the split mode gives it. */
-	if (!o->procs && embedded && need * 2 > budget && nprocs < 2)
+	if (!o->procs && embedded && need * 2 > budget && nprocs < 2 && budget >= MIN_SPLIT_BUDGET)
 		nprocs = 2;
 	split = nprocs > 1;
 	if (split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
@@ -1006,7 +1019,9 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		socklen_t alen;
 		struct server_opts so = { .mode = o->server_mode, .backlog = 4096, .hooks = hooks };
 
-		lfds = calloc((size_t)nlisten, sizeof(*lfds));
+		/* At least one listener (threads >= 1); said so for clang-tidy,
+		 * which cannot see online_cpus() from here. */
+		lfds = nlisten > 0 ? calloc((size_t)nlisten, sizeof(*lfds)) : NULL;
 		if (!lfds) {
 			err = -ENOMEM;
 			goto cleanup;

@@ -2,6 +2,7 @@
 /* tcpscope stress: the command line and the report of a run. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <inttypes.h>
@@ -9,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "commands.h"
 #include "correlate.h"
 #include "jsonw.h"
 #include "parse.h"
 #include "report.h"
+#include "privs.h"
 #include "server.h"
 #include "stress.h"
 #include "tcpinfo.h"
@@ -46,6 +49,16 @@ static void hist_text(FILE *f, const char *name, const struct hist *h, double di
 static const char *close_name(int kind)
 {
 	return kind == CLOSE_RST ? "rst" : "fin";
+}
+
+/* Once per run, however many attempts it cost. */
+static void emfile_hint(FILE *f, const struct stress_result *r)
+{
+	if (r->errors.n[EMFILE])
+		fprintf(f, "hint: EMFILE: %" PRIu64 " connections found no free descriptor"
+			   " (RLIMIT_NOFILE %ld); raise the hard limit (ulimit -Hn, systemd"
+			   " LimitNOFILE=, /etc/security/limits.conf) or lower -c\n",
+			r->errors.n[EMFILE], r->nofile);
 }
 
 void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r,
@@ -96,6 +109,7 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 			   " (--source ADDR,ADDR...), widen net.ipv4.ip_local_port_range, or"
 			   " lower -c\n",
 			r->target);
+	emfile_hint(f, r);
 }
 
 void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
@@ -282,6 +296,12 @@ static void stress_usage(FILE *f)
 static void parse_sources(struct stress_opts *o, char *list)
 {
 	char *save = NULL, *tok;
+	size_t n = strlen(list);
+
+	/* strtok_r would skip an empty item: "a,,b" or "a," is a typo. */
+	if (!n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,"))
+		cli_bad_value("stress", "--source", list, -EINVAL,
+			      "numeric addresses separated by single commas");
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char buf[80];
@@ -323,8 +343,14 @@ static int resolve_target(const char *s, struct sockaddr_storage *ss, socklen_t 
 	 * must be an error, not traffic to somewhere else. */
 	if (looks_numeric(host))
 		return -EINVAL;
-	if (getaddrinfo(host, port, &hints, &res))
-		return -EINVAL;
+	err = getaddrinfo(host, port, &hints, &res);
+	if (err == EAI_AGAIN || err == EAI_FAIL || err == EAI_MEMORY || err == EAI_SYSTEM) {
+		/* The resolver did not answer: a failure, not a bad value. */
+		fprintf(stderr, "tcpscope stress: cannot resolve '%s': %s\n", host, gai_strerror(err));
+		exit(1);
+	}
+	if (err)
+		cli_fail("stress", "cannot resolve '%s': %s", host, gai_strerror(err));
 	if (res->ai_addrlen > sizeof(*ss)) {
 		freeaddrinfo(res);
 		return -EINVAL;
@@ -412,6 +438,21 @@ static void summary_write(void *ctx, FILE *f)
 	struct summary_line *sl = ctx;
 
 	stress_result__print_json(sl->o, sl->r, f, summary_members, sl);
+}
+
+/* Before any thread starts (capabilities are per thread), after the tracer
+ * is attached. The load itself needs no privilege, except that a
+ * congestion control outside net.ipv4.tcp_allowed_congestion_control needs
+ * CAP_NET_ADMIN. */
+static int drop_privileges(const struct stress_opts *o, uint64_t keep)
+{
+	const char *msg = "";
+	int err = privs_drop(keep | (o->so.cc[0] ? PRIVS_CAP(CAP_NET_ADMIN) : 0), &msg);
+
+	if (err)
+		fprintf(stderr, "tcpscope stress: dropping privileges: %s: %s\n", msg,
+			errno_name(-err));
+	return err;
 }
 
 int cmd_stress(int argc, char **argv)
@@ -622,13 +663,18 @@ int cmd_stress(int argc, char **argv)
 		return 1;
 	}
 	if (records) {
-		rf = fopen(records, "we");
-		if (!rf) {
+		/* A new file, not through a symlink someone planted. */
+		int fd = open(records, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+		if (fd < 0 || !(rf = fdopen(fd, "w"))) {
 			fprintf(stderr, "tcpscope stress: cannot write --records %s: %s\n", records,
 				errno_name(errno));
+			if (fd >= 0)
+				close(fd);
 			free(res);
 			return 1;
 		}
+		privs_give_file(fd);
 		hooks.ctx = rf;
 	}
 	if (report && !co.timeline) {
@@ -655,6 +701,8 @@ int cmd_stress(int argc, char **argv)
 		co.max_conns = (uint32_t)(live < 65536 ? 65536 : live > (1u << 22) ? 1u << 22 : live);
 		err = correlator__open(&corr, &co);
 		if (!err)
+			err = drop_privileges(&o, correlator__caps_needed(corr));
+		if (!err)
 			err = correlator__start(corr);
 		if (err) {
 			if (rf)
@@ -666,14 +714,25 @@ int cmd_stress(int argc, char **argv)
 			return 1;
 		}
 		correlator__hooks(corr, &pair.b);
+	} else {
+		err = drop_privileges(&o, 0);
+		if (err) {
+			if (rf)
+				fclose(rf);
+			free(res);
+			return 1;
+		}
 	}
 	if (rf)
 		pair.a = hooks;
 	err = stress_run(&o, rf || corr ? &pair_hooks : NULL, res);
 	if (corr)
 		correlator__stop(corr);
-	if (rf && fclose(rf))
+	if (rf && fclose(rf)) {
 		fprintf(stderr, "tcpscope stress: --records %s: %s\n", records, errno_name(errno));
+		if (!err)
+			err = -EIO;
+	}
 	/* A run that could not start has nothing to report. */
 	if (err && !res->duration_ns) {
 		correlator__destroy(corr);
@@ -689,6 +748,7 @@ int cmd_stress(int argc, char **argv)
 	}
 	if (json) {
 		stress_result__print_json(&o, res, stdout, corr ? trace_json : NULL, corr);
+		emfile_hint(stderr, res);
 	} else {
 		stress_result__print_text(&o, res, stdout);
 		if (corr)

@@ -14,11 +14,13 @@
 #include "jsonw.h"
 #include "metrics.h"
 #include "parse.h"
+#include "privs.h"
 #include "tracer.h"
 #include "util.h"
 
 #define CMD "trace"
 #define STOP_COUNT (-ECANCELED) /* from the event callback: --count reached */
+#define STOP_OUTPUT (-ESHUTDOWN) /* from the event callback: stdout failed */
 
 struct trace_env {
 	struct tracer_opts topts;
@@ -32,6 +34,7 @@ struct trace_env {
 	uint64_t by_kind[RK_MAX];
 	uint64_t retrans_segs;
 	uint64_t handled;
+	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
 	const char *metrics_addr;
 	struct metrics *metrics;
@@ -269,6 +272,13 @@ static int on_event(void *ctx, const struct event *e)
 		event_print_json(stdout, e, NULL);
 	else
 		event_print_text(stdout, e, env->real_off_ns);
+	/* A full disk or a closed pipe ends the run rather than losing
+	 * events without a word. */
+	if (ferror(stdout)) {
+		if (!env->out_err)
+			env->out_err = errno ? errno : EIO;
+		return STOP_OUTPUT;
+	}
 	return 0;
 }
 
@@ -425,6 +435,14 @@ int cmd_trace(int argc, char **argv)
 		metrics__destroy(env.metrics);
 		return 1;
 	}
+	/* Attached: the ring buffer and the maps are fds we hold. */
+	err = privs_drop(tracer__caps_needed(t), &msg);
+	if (err) {
+		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
+		tracer__destroy(t);
+		conntab__free(&env.conns);
+		return 1;
+	}
 	env.real_off_ns = mono_to_real_offset_ns();
 	if (!env.json)
 		fprintf(stderr, "tcpscope trace: tracing (%s), Ctrl-C to stop\n",
@@ -437,6 +455,11 @@ int cmd_trace(int argc, char **argv)
 		err = tracer__poll(t, 50);
 		if (err == -EINTR || err == STOP_COUNT) {
 			err = 0;
+			break;
+		}
+		if (err == STOP_OUTPUT) {
+			fprintf(stderr, "tcpscope trace: writing the output: %s; stopped\n",
+				errno_name(env.out_err));
 			break;
 		}
 		if (err < 0) {

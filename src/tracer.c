@@ -9,10 +9,13 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "parse.h"
+#include "privs.h"
 #include "tracer.h" /* before the skeleton: its rodata uses our types */
 #include "tcpscope.skel.h"
 
@@ -50,7 +53,9 @@ static const char *const tp_names_all[] = {
 
 static bool verbose;
 
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+/* libbpf's own format strings: the attribute tells clang so. */
+static __attribute__((format(printf, 2, 0))) int
+print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || !verbose)
 		return 0;
@@ -261,7 +266,7 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 	s = tcpscope_bpf__open();
 	if (!s) {
 		*msg = "cannot open the BPF object";
-		return -errno;
+		return errno ? -errno : -ENOMEM; /* never 0 with no skeleton */
 	}
 	t->skel = s;
 	select_programs(t, o->events, raw);
@@ -470,6 +475,33 @@ int tracer__add_own_port(struct tracer *t, uint16_t port)
 int tracer__del_cookie(struct tracer *t, uint64_t cookie)
 {
 	return bpf_map__delete_elem(t->skel->maps.cookies, &cookie, sizeof(cookie), 0);
+}
+
+/* Since Linux 6.5 ("bpf: Move unprivileged checks into map_create() and
+ * bpf_prog_load()") a map fd we hold works without any capability; before,
+ * every bpf() command needs CAP_BPF while kernel.unprivileged_bpf_disabled
+ * is set (Debian 12: 6.1, and 2). Rather than guess from the version, a
+ * child drops everything and tries a lookup on our counters map. */
+uint64_t tracer__caps_needed(struct tracer *t)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return PRIVS_CAP(CAP_BPF); /* cannot tell: keep what the maps may need */
+	if (pid == 0) {
+		__u64 vals[t->ncpus];
+		const char *msg = "";
+		__u32 key = 0;
+
+		if (privs_drop(0, &msg))
+			_exit(2);
+		_exit(bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), vals,
+					   sizeof(vals), 0) ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : PRIVS_CAP(CAP_BPF);
 }
 
 const char *tracer__attach_name(const struct tracer *t)

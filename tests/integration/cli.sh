@@ -44,6 +44,92 @@ bad netns_missing "no-such-ns" trace --netns no-such-ns
 bad family_both "-4" trace -4 -6
 bad trace_extra_arg "extra" trace extra
 bad doctor_unknown "--nope" doctor --nope
+bad trace_wakeup_unit "3x" trace --wakeup 3x
+bad trace_top_negative "'-1'" trace --top -1
+bad trace_count_overflow "99999999999999999999" trace --count 99999999999999999999
+
+# stress, server, client, monitor: the rows load_errors.sh and
+# monitor_cli.sh do not have.
+bad stress_conns_zero "'0' for -c" stress -c 0
+bad stress_conns_negative "'-1' for -c" stress -c -1
+bad stress_conns_overflow "99999999999999999999" stress -c 99999999999999999999
+bad stress_conns_huge "10000001" stress -c 10000001
+bad stress_duration_zero "'0' for --duration" stress --duration 0
+bad stress_duration_negative "'-1' for --duration" stress --duration -1
+bad stress_duration_huge "1e30" stress --duration 1e30
+bad stress_rate_zero "'0' for --rate" stress --rate 0
+bad stress_rate_huge "10000001" stress --rate 10000001
+bad stress_count_zero "'0' for --count" stress --mode churn -n 0
+bad stress_concurrency_zero "--concurrency" stress --concurrency 0
+bad stress_size_huge "'2G' for --size" stress --size 2G
+bad stress_threads_zero "--threads" stress --threads 0
+bad stress_threads_huge "'257'" stress --threads 257
+bad stress_procs_huge "'65'" stress --procs 65
+bad stress_poll_tiny "'1ms'" stress --poll-interval 1ms
+bad stress_ringbuf_not_pow2 "'3000'" stress --ringbuf-size 3000
+bad stress_probe_negative "'-1'" stress --probe-interval -1
+bad stress_attach_bogus "kprobe" stress --attach kprobe
+bad stress_port_zero "127.0.0.1:0" stress 127.0.0.1:0
+bad stress_port_65536 "127.0.0.1:65536" stress 127.0.0.1:65536
+bad stress_port_negative "127.0.0.1:-1" stress 127.0.0.1:-1
+bad stress_port_abc "127.0.0.1:abc" stress 127.0.0.1:abc
+bad stress_source_malformed "'10.0.0'" stress --source 10.0.0
+bad stress_source_empty_item "'127.0.0.1,'" stress --source 127.0.0.1,
+bad stress_keepidle_zero "'0' for --keepidle" stress --keepidle 0
+bad stress_keepcnt_zero "'0' for --keepcnt" stress --keepcnt 0
+bad stress_linger_negative "'-1' for --linger" stress --linger -1
+bad stress_sndbuf_zero "'0' for --sndbuf" stress --sndbuf 0
+bad stress_user_timeout_zero "--user-timeout" stress --user-timeout 0
+bad stress_connect_timeout_zero "--connect-timeout" stress --connect-timeout 0
+bad stress_timeline_missing "--timeline" stress --timeline
+bad stress_extra_arg "extra" stress 127.0.0.1:80 extra
+bad stress_rr_size_zero "--size" stress --mode rr --size 0
+bad server_port_65536 "65536" server --listen 127.0.0.1:65536
+bad server_listen_name "'abc'" server --listen abc
+bad server_listen_no_port "127.0.0.1" server --listen 127.0.0.1
+bad server_threads_zero "--threads" server --threads 0
+bad server_backlog_negative "'-1'" server --backlog -1
+bad server_duration_zero "--duration" server --duration 0
+bad server_missing_value "--mode" server --mode
+bad server_extra_arg "extra" server extra
+bad client_port_zero "127.0.0.1:0" client 127.0.0.1:0
+bad client_port_65536 "65536" client 127.0.0.1:65536
+bad client_port_negative "127.0.0.1:-1" client 127.0.0.1:-1
+bad client_port_abc "abc" client 127.0.0.1:abc
+bad client_hold_zero "--hold" client 127.0.0.1:80 --hold 0
+bad client_connect_timeout_zero "--connect-timeout" client 127.0.0.1:80 --connect-timeout 0
+bad client_user_timeout_negative "'-1'" client 127.0.0.1:80 --user-timeout -1
+bad client_both_families "-4 and -6" client 127.0.0.1:80 -4 -6
+bad client_extra_arg "one HOST:PORT" client 127.0.0.1:80 extra
+bad client_v6_unclosed "[::1:80" client '[::1:80'
+bad monitor_top_huge "'1001'" monitor --top 1001
+bad monitor_interval_negative "'-1'" monitor --interval -1
+bad monitor_watch_huge "1e30" monitor --watch 1e30
+bad monitor_count_zero "'0' for --count" monitor --watch 1 --count 0
+bad monitor_port_zero "'0' for --port" monitor --port 0
+bad monitor_port_abc "'abc' for --port" monitor --port abc
+bad monitor_extra_arg "extra" monitor extra
+
+# Nothing half-written: a bad value anywhere on the line, and no output
+# file is created.
+bad records_not_created "'0' for --rate" stress --records "$TMP/rec.jsonl" --rate 0
+bad timeline_not_created "'0' for -c" stress --timeline "$TMP/tl.jsonl" -c 0
+check_eq nothing_half_written "$(ls "$TMP"/rec.jsonl "$TMP"/tl.jsonl 2>/dev/null | wc -l)" 0
+
+# An unresolvable host: no such name is a usage error. In a namespace of
+# our own whose name service is /etc/hosts only (ip netns exec mounts
+# /etc/netns/NS/ over /etc), so that no lookup leaves the machine.
+NS="tscli$$"
+ip netns add "$NS" && cleanup_add ip netns del "$NS"
+mkdir -p "/etc/netns/$NS" && cleanup_add rm -rf "/etc/netns/$NS"
+echo 'hosts: files' >"/etc/netns/$NS/nsswitch.conf"
+TCPSCOPE_REAL=$TCPSCOPE
+TCPSCOPE="$TMP/in-ns"
+printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$NS" "$TCPSCOPE_REAL" >"$TCPSCOPE"
+chmod +x "$TCPSCOPE"
+bad stress_unresolvable "cannot resolve 'no-such-host.invalid'" stress no-such-host.invalid:80
+bad client_unresolvable "cannot resolve 'no-such-host.invalid'" client no-such-host.invalid:80
+TCPSCOPE=$TCPSCOPE_REAL
 
 "$TCPSCOPE" --help > "$TMP/out" 2>&1; check_eq help_exit "$?" 0
 "$TCPSCOPE" trace --help > "$TMP/out" 2>&1; check_eq trace_help_exit "$?" 0

@@ -70,6 +70,9 @@ TEST(parse_sizes)
 	ASSERT_EQ(parse_size("8G", 1, UINT32_MAX, &v), -ERANGE, "over max");
 	ASSERT_EQ(parse_size("12q", 1, UINT32_MAX, &v), -EINVAL, "bad unit");
 	ASSERT_EQ(parse_size("1.5", 1, UINT32_MAX, &v), -EINVAL, "fractional bytes");
+	/* Found by fuzz_cli: a value past 2^64 was converted before the range check. */
+	ASSERT_EQ(parse_size("674407379550955161k", 0, UINT64_MAX, &v), -ERANGE, "past 2^64");
+	ASSERT_EQ(parse_size("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE, "2^64");
 }
 
 TEST(parse_cidrs)

@@ -159,7 +159,7 @@ static void torture(const char *sample, int (*parse)(const char *, size_t, struc
 			TEST_FAIL_AT("cut at %zu: unexpected %d", cut, err);
 		free(copy);
 	}
-	copy = malloc(len);
+	copy = malloc(len + 1);
 	for (i = 0; i < len; i++) {
 		static const char odd[] = { 0, '\n', ' ', ':', '-', 'x', '\xff' };
 		size_t k;

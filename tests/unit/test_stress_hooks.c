@@ -44,7 +44,7 @@ static void on_conn_done(void *ctx, const struct conn_record *r)
 TEST(stress_hooks_called_per_connection)
 {
 	struct stress_opts o;
-	struct stress_hooks h;
+	struct stress_hooks h = {};
 	struct stress_result *res = malloc(sizeof(*res));
 	struct seen *s = calloc(1, sizeof(*s));
 	uint64_t i, j, matched = 0;
