@@ -40,21 +40,24 @@ prog_stat() { # PID NAME: "runs ns_per_run"
 sleep 1
 churn_bg
 sleep 0.3
-sp=$(pgrep -P "$CHURN_PID" -x tcpscope || pgrep -f "stress --mode churn --close rst" | tail -n 1)
+sp="" i=0
+while [ -z "$sp" ] && [ $((i++)) -lt 40 ]; do # the subshell's child: ip, exec'd into tcpscope
+	sp=$(pgrep -P "$CHURN_PID" | head -n 1) || sleep 0.05
+done
 perf record -q -e cpu-clock -F 2000 -g -p "$tp,$sp" -o "$OUT/perf.data" -- sleep $((SECS - 1)) \
 	> /dev/null 2>&1 || true
 wait "$CHURN_PID"; ns_del "$NS"
 kill -INT "$tp"; wait "$tp" || true
-rep() { perf report -i "$OUT/perf.data" --stdio -g none "$@" 2>/dev/null | grep -v '^#' | grep -v '^$'; }
+rep() { perf report -i "$OUT/perf.data" --stdio -g none "$@" 2>/dev/null | grep -v -e '^#' -e '^$' || true; }
 say "profile a: perf cpu-clock, tracer (pid $tp) and churn (pid $sp), ${SECS}s RST churn, $(tail -n 1 "$OUT/ev" | jq .events.state) state events"
 say "  samples by process:"
-rep --no-children --sort comm,pid | head -4 | sed 's/^/    /'
+rep --no-children --sort pid | head -6 | sed 's/^/    /'
 say "  top symbols of the tracer (self):"
 rep --no-children --pid "$tp" --sort sym | head -10 | sed 's/^/    /'
 say "  tracer, inclusive: write() and epoll_wait():"
-rep --children --pid "$tp" --sort sym | grep -E '\] (__GI___libc_write|epoll_wait|ring_buffer__poll|event_print_json)$' | sed 's/^/    /'
+rep --children --pid "$tp" --sort sym | { grep -E '\] (__GI___libc_write|epoll_wait|ring_buffer__poll|event_print_json)$' || true; } | sed 's/^/    /'
 say "  churn process, inclusive: BPF programs and ring-buffer work inside the load:"
-rep --children --pid "$sp" --sort sym | grep -E 'bpf_prog_|bpf_ringbuf|irq_work|__bpf_trace_run|bpf_trace_run' | head -8 | sed 's/^/    /'
+rep --children --pid "$sp" --sort sym | { grep -E 'bpf_prog_|bpf_ringbuf|irq_work|bpf_trace_run' || true; } | head -8 | sed 's/^/    /'
 
 # ---- b) ----
 old=$(sysctl -n kernel.bpf_stats_enabled)
