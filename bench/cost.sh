@@ -4,7 +4,7 @@
 #    tcpscope trace -e all -i 0, bpftrace count() on the same tracepoints and
 #    libbpf-tools' tcpstates, all attached at once to one churn.
 # b) User-space CPU per event: tcpscope trace -e state --json and tcpstates,
-#    each alone on the same RST churn in turn; CPU time (utime + stime) per
+#    each alone on the same RST churn in turn; CPU time (schedstat) per
 #    event, and in cycles at the nominal clock (no hardware counters here).
 # c) Instructions per event of the decode and output path (bench/decode.c
 #    under callgrind: differences of 1000 and 2000 events, repeatable).
@@ -18,7 +18,6 @@ TPS="tracepoint:sock:inet_sock_set_state,tracepoint:tcp:tcp_retransmit_skb,\
 tracepoint:tcp:tcp_retransmit_synack,tracepoint:tcp:tcp_probe,\
 tracepoint:tcp:tcp_send_reset,tracepoint:tcp:tcp_receive_reset"
 HZ_CPU=$(awk -F: '/^cpu MHz/ {print $2 * 1e6; exit}' /proc/cpuinfo)
-TCK=$(getconf CLK_TCK)
 
 churn() { # --close fin|rst ...
 	ns_new
@@ -39,7 +38,7 @@ prog_stats() {
 				"\(.name) \(.run_cnt) \(.run_time_ns / .run_cnt | . * 10 | floor / 10)"'
 	done
 }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; } # both tracers are one thread
 wait_ready() { # FILE REGEX
 	local i
 	for ((i = 0; i < 200; i++)); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -82,20 +81,20 @@ for ((rep = 1; rep <= CREPS; rep++)); do
 			tcpstates > "$OUT/u" 2> "$OUT/u.err" & pid=$!
 			wait_ready "$OUT/u" SKADDR; sleep 0.5
 		fi
-		t0=$(cpu_ticks "$pid")
+		t0=$(cpu_ns "$pid")
 		churn --close rst
 		sleep 0.5
-		t1=$(cpu_ticks "$pid")
+		t1=$(cpu_ns "$pid")
 		kill -INT "$pid"; wait "$pid" || true
 		if [ $who = tcpscope ]; then
 			ev=$(tail -n 1 "$OUT/u" | jq '.events.state')
 		else
 			ev=$(($(wc -l < "$OUT/u") - 1))
 		fi
-		nsev=$(div "$(((t1 - t0) * 1000000000 / TCK))" "$ev" 0)
+		nsev=$(div "$((t1 - t0))" "$ev" 0)
 		cyc=$(awk -v n="$nsev" -v hz="$HZ_CPU" 'BEGIN {printf "%d", n * hz / 1e9}')
 		record "u_$who" "$nsev"
-		printf '%3d  %-9s %8s %8s %9s %13s\n' "$rep" $who "$ev" "$(((t1 - t0) * 1000 / TCK))" "$nsev" "$cyc"
+		printf '%3d  %-9s %8s %8s %9s %13s\n' "$rep" $who "$ev" "$(((t1 - t0) / 1000000))" "$nsev" "$cyc"
 	done
 done
 

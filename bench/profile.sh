@@ -9,19 +9,21 @@
 #    ring-buffer wakeups (trace --wakeup 256k) against per-event ones,
 #    interleaved: BPF ns per run of the state program, traced churn rate, lost.
 # c) With BENCH_BASELINE=/path/to/older/tcpscope: the tracer's CPU per event,
-#    baseline against this build, interleaved (before/after of the fixes).
+#    baseline against this build, interleaved (before/after of the fixes), on
+#    a churn at a fixed rate (the same event rate for both: CPU per event
+#    falls as the rate rises, more events per wakeup). CPU time from
+#    /proc/PID/schedstat (nanoseconds; the tracer is one thread).
 . "$(dirname "$0")/lib.sh"
 SECS=${BENCH_SECS:-3}
 PREPS=${BENCH_PROFILE_REPS:-3}
 W=$(nproc)
 OUT=$(mktemp -d /dev/shm/tcpscope-bench.XXXXXX)
 cleanup_add rm -rf "$OUT"
-TCK=$(getconf CLK_TCK)
 
-churn_bg() { # starts a RST churn in a fresh namespace; CHURN_PID
+churn_bg() { # [ARGS]: starts a RST churn in a fresh namespace; CHURN_PID
 	ns_new
 	in_ns "$TCPSCOPE" stress --mode churn --close rst --threads "$W" --duration "${SECS}s" \
-		--json > "$OUT/churn.json" &
+		--json "$@" > "$OUT/churn.json" &
 	CHURN_PID=$!
 }
 churn_rate() { jq '.connections.established / .rate.launch_s | floor' "$OUT/churn.json"; }
@@ -85,22 +87,22 @@ sysctl -qw kernel.bpf_stats_enabled="$old"
 # ---- c) ----
 if [ -n "${BENCH_BASELINE:-}" ]; then
 	say ""
-	say "profile c: tracer CPU per state event, baseline $BENCH_BASELINE against this build"
+	say "profile c: tracer CPU per state event, baseline $BENCH_BASELINE against this build, churn at ${CRATE:=12000}/s"
 	say "rep  build     events   cpu_ms  ns/event"
 	for ((rep = 1; rep <= PREPS; rep++)); do
 		for who in baseline current; do
 			bin=$TCPSCOPE; [ $who = baseline ] && bin=$BENCH_BASELINE
 			"$bin" trace -e state --json > "$OUT/ev" 2>/dev/null & tp=$!
 			sleep 1
-			t0=$(awk '{print $14 + $15}' "/proc/$tp/stat")
-			churn_bg; wait "$CHURN_PID"; ns_del "$NS"
+			t0=$(awk '{print $1}' "/proc/$tp/schedstat")
+			churn_bg --rate "$CRATE"; wait "$CHURN_PID"; ns_del "$NS"
 			sleep 0.3
-			t1=$(awk '{print $14 + $15}' "/proc/$tp/stat")
+			t1=$(awk '{print $1}' "/proc/$tp/schedstat")
 			kill -INT "$tp"; wait "$tp" || true
 			ev=$(tail -n 1 "$OUT/ev" | jq .events.state)
-			nse=$(div "$(((t1 - t0) * 1000000000 / TCK))" "$ev" 0)
+			nse=$(div "$((t1 - t0))" "$ev" 0)
 			record "b_$who" "$nse"
-			printf '%3d  %-8s %8s %8s %9s\n' "$rep" $who "$ev" "$(((t1 - t0) * 1000 / TCK))" "$nse"
+			printf '%3d  %-8s %8s %8s %9s\n' "$rep" $who "$ev" "$(((t1 - t0) / 1000000))" "$nse"
 		done
 		record r_b "$(div "$(samples b_current | tail -n 1)" "$(samples b_baseline | tail -n 1)")"
 	done
