@@ -173,3 +173,27 @@ TEST(conntab_keys_by_cookie_and_grows)
 	ASSERT_EQ(t.dropped, 1, "refusal counted");
 	conntab__free(&t);
 }
+
+/* addr_format's own IPv4 digits against glibc's inet_ntop(), every octet
+ * value in every position, and a buffer too small for the text. */
+TEST(ipv4_text_matches_inet_ntop)
+{
+	uint8_t a[16] = { 0 };
+	char got[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+	int pos, v;
+
+	for (pos = 0; pos < 4; pos++) {
+		for (v = 0; v < 256; v++) {
+			a[0] = 10; a[1] = 231; a[2] = 7; a[3] = 255;
+			a[pos] = (uint8_t)v;
+			addr_format(got, sizeof(got), 4, a);
+			inet_ntop(AF_INET, a, want, sizeof(want));
+			ASSERT_STREQ(got, want, "ipv4 text");
+			if (test_failed)
+				return;
+		}
+	}
+	a[0] = 192; a[1] = 168; a[2] = 100; a[3] = 200;
+	addr_format(got, 8, 4, a);
+	ASSERT_STREQ(got, "?", "ipv4 text in a short buffer");
+}

@@ -1,0 +1,76 @@
+# Sourced by bench/*.sh. Every load runs on loopback inside a network
+# namespace made here for one run and deleted after it: no traffic leaves the
+# machine, and the TIME_WAIT sockets of one run (deleted with its namespace)
+# do not slow the next one down.
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TCPSCOPE=${TCPSCOPE:-$TOP/build/tcpscope}
+B=$(basename "$0" .sh)
+REPS=${BENCH_REPS:-5}
+TMP=$(mktemp -d "/tmp/tcpscope-bench-$B.XXXXXX")
+_cleanups=()
+_nsn=0
+
+cleanup_add() { _cleanups+=("$*"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
+	rm -rf "$TMP"
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "bench/$B: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (network namespaces, BPF)"
+[ -x "$TCPSCOPE" ] || die "$TCPSCOPE missing: run make first"
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+
+# A fresh namespace with only lo up; its name is printed. Deleted on exit
+# unless ns_del ran first.
+ns_new() {
+	local ns="tsb$$-$((++_nsn))"
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	cleanup_add ip netns del "$ns"
+	# netperf resolves 127.0.0.1 with AI_ADDRCONFIG, which ignores loopback:
+	# a veth pair inside the namespace, with an address from the project's
+	# lab range, makes IPv4 "configured". Nothing is sent to it.
+	ip -n "$ns" link add tsb0 type veth peer name tsb1
+	ip -n "$ns" addr add 10.231.251.1/32 dev tsb0
+	ip -n "$ns" link set tsb0 up
+	ip -n "$ns" link set tsb1 up
+	NS=$ns
+}
+ns_del() { ip netns del "$1" 2>/dev/null || true; }
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# netserver on 127.0.0.1:PORT inside $NS, in the foreground (-D) and in the
+# background here; killed by netserver_stop or on exit.
+netserver_start() {
+	local port=$1 i
+	in_ns netserver -L 127.0.0.1 -p "$port" -D >"$TMP/netserver.log" 2>&1 &
+	NETSERVER_PID=$!
+	cleanup_add kill "$NETSERVER_PID"
+	for ((i = 0; i < 100; i++)); do
+		in_ns ss -Hltn "sport = :$port" | grep -q . && return 0
+		sleep 0.05
+	done
+	die "netserver did not listen on 127.0.0.1:$port"
+}
+netserver_stop() { kill "$NETSERVER_PID" 2>/dev/null || true; wait "$NETSERVER_PID" 2>/dev/null || true; }
+
+# Statistics over numbers on stdin, one a line.
+median() { sort -g | awk '{v[NR] = $1} END { if (!NR) { print "nan"; exit } print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s..%s", lo, hi}'; }
+# div A B [DIGITS]
+div() { awk -v a="$1" -v b="$2" -v d="${3:-3}" 'BEGIN { if (b == 0) print "nan"; else printf "%.*f\n", d, a / b }'; }
+
+# Keep one sample: record NAME VALUE (appended to $TMP/NAME).
+record() { echo "$2" >> "$TMP/$1"; }
+samples() { cat "$TMP/$1" 2>/dev/null || true; }
+med() { samples "$1" | median; }
+spread() { samples "$1" | minmax; }
+
+# The last lines: "RATIO name value  (what)". bench/run collects them.
+ratio() { printf 'RATIO %-28s %8s   %s\n' "$1" "$2" "$3"; }
+say() { printf '%s\n' "$*"; }
