@@ -57,9 +57,10 @@ struct {
 	__type(value, __u8);
 } cookies SEC(".maps");
 
-/* Local ports whose sockets pass the cookie filter too: the built-in
- * server's, whose accepted sockets exist in the kernel before user space
- * can learn their cookies. */
+/* Ports whose sockets pass the cookie filter too, as either end: the
+ * built-in server's, whose accepted sockets exist in the kernel before user
+ * space can learn their cookies, and whose clients are all ours, so they
+ * need no per-connection map update. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_PORTS);
@@ -146,8 +147,9 @@ static __always_inline bool keep(const struct event *e)
 	if (targ_ncidrs && !cidr_hit((const __u32 *)e->saddr, e->family) &&
 	    !cidr_hit((const __u32 *)e->daddr, e->family))
 		return false;
-	if (targ_filter_cookies && !bpf_map_lookup_elem(&cookies, &e->cookie) &&
-	    !bpf_map_lookup_elem(&own_ports, &e->sport))
+	if (targ_filter_cookies && !bpf_map_lookup_elem(&own_ports, &e->sport) &&
+	    !bpf_map_lookup_elem(&own_ports, &e->dport) &&
+	    !bpf_map_lookup_elem(&cookies, &e->cookie))
 		return false;
 	return true;
 }

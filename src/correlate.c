@@ -84,6 +84,7 @@ struct correlator {
 	uint64_t segs;
 	uint64_t reasons[64]; /* resets sent, by enum sk_rst_reason */
 	uint64_t untraced;    /* cookies the kernel map refused */
+	bool by_port;         /* the built-in server's port selects our sockets */
 	struct hist handshake_ns;
 	struct hist in_state_ns[NSTATES];
 	struct tracer_counts tc;
@@ -134,7 +135,7 @@ static void on_state(struct correlator *k, struct conn *c, const struct event *e
 	c->state_ns = e->ts_ns;
 	c->last_state = new;
 	/* Nothing follows CLOSE: free the kernel's filter slot. */
-	if (new == TCP_STATE_CLOSE && c->ours && !k->o.trace_all)
+	if (new == TCP_STATE_CLOSE && c->ours && !k->o.trace_all && !k->by_port)
 		tracer__del_cookie(k->t, c->cookie);
 }
 
@@ -236,8 +237,9 @@ static void hook_socket(void *ctx, uint64_t cookie)
 	struct event id = { .cookie = cookie };
 	struct conn *c;
 
-	/* Into the kernel's filter before connect(), so SYN_SENT is seen. */
-	if (!k->o.trace_all && tracer__add_cookie(k->t, cookie))
+	/* Into the kernel's filter before connect(), so SYN_SENT is seen;
+	 * against the built-in server its port lets our sockets through. */
+	if (!k->o.trace_all && !k->by_port && tracer__add_cookie(k->t, cookie))
 		__atomic_fetch_add(&k->untraced, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&k->lock);
 	c = conntab__get(&k->conns, &id);
@@ -321,9 +323,13 @@ static void hook_listen(void *ctx, const struct sockaddr_storage *addr)
 				      ((const struct sockaddr_in6 *)addr)->sin6_port :
 				      ((const struct sockaddr_in *)addr)->sin_port);
 
-	if (!k->o.trace_all && tracer__add_own_port(k->t, port))
+	if (k->o.trace_all)
+		return;
+	if (tracer__add_own_port(k->t, port))
 		fprintf(stderr, "tcpscope stress: cannot trace the built-in server's port %u\n",
 			port);
+	else
+		k->by_port = true; /* before the first connect: see stress.h */
 }
 
 void correlator__hooks(struct correlator *c, struct stress_hooks *h)
@@ -362,6 +368,10 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 		.max_cookies = o->max_conns,
 		.probe_interval_ns = o->probe_interval_ns,
 		.ringbuf_size = o->ringbuf_size,
+		/* Wake the poll thread per 256 KiB rather than per event: it
+		 * polls every 50 ms anyway, and the join is made at the end. */
+		.wakeup_bytes = o->ringbuf_size && o->ringbuf_size / 4 < (256 << 10) ?
+					o->ringbuf_size / 4 : 256 << 10,
 		.attach = o->attach,
 		.verbose = o->verbose,
 	};

@@ -55,7 +55,12 @@ for mode in ${MODES:-churn rr}; do
 		--timeline "$TMP/tl-$mode.jsonl" > "$TMP/$mode.json" 2> "$TMP/$mode.err"
 	check_eq "$mode/exit" "$?" 0
 	sleep 1 # FINs still being retransmitted are counted by bpftrace too
+	# bpftrace's own program is skipped too when a softirq interrupts it,
+	# and its printf buffer can overflow: what it missed, it says here.
+	bt_missed=$(bpftool prog show -j | jq '[.[] | select(.type=="tracepoint" and (.name|startswith("tcp_retransmit"))) | .recursion_misses // 0] | add // 0')
 	kill -INT $BT; wait $BT
+	bt_lost=$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' "$TMP/bt-$mode.out" | awk '{s += $1} END {print s + 0}')
+	bt_missed=$((bt_missed + bt_lost))
 	j="$TMP/$mode.json"
 	[ $mode = churn ] && want_conns=200 || want_conns=8
 	jq -c '.trace.agreement.mismatches[]' "$j" | sed 's/^/  /'
@@ -76,7 +81,8 @@ for mode in ${MODES:-churn rr}; do
 	ours=$(jq -s '[.[] | select(.type=="retransmit" and .side=="client")] | length' "$TMP/tl-$mode.jsonl")
 	# Hit for hit, per socket, up to its last TCP_INFO poll (after it the
 	# orphaned socket may still retransmit its FIN while one tracer or the
-	# other is already gone): ours against bpftrace's.
+	# other is already gone): never fewer than bpftrace, and more only by
+	# the hits bpftrace itself missed.
 	jq -r 'select(.type=="tcp_info") | "P \(.cookie) \(.ts_ns)"' "$TMP/tl-$mode.jsonl" > "$TMP/polls-$mode"
 	jq -r 'select(.type=="state" and .side=="client" and .new=="ESTABLISHED") | "E \(.cookie) \(.sport)"' "$TMP/tl-$mode.jsonl" >> "$TMP/polls-$mode"
 	jq -r 'select(.type=="retransmit" and .side=="client") | "O \(.cookie) \(.sport) \(.ts_ns)"' "$TMP/tl-$mode.jsonl" > "$TMP/ours-$mode"
@@ -87,15 +93,18 @@ for mode in ${MODES:-churn rr}; do
 		FILENAME ~ /ours/ { if ($4 <= poll[$2]) n[$3]++; next }
 		FNR == 1 { for (c in poll) if (c in port) lim[port[c]] = poll[c] }
 		{ if (($2 in lim) && $3 <= lim[$2]) b[$2]++ }
-		END { bad = 0
-		      for (p in n) if (n[p] != b[p]) { print "  port " p ": ours " n[p] ", bpftrace " b[p]+0; bad++ }
+		END { bad = 0; extra = 0
+		      for (p in n) if (n[p] < b[p]) { print "  port " p ": ours " n[p] ", bpftrace " b[p]+0; bad++ }
+		      else extra += n[p] - b[p]
 		      for (p in b) if (!(p in n)) { print "  port " p ": ours 0, bpftrace " b[p]; bad++ }
-		      exit bad > 0 }' "$TMP/polls-$mode" "$TMP/ours-$mode" "$TMP/bt-lines-$mode"; then
+		      if (extra > missed) { print "  ours exceed bpftrace by " extra ", more than the " missed " it missed"; bad++ }
+		      exit bad > 0 }' missed="$bt_missed" "$TMP/polls-$mode" "$TMP/ours-$mode" "$TMP/bt-lines-$mode"; then
 		pass "$mode/per_socket_equal_bpftrace"
 	else
 		fail "$mode/per_socket_equal_bpftrace" "see above"
 	fi
-	check_cmp "$mode/events_at_most_bpftrace" "$ours" -le "$(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out")"
+	check_cmp "$mode/events_at_most_bpftrace_and_its_misses" "$ours" -le \
+		$(( $(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out") + bt_missed ))
 done
 "$LAB" clear "$LABNAME"
 
