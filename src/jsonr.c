@@ -312,8 +312,9 @@ static size_t put_utf8(char *d, uint32_t cp)
 
 static uint32_t hex4(const char *p)
 {
-	return (uint32_t)(hexval(p[0]) << 12 | hexval(p[1]) << 8 | hexval(p[2]) << 4 |
-			  hexval(p[3]));
+	/* The caller checked the four hex digits. */
+	return (uint32_t)hexval(p[0]) << 12 | (uint32_t)hexval(p[1]) << 8 |
+	       (uint32_t)hexval(p[2]) << 4 | (uint32_t)hexval(p[3]);
 }
 
 bool jr_str(const struct jr_obj *o, const char *key, char *buf, size_t len)

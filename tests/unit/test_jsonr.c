@@ -15,7 +15,7 @@ TEST(jsonr_timeline_line)
 	    "{\"type\":\"retransmit\",\"ts_ns\":18446744073709551615,\"cookie\":4097,"
 	    "\"family\":4,\"saddr\":\"10.231.80.1\",\"kind\":\"rto\",\"err\":-11,"
 	    "\"has_sock\":true,\"x\":null,\"f\":1.5e3,\"side\":\"client\"}\n";
-	struct jr_obj o;
+	struct jr_obj o = { 0 };
 	uint64_t u = 0;
 	int64_t i = 0;
 	double d = 0;
@@ -99,7 +99,7 @@ TEST(jsonr_bad_input)
 	    "{\"a\":\"\\",
 	};
 	char deep[200];
-	struct jr_obj o;
+	struct jr_obj o = { 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -122,7 +122,7 @@ TEST(jsonr_bad_input)
 TEST(jsonr_overflow_and_many_members)
 {
 	char line[4096];
-	struct jr_obj o;
+	struct jr_obj o = { 0 };
 	uint64_t u = 0;
 	size_t off;
 	int i;

@@ -40,7 +40,7 @@ static char *render(struct metrics *m)
 
 TEST(metrics_counts_and_histograms)
 {
-	struct metrics *m;
+	struct metrics *m = NULL;
 	struct event e;
 	char *page;
 	int i;
@@ -95,7 +95,7 @@ TEST(metrics_counts_and_histograms)
 
 TEST(metrics_handshake_table_bounded)
 {
-	struct metrics *m;
+	struct metrics *m = NULL;
 	struct event e;
 	uint64_t c;
 
