@@ -32,12 +32,18 @@ collect_prog_ids() { # pid outfile
 		sleep 0.05
 	done | sort -u >"$2"
 }
-# How many of the ids in FILE the kernel still has.
+# How many of the ids in FILE the kernel still has. The kernel frees a
+# program after an RCU grace period, not at close(): allow it 3 s.
 progs_left() { # file
-	local id n=0
-	while read -r id; do
-		bpftool prog show id "$id" >/dev/null 2>&1 && n=$((n + 1))
-	done <"$1"
+	local id n i
+	for ((i = 0; i < 30; i++)); do
+		n=0
+		while read -r id; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && n=$((n + 1))
+		done <"$1"
+		[ $n -eq 0 ] && break
+		sleep 0.1
+	done
 	echo $n
 }
 
