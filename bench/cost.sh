@@ -51,6 +51,7 @@ sysctl -qw kernel.bpf_stats_enabled=1
 "$TCPSCOPE" trace -e all --probe-interval 0 --json > "$OUT/ts" 2> "$OUT/ts.err" & ts=$!
 bpftrace -e "$TPS { @n = count(); }" > "$OUT/bt" 2>&1 & bt=$!
 tcpstates > "$OUT/st" 2> "$OUT/st.err" & st=$!
+bg_track "$ts"; bg_track "$bt"; bg_track "$st"
 wait_ready "$OUT/bt" Attaching; wait_ready "$OUT/st" SKADDR; sleep 1
 churn --close fin --size 1
 prog_stats "$ts" > "$OUT/p.ts"; prog_stats "$bt" > "$OUT/p.bt"; prog_stats "$st" > "$OUT/p.st"
@@ -76,9 +77,11 @@ for ((rep = 1; rep <= CREPS; rep++)); do
 	for who in tcpscope tcpstates; do
 		if [ $who = tcpscope ]; then
 			"$TCPSCOPE" trace -e state --json > "$OUT/u" 2> "$OUT/u.err" & pid=$!
+			bg_track "$pid"
 			sleep 1
 		else
 			tcpstates > "$OUT/u" 2> "$OUT/u.err" & pid=$!
+			bg_track "$pid"
 			wait_ready "$OUT/u" SKADDR; sleep 0.5
 		fi
 		t0=$(cpu_ns "$pid")

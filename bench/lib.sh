@@ -31,7 +31,7 @@ ns_new() {
 	local ns="tsb$$-$((++_nsn))"
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
-	cleanup_add ip netns del "$ns"
+	cleanup_add ns_del "$ns"
 	# netperf resolves 127.0.0.1 with AI_ADDRCONFIG, which ignores loopback:
 	# a veth pair inside the namespace, with an address from the project's
 	# lab range, makes IPv4 "configured". Nothing is sent to it.
@@ -41,23 +41,34 @@ ns_new() {
 	ip -n "$ns" link set tsb1 up
 	NS=$ns
 }
-ns_del() { ip netns del "$1" 2>/dev/null || true; }
+# Whatever still runs in the namespace (netserver's children, say) is ours:
+# stopped before the namespace goes.
+ns_del() {
+	local p
+	for p in $(ip netns pids "$1" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+	ip netns del "$1" 2>/dev/null || true
+}
 in_ns() { ip netns exec "$NS" "$@"; }
 
 # netserver on 127.0.0.1:PORT inside $NS, in the foreground (-D) and in the
-# background here; killed by netserver_stop or on exit.
+# background here; stopped by netserver_stop, or with its namespace.
 netserver_start() {
 	local port=$1 i
-	in_ns netserver -L 127.0.0.1 -p "$port" -D >"$TMP/netserver.log" 2>&1 &
+	ip netns exec "$NS" netserver -L 127.0.0.1 -p "$port" -D >"$TMP/netserver.log" 2>&1 &
 	NETSERVER_PID=$!
-	cleanup_add kill "$NETSERVER_PID"
 	for ((i = 0; i < 100; i++)); do
 		in_ns ss -Hltn "sport = :$port" | grep -q . && return 0
 		sleep 0.05
 	done
 	die "netserver did not listen on 127.0.0.1:$port"
 }
-netserver_stop() { kill "$NETSERVER_PID" 2>/dev/null || true; wait "$NETSERVER_PID" 2>/dev/null || true; }
+netserver_stop() {
+	local p
+	for p in $(ip netns pids "$NS"); do kill "$p" 2>/dev/null || true; done
+	wait "$NETSERVER_PID" 2>/dev/null || true
+}
+# A tracer started in the background: stopped on exit if still running.
+bg_track() { cleanup_add kill -INT "$1"; }
 
 # Statistics over numbers on stdin, one a line.
 median() { sort -g | awk '{v[NR] = $1} END { if (!NR) { print "nan"; exit } print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

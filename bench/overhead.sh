@@ -34,6 +34,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	b=$(churn fin --trace)
 	bpftrace -e "$TPS { @n = count(); }" > "$TMP/bt.out" 2>&1 &
 	bt=$!
+	bg_track "$bt"
 	for ((i = 0; i < 200; i++)); do grep -q Attaching "$TMP/bt.out" && break; sleep 0.05; done
 	sleep 0.3 # attached only once the line is out and the probes are in
 	c=$(churn fin)

@@ -21,6 +21,7 @@ traced_churn() {
 	local ready=$1; shift
 	"$@" > "$OUT/out" 2> "$OUT/err" &
 	local pid=$! i
+	bg_track "$pid"
 	for ((i = 0; i < 200; i++)); do grep -qE "$ready" "$OUT/out" "$OUT/err" 2>/dev/null && break; sleep 0.05; done
 	sleep 0.5
 	ns_new
@@ -75,9 +76,11 @@ for ((rep = 1; rep <= PREPS; rep++)); do
 	bpftrace -e "tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ { @n = count(); }" \
 		> "$OUT/bt" 2>&1 &
 	bt=$!
+	bg_track "$bt"
 	for ((i = 0; i < 200; i++)); do grep -q Attaching "$OUT/bt" && break; sleep 0.05; done
 	"$TCPSCOPE" trace -e probe --probe-interval 0 --port $PORT --json > "$OUT/probe" 2> "$OUT/perr" &
 	tp=$!
+	bg_track "$tp"
 	sleep 1.5 # the tracer attached (bpftrace counts from before it to after it)
 	traced=$(stream)
 	sleep 0.5

@@ -39,6 +39,7 @@ prog_stat() { # PID NAME: "runs ns_per_run"
 
 # ---- a) ----
 "$TCPSCOPE" trace -e state --json > "$OUT/ev" 2>/dev/null & tp=$!
+bg_track "$tp"
 sleep 1
 churn_bg
 sleep 0.3
@@ -71,6 +72,7 @@ say "rep  wakeup  state_runs  ns/run  churn/s  lost"
 for ((rep = 1; rep <= PREPS; rep++)); do
 	for wk in 0 256k; do
 		"$TCPSCOPE" trace -e state --json --wakeup $wk > "$OUT/ev" 2>/dev/null & tp=$!
+		bg_track "$tp"
 		sleep 1
 		churn_bg; wait "$CHURN_PID"; ns_del "$NS"
 		read -r runs nsr < <(prog_stat "$tp" btf_state)
@@ -93,6 +95,7 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
 		for who in baseline current; do
 			bin=$TCPSCOPE; [ $who = baseline ] && bin=$BENCH_BASELINE
 			"$bin" trace -e state --json > "$OUT/ev" 2>/dev/null & tp=$!
+			bg_track "$tp"
 			sleep 1
 			t0=$(awk '{print $1}' "/proc/$tp/schedstat")
 			churn_bg --rate "$CRATE"; wait "$CHURN_PID"; ns_del "$NS"
