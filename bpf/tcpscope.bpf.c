@@ -107,15 +107,24 @@ static __always_inline bool cidr_hit(const __u32 *a, __u8 family)
 	return false;
 }
 
-/* Fill the identity part of the event from the socket. False: filtered. */
-static __always_inline bool fill_sock(struct event *e, const struct sock *sk, __u64 cookie)
+/* Fill the identity part of the event from the socket. False: not IPv4 or
+ * IPv6. tp_btf hands us typed pointers the program may read directly (plain
+ * loads); raw_tp pointers go through bpf_probe_read_kernel. btf is a
+ * constant in each caller, so each program keeps one of the two paths. */
+static __always_inline bool fill_sock(struct event *e, const struct sock *sk, __u64 cookie,
+				      const bool btf)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = btf ? sk->__sk_common.skc_family : BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	if (family == AF_INET) {
 		e->family = 4;
-		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
+		if (btf) {
+			*(__u32 *)e->saddr = sk->__sk_common.skc_rcv_saddr;
+			*(__u32 *)e->daddr = sk->__sk_common.skc_daddr;
+		} else {
+			BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
+			BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
+		}
 	} else if (family == AF_INET6) {
 		e->family = 6;
 		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
@@ -123,14 +132,20 @@ static __always_inline bool fill_sock(struct event *e, const struct sock *sk, __
 	} else {
 		return false;
 	}
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (btf) {
+		e->sport = sk->__sk_common.skc_num;
+		e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
+		e->netns = sk->__sk_common.skc_net.net->ns.inum;
+	} else {
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	}
 	/* On the way to CLOSE the kernel has already released the local port
 	 * (inet_put_port zeroes skc_num); inet_sport still holds it. Request
 	 * sockets (cookie 0) have no inet_sock part. */
 	if (!e->sport && cookie)
 		e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	e->cookie = cookie;
 	return true;
 }
@@ -201,7 +216,7 @@ static __always_inline int handle_retransmit(const struct sock *sk, const struct
 	const struct tcp_skb_cb *cb;
 	struct event e = {};
 
-	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RETRANSMIT;
@@ -229,7 +244,7 @@ static __always_inline int handle_synack(const struct request_sock *req)
 {
 	struct event e = {};
 
-	if (!fill_sock(&e, (const struct sock *)req, 0) || !keep(&e))
+	if (!fill_sock(&e, (const struct sock *)req, 0, false) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RETRANSMIT;
@@ -243,13 +258,13 @@ static __always_inline int handle_synack(const struct request_sock *req)
 }
 
 static __always_inline int handle_state(const struct sock *sk, int oldstate, int newstate,
-					__u64 cookie)
+					__u64 cookie, const bool btf)
 {
 	struct event e = {};
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if ((btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol)) != IPPROTO_TCP)
 		return 0;
-	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_STATE;
@@ -269,7 +284,7 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 	__u8 doff;
 	__u64 *last;
 
-	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	if (targ_probe_interval_ns) {
@@ -308,7 +323,7 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	struct event e = {};
 
 	if (sk) {
-		if (!fill_sock(&e, sk, cookie))
+		if (!fill_sock(&e, sk, cookie, false))
 			return 0;
 		e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
 		e.reset.has_sock = 1;
@@ -351,7 +366,7 @@ static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie
 {
 	struct event e = {};
 
-	if (!fill_sock(&e, sk, cookie) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RECV_RESET;
@@ -513,7 +528,7 @@ TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, 2, BP
 }, const struct sock *sk, const struct request_sock *req)
 
 TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, 0, {
-	handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
+	handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk), true);
 }, const struct sock *sk, int oldstate, int newstate)
 
 TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
@@ -544,7 +559,7 @@ TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, 2, BP
 }, const struct sock *sk, const struct request_sock *req)
 
 TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, 0, {
-	handle_state(sk, oldstate, newstate, raw_cookie(sk));
+	handle_state(sk, oldstate, newstate, raw_cookie(sk), false);
 }, const struct sock *sk, int oldstate, int newstate)
 
 TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
