@@ -426,7 +426,8 @@ struct {
 /* An id of this hit: the raw argument values (tp_btf types them as pointers
  * the verifier will not do arithmetic on, so copy them out as numbers),
  * salted with something that changes from one hit to the next on the same
- * socket and skb: the kernel reuses those addresses, and an old entry left
+ * socket and skb (the socket cookie, its total_retrans, the skb's sequence
+ * numbers): the kernel reuses sk and skb addresses, and an old entry left
  * on the stack must not pass for a new hit. */
 static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs, __u64 salt)
 {
@@ -527,7 +528,7 @@ TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, 2, BP
 	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, 0, {
+TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, bpf_get_socket_cookie((void *)sk), {
 	handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk), true);
 }, const struct sock *sk, int oldstate, int newstate)
 
@@ -541,7 +542,7 @@ TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, 
 	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, 0, {
+TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, bpf_get_socket_cookie(sk), {
 	handle_recv_reset(sk, bpf_get_socket_cookie(sk));
 }, struct sock *sk)
 
@@ -558,7 +559,7 @@ TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, 2, BP
 	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, 0, {
+TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, raw_cookie(sk), {
 	handle_state(sk, oldstate, newstate, raw_cookie(sk), false);
 }, const struct sock *sk, int oldstate, int newstate)
 
@@ -572,7 +573,7 @@ TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, 
 	handle_send_reset(sk, skb, reason, raw_cookie(sk));
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, 0, {
+TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, raw_cookie(sk), {
 	handle_recv_reset(sk, raw_cookie(sk));
 }, struct sock *sk)
 
