@@ -25,6 +25,12 @@ die() { echo "bench/$B: $*" >&2; exit 1; }
 [ -x "$TCPSCOPE" ] || die "$TCPSCOPE missing: run make first"
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
+# One benchmark at a time on this machine: two loads sharing the CPUs would
+# skew each other's ratios. Waits for another bench/ script (or anything else
+# holding the lock, such as an investigation's load) to finish.
+exec {_lockfd}>/run/tcpscope-bench.lock
+flock -n "$_lockfd" || { echo "bench/$B: waiting for another benchmark (/run/tcpscope-bench.lock)" >&2; flock "$_lockfd"; }
+
 # A fresh namespace with only lo up; its name is printed. Deleted on exit
 # unless ns_del ran first.
 ns_new() {
