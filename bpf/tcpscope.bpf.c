@@ -400,18 +400,29 @@ static __always_inline __u64 raw_cookie(const struct sock *sk)
  * where it is already running (a softirq interrupting it in process
  * context) and only counts that in the program's recursion_misses. So each
  * tracepoint gets a primary program and a rescue twin attached after it.
- * The primary pushes an id of the hit on a per-CPU stack; the twin pops it,
- * or, when it is not there (the primary was skipped), handles the hit
- * itself and counts a rescue. Softirqs do not nest, so one level of
- * interruption is all there is to catch; what is still missed is
- * recursion_misses less the rescues, and user space reports it as lost.
+ * The primary logs an id of the hit in a small per-CPU table; the twin
+ * finds it there and clears it, or, when it is not there (the primary was
+ * skipped), handles the hit itself and counts a rescue. What is still
+ * missed is recursion_misses less the rescues, and user space reports it
+ * as lost.
+ *
+ * Why a table and not a stack: a softirq may run many hits between a
+ * primary and its twin, and when it interrupts a twin, the twins of its
+ * own hits are skipped and their ids stay behind for good. A stack that
+ * overflowed with such leftovers overwrote a live id, and its twin then
+ * "rescued" a hit its primary had already sent: a duplicate event that
+ * also hid a real miss from the misses - rescues count. Here the primary
+ * takes a free slot, or else the oldest one. A live id cannot be the
+ * oldest: nothing is left behind between a primary and its own twin (no
+ * twin is running then), so only the ids of the few hits in progress on
+ * this CPU are newer than it, far fewer than HIT_SLOTS.
  */
-#define NEST_MAX 4
+#define HIT_SLOTS 16
 
-struct nest {
-	__u32 depth;
-	__u32 pad;
-	__u64 ids[NEST_MAX];
+struct hitlog {
+	__u64 seq;
+	__u64 id[HIT_SLOTS];
+	__u64 at[HIT_SLOTS];
 };
 
 enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_MAX };
@@ -420,22 +431,22 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NS_MAX);
 	__type(key, __u32);
-	__type(value, struct nest);
-} nests SEC(".maps");
+	__type(value, struct hitlog);
+} hitlogs SEC(".maps");
 
 /* An id of this hit: the raw argument values (tp_btf types them as pointers
  * the verifier will not do arithmetic on, so copy them out as numbers),
  * salted with something that changes from one hit to the next on the same
  * socket and skb (the socket cookie, its total_retrans, the skb's sequence
- * numbers): the kernel reuses sk and skb addresses, and an old entry left
- * on the stack must not pass for a new hit. */
+ * numbers): the kernel reuses sk and skb addresses, and an old id left in
+ * the table must not pass for a new hit. Never 0, which marks a free slot. */
 static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs, __u64 salt)
 {
 	__u64 a[3] = {};
 
 	bpf_probe_read_kernel(a, nargs * sizeof(a[0]), ctx);
-	return (a[0] * 0x9E3779B97F4A7C15ULL) ^ (a[1] * 0xC2B2AE3D27D4EB4FULL) ^
-	       (a[2] + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL) ^ 1;
+	return ((a[0] * 0x9E3779B97F4A7C15ULL) ^ (a[1] * 0xC2B2AE3D27D4EB4FULL) ^
+		(a[2] + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL)) | 1;
 }
 
 static __always_inline __u64 skb_seq_salt(const struct sk_buff *skb)
@@ -445,41 +456,39 @@ static __always_inline __u64 skb_seq_salt(const struct sk_buff *skb)
 	return ((__u64)BPF_CORE_READ(cb, seq) << 32) | BPF_CORE_READ(cb, end_seq);
 }
 
-static __always_inline void nest_push(__u32 slot, __u64 id)
+static __always_inline void hit_log(__u32 slot, __u64 id)
 {
-	struct nest *n = bpf_map_lookup_elem(&nests, &slot);
-	__u32 d;
+	struct hitlog *h = bpf_map_lookup_elem(&hitlogs, &slot);
+	__u64 oldest = ~0ULL;
+	__u32 pick = 0;
 
-	if (!n)
+	if (!h)
 		return;
-	d = n->depth;
-	if (d >= NEST_MAX) /* stale entries (their twin was skipped): start over */
-		d = 0;
-	n->ids[d & (NEST_MAX - 1)] = id;
-	n->depth = d + 1;
+	for (int i = 0; i < HIT_SLOTS; i++) {
+		if (!h->id[i]) {
+			pick = i;
+			break;
+		}
+		if (h->at[i] < oldest) {
+			oldest = h->at[i];
+			pick = i;
+		}
+	}
+	pick &= HIT_SLOTS - 1;
+	h->id[pick] = id;
+	h->at[pick] = ++h->seq;
 }
 
-/* True when the primary missed this hit and the twin must handle it. *keep
- * is the depth to leave when the twin is done: entries pushed while it runs
- * belong to hits whose twins the kernel skipped, as this one was running. */
-static __always_inline bool nest_rescue(__u32 slot, __u32 type, __u64 id, __u32 *keep)
+/* True when the primary missed this hit and the twin must handle it. */
+static __always_inline bool hit_rescue(__u32 slot, __u32 type, __u64 id)
 {
-	struct nest *n = bpf_map_lookup_elem(&nests, &slot);
-	__u32 d;
+	struct hitlog *h = bpf_map_lookup_elem(&hitlogs, &slot);
 
-	*keep = NEST_MAX;
-	if (!n)
+	if (!h)
 		return false;
-	d = n->depth;
-	*keep = d;
-	for (int i = NEST_MAX - 1; i >= 0; i--) {
-		if (i >= d)
-			continue;
-		if (n->ids[i] == id) {
-			/* Entries above i were handled by their primaries and
-			 * their twins were skipped: drop them too. */
-			n->depth = i;
-			*keep = i;
+	for (int i = 0; i < HIT_SLOTS; i++) {
+		if (h->id[i] == id) {
+			h->id[i] = 0;
 			return false;
 		}
 	}
@@ -487,31 +496,20 @@ static __always_inline bool nest_rescue(__u32 slot, __u32 type, __u64 id, __u32 
 	return true;
 }
 
-static __always_inline void nest_trim(__u32 slot, __u32 keep)
-{
-	struct nest *n = bpf_map_lookup_elem(&nests, &slot);
-
-	if (n && n->depth > keep)
-		n->depth = keep;
-}
-
 #define TWIN(sec, name, slot, type, nargs, salt, body, ...)                             \
 	SEC(sec)                                                                        \
 	int BPF_PROG(name, __VA_ARGS__)                                                 \
 	{                                                                               \
-		nest_push(slot, hit_id(ctx, nargs, salt));                              \
+		hit_log(slot, hit_id(ctx, nargs, salt));                                \
 		body                                                                    \
 		return 0;                                                               \
 	}                                                                               \
 	SEC(sec)                                                                        \
 	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
 	{                                                                               \
-		__u32 keep;                                                             \
-                                                                                        \
-		if (nest_rescue(slot, type, hit_id(ctx, nargs, salt), &keep)) {         \
+		if (hit_rescue(slot, type, hit_id(ctx, nargs, salt))) {                 \
 			body                                                            \
 		}                                                                       \
-		nest_trim(slot, keep);                                                  \
 		return 0;                                                               \
 	}
 

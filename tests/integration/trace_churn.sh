@@ -10,7 +10,7 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 "$TCPSCOPE" server --listen 127.0.0.1:$PORT --mode echo --duration 40 > "$TMP/server.out" &
 cleanup_add kill $!
 wait_for_line "$TMP/server.out" '^listening' || fail setup "server did not start"
-bpftrace -e "tracepoint:sock:inet_sock_set_state /args->protocol == 6 && (args->sport == $PORT || args->dport == $PORT)/ { @n = count(); @s[args->newstate] = count(); }" \
+bpftrace -e "tracepoint:sock:inet_sock_set_state /args->protocol == 6 && (args->sport == $PORT || args->dport == $PORT)/ { @n = count(); @t[args->oldstate, args->newstate] = count(); }" \
 	> "$TMP/bpftrace.out" 2>&1 &
 BT=$!
 cleanup_add kill $BT
@@ -39,16 +39,31 @@ check_eq lost_zero "$(jq -r .lost <<<"$summary")" 0
 got=$(jq -r .events.state <<<"$summary")
 bt=$(awk '/^@n:/ {print $2}' "$TMP/bpftrace.out")
 fw2=$(jq -r 'select(.type=="state" and .new=="FIN_WAIT2") | .cookie' "$TMP/trace.jsonl" | wc -l)
-# Open question: some runs lack a few client connections' tail after
-# FIN_WAIT1 (both FIN_WAIT2 and CLOSE; 1 to 16 of 30000 connections seen),
-# with nothing counted lost, while the server side of each shows its
-# LAST_ACK -> CLOSE; the cause is not known yet. Say how many, and fail past
-# one in a thousand connections.
+# Some runs lack a few client connections' tail after FIN_WAIT1 (both
+# FIN_WAIT2 and CLOSE; 1 to 34 of 30000 seen) while the server side shows
+# LAST_ACK -> CLOSE. bpftrace, counting the same tracepoint on its own,
+# lacks them too: the kernel did not fire those transitions while we traced.
+# So the client tails we lack must be no more than bpftrace lacks; a tail
+# the kernel did fire and we dropped would break that.
 want=$((9 * attempted + fw2))
 short=$(jq -r 'select(.type=="state" and .dport=='$PORT') | "\(.cookie) \(.new)"' "$TMP/trace.jsonl" |
 	awk '{ last[$1] = $2 } END { n = 0; for (c in last) if (last[c] == "FIN_WAIT1") n++; print n }')
-[ "$short" -gt 0 ] && echo "  $short client connection(s) end at FIN_WAIT1 in the trace"
-check_cmp client_tails_missing_at_most_1_in_1000 "$short" -le $((attempted / 1000))
+bt_fw2=$(awk '/^@t\[4, 5\]:/ {print $3}' "$TMP/bpftrace.out")
+bt_tail_missing=$((attempted - ${bt_fw2:-0}))
+[ "$short" -gt 0 ] && echo "  $short client connection(s) end at FIN_WAIT1 in the trace; bpftrace saw $bt_tail_missing fewer FIN_WAIT1 -> FIN_WAIT2 than connections"
+check_cmp client_tails_missing_only_where_the_kernel_fired_none "$short" -le "$bt_tail_missing"
+jq -r 'select(.type=="state") | "\(.old) \(.new)"' "$TMP/trace.jsonl" | sort | uniq -c > "$TMP/pairs"
+for pair in "CLOSE SYN_SENT 7 2" "SYN_SENT ESTABLISHED 2 1" "ESTABLISHED FIN_WAIT1 1 4" "FIN_WAIT1 FIN_WAIT2 4 5" "FIN_WAIT2 CLOSE 5 7" \
+	"LISTEN SYN_RECV 10 3" "SYN_RECV ESTABLISHED 3 1" "ESTABLISHED CLOSE_WAIT 1 8" "CLOSE_WAIT LAST_ACK 8 9" "LAST_ACK CLOSE 9 7"; do
+	set -- $pair
+	ours=$(awk -v o="$1" -v n="$2" '$2 == o && $3 == n {print $1}' "$TMP/pairs")
+	theirs=$(awk -v k="@t[$3, $4]:" '$1 " " $2 == k {print $3}' "$TMP/bpftrace.out")
+	check_cmp "not_fewer_than_bpftrace/$1-$2" "${ours:-0}" -ge "${theirs:-0}"
+done
+# Each transition once per socket: a twin that took a hit its primary had
+# already sent would show up here as a second copy.
+dups=$(jq -r 'select(.type=="state") | "\(.cookie) \(.old) \(.new)"' "$TMP/trace.jsonl" | sort | uniq -d | wc -l)
+check_eq no_transition_twice "$dups" 0
 check_cmp transitions_per_connection "$got" -ge $((want - short))
 check_cmp transitions_not_more "$got" -le "$want"
 check_cmp at_least_bpftrace "$got" -ge "${bt:-0}"
