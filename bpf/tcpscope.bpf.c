@@ -315,8 +315,38 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 	return 0;
 }
 
+/* The endpoints of a reset we send, from the segment it answers: its
+ * addresses reversed (saddr is ours). False if it is neither IPv4 nor IPv6. */
+static __always_inline bool fill_from_skb(struct event *e, const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	__u8 ver = 0;
+	__u16 pp[2] = {};
+
+	bpf_probe_read_kernel(&ver, 1, head + nh);
+	if ((ver >> 4) == 4) {
+		e->family = 4;
+		bpf_probe_read_kernel(e->daddr, 4, head + nh + 12);
+		bpf_probe_read_kernel(e->saddr, 4, head + nh + 16);
+	} else if ((ver >> 4) == 6) {
+		e->family = 6;
+		bpf_probe_read_kernel(e->daddr, 16, head + nh + 8);
+		bpf_probe_read_kernel(e->saddr, 16, head + nh + 24);
+	} else {
+		return false;
+	}
+	bpf_probe_read_kernel(pp, 4, head + th);
+	e->dport = bpf_ntohs(pp[0]);
+	e->sport = bpf_ntohs(pp[1]);
+	return true;
+}
+
 /* A reset we send: with a socket, or (sk NULL) for a segment that matched
- * none; then the addresses come from the offending skb, reversed. */
+ * none. A listener's socket has no peer (a non-SYN segment that found no
+ * connection lands there): then the endpoints come from the segment too, so
+ * the reset names the connection it ends. */
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
 					     __u32 reason, __u64 cookie)
 {
@@ -327,28 +357,11 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 			return 0;
 		e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
 		e.reset.has_sock = 1;
-	} else if (skb) {
-		unsigned char *head = BPF_CORE_READ(skb, head);
-		__u16 nh = BPF_CORE_READ(skb, network_header);
-		__u16 th = BPF_CORE_READ(skb, transport_header);
-		__u8 ver = 0;
-		__u16 pp[2] = {};
-
-		bpf_probe_read_kernel(&ver, 1, head + nh);
-		if ((ver >> 4) == 4) {
-			e.family = 4;
-			bpf_probe_read_kernel(e.daddr, 4, head + nh + 12);
-			bpf_probe_read_kernel(e.saddr, 4, head + nh + 16);
-		} else if ((ver >> 4) == 6) {
-			e.family = 6;
-			bpf_probe_read_kernel(e.daddr, 16, head + nh + 8);
-			bpf_probe_read_kernel(e.saddr, 16, head + nh + 24);
-		} else {
+		if (e.reset.tcp_state == TCP_LISTEN && skb && !fill_from_skb(&e, skb))
 			return 0;
-		}
-		bpf_probe_read_kernel(pp, 4, head + th);
-		e.dport = bpf_ntohs(pp[0]);
-		e.sport = bpf_ntohs(pp[1]);
+	} else if (skb) {
+		if (!fill_from_skb(&e, skb))
+			return 0;
 		e.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
 	} else {
 		return 0;
