@@ -412,27 +412,37 @@ static __always_inline __u64 raw_cookie(const struct sock *sk)
  * Twin programs. The kernel skips a BPF program that is hit again on a CPU
  * where it is already running (a softirq interrupting it in process
  * context) and only counts that in the program's recursion_misses. So each
- * tracepoint gets a primary program and a rescue twin attached after it.
- * The primary logs an id of the hit in a small per-CPU table; the twin
- * finds it there and clears it, or, when it is not there (the primary was
- * skipped), handles the hit itself and counts a rescue. What is still
- * missed is recursion_misses less the rescues, and user space reports it
- * as lost.
+ * tracepoint gets a primary program and a rescue twin attached after it,
+ * and the twin must tell, for its hit, whether the primary ran.
  *
- * Why a table and not a stack: a softirq may run many hits between a
- * primary and its twin, and when it interrupts a twin, the twins of its
- * own hits are skipped and their ids stay behind for good. A stack that
- * overflowed with such leftovers overwrote a live id, and its twin then
- * "rescued" a hit its primary had already sent: a duplicate event that
- * also hid a real miss from the misses - rescues count. Here the primary
- * takes a free slot, or else the oldest one. A live id cannot be the
- * oldest: nothing is left behind between a primary and its own twin (no
- * twin is running then), so only the ids of the few hits in progress on
- * this CPU are newer than it, far fewer than HIT_SLOTS.
+ * Per CPU and tracepoint, both keep a flag up while they run, and the
+ * primary logs an id of each hit in a small table that the twin clears.
+ * - Primary flag up: this hit came in on top of a running primary, which
+ *   the kernel skipped for it. The twin handles it.
+ * - Otherwise the twin looks for its hit's id: found, the primary handled
+ *   it; not found, the kernel skipped the primary in the few instructions
+ *   of its run before or after the flag (its own prologue and epilogue),
+ *   and the twin handles it.
+ * - A primary that finds the twin's flag up logs nothing: it came in on top
+ *   of a running twin, so the kernel will skip that twin for this hit, and
+ *   the id would only stay behind. (It stays behind when the hit lands in
+ *   the twin's own prologue or epilogue: rare, and harmless while the table
+ *   has room.) When the table is full, the oldest id makes room; a live id
+ *   is never the oldest by much, since leftovers are rare.
+ * Each rescue is counted; user space reports recursion_misses - rescues as
+ * lost, so nothing is missed silently.
+ *
+ * (The first design kept the ids on a stack and nothing else. A softirq
+ * that interrupted a twin left its own hits' ids behind; enough of them
+ * pushed out the id of the interrupted twin's hit, and that twin sent its
+ * hit a second time. The flag alone, the second design, rescued nothing
+ * that landed in the primary's prologue or epilogue: about 3% of misses.)
  */
 #define HIT_SLOTS 16
 
-struct hitlog {
+struct twin_state {
+	__u32 primary_on;
+	__u32 twin_on;
 	__u64 seq;
 	__u64 id[HIT_SLOTS];
 	__u64 at[HIT_SLOTS];
@@ -444,8 +454,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NS_MAX);
 	__type(key, __u32);
-	__type(value, struct hitlog);
-} hitlogs SEC(".maps");
+	__type(value, struct twin_state);
+} twins SEC(".maps");
 
 /* An id of this hit: the raw argument values (tp_btf types them as pointers
  * the verifier will not do arithmetic on, so copy them out as numbers),
@@ -469,40 +479,35 @@ static __always_inline __u64 skb_seq_salt(const struct sk_buff *skb)
 	return ((__u64)BPF_CORE_READ(cb, seq) << 32) | BPF_CORE_READ(cb, end_seq);
 }
 
-static __always_inline void hit_log(__u32 slot, __u64 id)
+static __always_inline void hit_log(struct twin_state *t, __u64 id)
 {
-	struct hitlog *h = bpf_map_lookup_elem(&hitlogs, &slot);
 	__u64 oldest = ~0ULL;
 	__u32 pick = 0;
 
-	if (!h)
-		return;
 	for (int i = 0; i < HIT_SLOTS; i++) {
-		if (!h->id[i]) {
+		if (!t->id[i]) {
 			pick = i;
 			break;
 		}
-		if (h->at[i] < oldest) {
-			oldest = h->at[i];
+		if (t->at[i] < oldest) {
+			oldest = t->at[i];
 			pick = i;
 		}
 	}
 	pick &= HIT_SLOTS - 1;
-	h->id[pick] = id;
-	h->at[pick] = ++h->seq;
+	t->id[pick] = id;
+	t->at[pick] = ++t->seq;
 }
 
 /* True when the primary missed this hit and the twin must handle it. */
-static __always_inline bool hit_rescue(__u32 slot, __u32 type, __u64 id)
+static __always_inline bool hit_rescue(struct twin_state *t, __u32 type, __u64 id)
 {
-	struct hitlog *h = bpf_map_lookup_elem(&hitlogs, &slot);
-
-	if (!h)
-		return false;
-	for (int i = 0; i < HIT_SLOTS; i++) {
-		if (h->id[i] == id) {
-			h->id[i] = 0;
-			return false;
+	if (!t->primary_on) {
+		for (int i = 0; i < HIT_SLOTS; i++) {
+			if (t->id[i] == id) {
+				t->id[i] = 0;
+				return false;
+			}
 		}
 	}
 	count(CNT_RESCUED(type));
@@ -513,16 +518,31 @@ static __always_inline bool hit_rescue(__u32 slot, __u32 type, __u64 id)
 	SEC(sec)                                                                        \
 	int BPF_PROG(name, __VA_ARGS__)                                                 \
 	{                                                                               \
-		hit_log(slot, hit_id(ctx, nargs, salt));                                \
+		__u32 key = slot;                                                       \
+		struct twin_state *t = bpf_map_lookup_elem(&twins, &key);               \
+                                                                                        \
+		if (!t)                                                                 \
+			return 0;                                                       \
+		t->primary_on = 1;                                                      \
+		if (!t->twin_on)                                                        \
+			hit_log(t, hit_id(ctx, nargs, salt));                           \
 		body                                                                    \
+		t->primary_on = 0;                                                      \
 		return 0;                                                               \
 	}                                                                               \
 	SEC(sec)                                                                        \
 	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
 	{                                                                               \
-		if (hit_rescue(slot, type, hit_id(ctx, nargs, salt))) {                 \
+		__u32 key = slot;                                                       \
+		struct twin_state *t = bpf_map_lookup_elem(&twins, &key);               \
+                                                                                        \
+		if (!t)                                                                 \
+			return 0;                                                       \
+		t->twin_on = 1;                                                         \
+		if (hit_rescue(t, type, hit_id(ctx, nargs, salt))) {                    \
 			body                                                            \
 		}                                                                       \
+		t->twin_on = 0;                                                         \
 		return 0;                                                               \
 	}
 

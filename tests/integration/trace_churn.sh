@@ -60,28 +60,39 @@ for pair in "CLOSE SYN_SENT 7 2" "SYN_SENT ESTABLISHED 2 1" "ESTABLISHED FIN_WAI
 	theirs=$(awk -v k="@t[$3, $4]:" '$1 " " $2 == k {print $3}' "$TMP/bpftrace.out")
 	check_cmp "not_fewer_than_bpftrace/$1-$2" "${ours:-0}" -ge "${theirs:-0}"
 done
-# Each transition once per socket: a twin that took a hit its primary had
-# already sent would show up here as a second copy.
-dups=$(jq -r 'select(.type=="state") | "\(.cookie) \(.old) \(.new)"' "$TMP/trace.jsonl" | sort | uniq -d | wc -l)
+# Each transition once: a twin that took a hit its primary had already sent
+# would show up as the same transition twice in a row for one socket. (A
+# socket may repeat a transition for real, CLOSE -> SYN_SENT after a failed
+# connect, but then with the way back in between.)
+dups=$(jq -r 'select(.type=="state") | "\(.cookie) \(.old) \(.new)"' "$TMP/trace.jsonl" |
+	awk '{ if (prev[$1] == $2 " " $3) n++; prev[$1] = $2 " " $3 } END { print n + 0 }')
 check_eq no_transition_twice "$dups" 0
+# Connect attempts the kernel made again on the same socket (SYN_SENT, back
+# to CLOSE, SYN_SENT again): rare, real (bpftrace counts them too), and two
+# more transitions each.
+repeats=$(jq -r 'select(.type=="state" and .dport=='$PORT') | "\(.cookie) \(.old) \(.new)"' "$TMP/trace.jsonl" |
+	awk '$3 == "SYN_SENT" { if (seen[$1] && last[$1] == "CLOSE") n++; seen[$1] = 1 } { last[$1] = $3 } END { print n + 0 }')
+[ "$repeats" -gt 0 ] && echo "  $repeats connect attempt(s) repeated on the same socket"
 check_cmp transitions_per_connection "$got" -ge $((want - short))
-check_cmp transitions_not_more "$got" -le "$want"
+check_cmp transitions_not_more "$got" -le $((want + 2 * repeats))
 check_cmp at_least_bpftrace "$got" -ge "${bt:-0}"
 [ "$got" -ne "${bt:-0}" ] && echo "  bpftrace counted $bt (its program missed $((got - bt)) nested hits)"
-for st in SYN_SENT FIN_WAIT1 SYN_RECV CLOSE_WAIT LAST_ACK; do
+check_eq "per_state/SYN_SENT" "$(jq -r 'select(.type=="state" and .new=="SYN_SENT") | .cookie' "$TMP/trace.jsonl" | wc -l)" $((attempted + repeats))
+for st in FIN_WAIT1 SYN_RECV CLOSE_WAIT LAST_ACK; do
 	check_eq "per_state/$st" "$(jq -r "select(.type==\"state\" and .new==\"$st\") | .cookie" "$TMP/trace.jsonl" | wc -l)" "$attempted"
 done
 check_eq "per_state/ESTABLISHED" "$(jq -r 'select(.type=="state" and .new=="ESTABLISHED") | .cookie' "$TMP/trace.jsonl" | wc -l)" $((2 * attempted))
 closes=$(jq -r 'select(.type=="state" and .new=="CLOSE") | .cookie' "$TMP/trace.jsonl" | wc -l)
 check_cmp "per_state/CLOSE" "$closes" -ge $((2 * attempted - short))
-check_cmp "per_state/CLOSE_not_more" "$closes" -le $((2 * attempted))
+check_cmp "per_state/CLOSE_not_more" "$closes" -le $((2 * attempted + repeats))
 check_eq client_syn_sent_per_attempt \
-	"$(jq -r 'select(.type=="state" and .new=="SYN_SENT")' "$TMP/trace.jsonl" | jq -s length)" "$attempted"
+	"$(jq -r 'select(.type=="state" and .new=="SYN_SENT")' "$TMP/trace.jsonl" | jq -s length)" $((attempted + repeats))
 check_eq server_syn_recv_per_attempt \
 	"$(jq -r 'select(.type=="state" and .sport=='$PORT' and .new=="SYN_RECV")' "$TMP/trace.jsonl" | jq -s length)" "$attempted"
 check_eq server_close_per_attempt \
 	"$(jq -r 'select(.type=="state" and .sport=='$PORT' and .new=="CLOSE")' "$TMP/trace.jsonl" | jq -s length)" "$attempted"
 # Cookies, not addresses: the same local ports come back across thousands of
-# connections, yet each cookie has exactly one SYN_SENT.
+# connections, yet each cookie has one SYN_SENT (or one per attempt, with
+# the way back to CLOSE in between).
 dup=$(jq -r 'select(.type=="state" and .new=="SYN_SENT") | .cookie' "$TMP/trace.jsonl" | sort | uniq -d | wc -l)
-check_eq one_syn_sent_per_cookie "$dup" 0
+check_cmp one_syn_sent_per_cookie "$dup" -le "$repeats"
