@@ -291,9 +291,11 @@ static void on_readable(struct sthread *t, struct sconn *c, bool *dead)
 			return;
 		}
 		CNT_ADD(t->st->bytes_in, (uint64_t)n);
-		if (mode != SERVER_ECHO)
-			continue;
-		if (!echo(t, c, (size_t)n, dead))
+		if (mode == SERVER_ECHO && !echo(t, c, (size_t)n, dead))
+			return;
+		/* A short read emptied the socket: the level-triggered epoll
+		 * reports what comes next, so no read to find EAGAIN. */
+		if ((size_t)n < sizeof(t->buf))
 			return;
 	}
 }

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -41,6 +42,7 @@ struct conn {
 	uint8_t state;
 	uint8_t src;
 	uint8_t src_tries;
+	uint32_t armed;           /* the epoll events registered, 0: not added */
 	uint32_t id;
 	uint64_t seq;
 	uint64_t sent, recvd;
@@ -58,6 +60,7 @@ struct wstats {
 	struct hist rr_ns;
 	struct tcpinfo_agg ti;
 	int hit_addrnotavail;
+	uint64_t src_attempts[STRESS_MAX_SOURCES];
 };
 
 struct shared {
@@ -75,10 +78,13 @@ struct run {
 	struct sockaddr_storage target;
 	socklen_t tlen;
 	struct sockaddr_storage sources[STRESS_MAX_SOURCES];
-	int nsources, nprimary;
+	int nsources, nprimary, source_plan;
 	uint64_t t0, t_end;
 	struct shared *sh;
 	bool sockopt_warned;
+	bool want_cookie;  /* SO_COOKIE per socket: a hook names connections by it */
+	bool want_local;   /* getsockname() per connection: for on_conn_done */
+	bool send_first;   /* write the request right after connect() */
 };
 
 struct worker {
@@ -96,6 +102,7 @@ struct worker {
 	size_t nconns;
 	struct conn *free;
 	struct conn connecting; /* list head, ordered by deadline */
+	struct conn *direct;    /* rr, one connection: blocking reads, no epoll */
 	uint64_t launched, live, pending;
 	uint64_t next_launch_ns, next_poll_ns, hold_start_ns;
 	bool launching_done, stopping;
@@ -106,6 +113,13 @@ struct worker {
 };
 
 static const char *const mode_names[] = { "hold", "churn", "rr" };
+
+static const char *const plan_names[] = { "none", "given", "count", "rate" };
+
+const char *stress_source_plan_name(int plan)
+{
+	return plan >= 0 && plan < (int)ARRAY_SIZE(plan_names) ? plan_names[plan] : "?";
+}
 
 const char *stress_mode_name(int mode)
 {
@@ -173,6 +187,8 @@ static void conn_release(struct worker *w, struct conn *c)
 	const struct stress_hooks *h = w->run->hooks;
 
 	c->rec.t_close_ns = now_mono_ns();
+	if (w->direct == c)
+		w->direct = NULL;
 	if (h && h->on_conn_done)
 		h->on_conn_done(h->ctx, &c->rec);
 	c->state = C_FREE;
@@ -255,20 +271,59 @@ static void conn_close(struct worker *w, struct conn *c, int kind, int err)
 	conn_release(w, c);
 }
 
-static int conn_arm(struct worker *w, struct conn *c, int op, uint32_t events)
+/* Register the events c waits for; no system call when they are already
+ * the registered ones (rr: every transaction after the first). */
+static int conn_want(struct worker *w, struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
-	return epoll_ctl(w->epfd, op, c->fd, &ev) ? -errno : 0;
+	if (c->armed == events)
+		return 0;
+	if (epoll_ctl(w->epfd, c->armed ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev))
+		return -errno;
+	c->armed = events;
+	return 0;
 }
 
-static void tx_start(struct worker *w, struct conn *c, uint64_t now);
+static void tx_send(struct worker *w, struct conn *c);
 
-static void conn_established(struct worker *w, struct conn *c, uint64_t now)
+/* The next exchange begins; present: bytes of it already written (the
+ * request sent right after connect()). */
+static void tx_begin(struct worker *w, struct conn *c, uint64_t now, uint64_t present)
+{
+	c->seq++;
+	c->sent = present;
+	c->recvd = 0;
+	c->t_tx_ns = now;
+	c->state = C_SEND;
+	if (present)
+		CNT_ADD(w->ws->c.bytes_sent, present);
+	tx_send(w, c);
+}
+
+/* A worker with one rr connection waits for each response in recv() itself,
+ * as a blocking client does, instead of epoll_wait() and then read(): one
+ * system call less per transaction. The socket turns blocking, with a
+ * receive timeout so that the loop still sees the clock and stop requests;
+ * every other call on it passes MSG_DONTWAIT. Anything that fails here
+ * leaves the connection on epoll, as before. */
+#define DIRECT_TIMEOUT_US 10000
+
+static void direct_init(struct worker *w, struct conn *c)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = DIRECT_TIMEOUT_US };
+	int fl = fcntl(c->fd, F_GETFL);
+
+	if (fl < 0 || setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK))
+		return;
+	w->direct = c;
+}
+
+/* sent: request bytes already written when the handshake was found done. */
+static void conn_established(struct worker *w, struct conn *c, uint64_t now, uint64_t sent)
 {
 	const struct stress_opts *o = w->run->o;
-	struct sockaddr_storage local;
-	socklen_t len = sizeof(local);
 	int err;
 
 	list_del(c);
@@ -276,14 +331,19 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now)
 	c->rec.t_established_ns = now;
 	hist__record(&w->ws->connect_ns, now - c->rec.t_connect_ns);
 	CNT_ADD(w->ws->c.established, 1);
-	local.ss_family = AF_UNSPEC; /* clang-tidy does not know getsockname fills it */
-	if (getsockname(c->fd, (struct sockaddr *)&local, &len))
-		count_error(w, errno);
-	else
-		to_conn_addr(&local, &c->rec.local);
+	if (w->run->want_local) {
+		struct sockaddr_storage local;
+		socklen_t len = sizeof(local);
+
+		local.ss_family = AF_UNSPEC; /* clang-tidy does not know getsockname fills it */
+		if (getsockname(c->fd, (struct sockaddr *)&local, &len))
+			count_error(w, errno);
+		else
+			to_conn_addr(&local, &c->rec.local);
+	}
 	if (o->mode == STRESS_HOLD) {
 		c->state = C_IDLE;
-		err = conn_arm(w, c, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP);
+		err = conn_want(w, c, EPOLLIN | EPOLLRDHUP);
 		if (err)
 			conn_close(w, c, CLOSE_RST, -err);
 		return;
@@ -292,7 +352,42 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now)
 		conn_close(w, c, o->close_kind, 0);
 		return;
 	}
-	tx_start(w, c, now);
+	if (o->mode == STRESS_RR && w->share == 1)
+		direct_init(w, c);
+	tx_begin(w, c, now, sent);
+}
+
+/* Write the first request right after a connect() that said EINPROGRESS:
+ * on loopback the handshake is usually done by then, and a write that
+ * succeeds saves the EPOLLOUT round (epoll_ctl, epoll_wait, SO_ERROR).
+ * EAGAIN means still connecting: false, and the caller waits for EPOLLOUT.
+ * True when c was dealt with (established, or failed). */
+static bool try_send_first(struct worker *w, struct conn *c)
+{
+	uint64_t size = w->run->o->size;
+	size_t chunk = size < IO_BUF ? (size_t)size : IO_BUF, i;
+	ssize_t n;
+	int err = 0, soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	for (i = 0; i < chunk; i++)
+		w->buf[i] = pattern(c->id, c->seq + 1, i);
+	do
+		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		conn_established(w, c, now_mono_ns(), (uint64_t)n);
+		return true;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return false;
+	/* The connect failed: SO_ERROR names why better than send() does. */
+	if (n < 0)
+		err = errno;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr)
+		err = soerr;
+	conn_fail(w, c, err ? err : EPIPE);
+	return true;
 }
 
 static void conn_connect(struct worker *w, struct conn *c)
@@ -308,7 +403,7 @@ again:
 		conn_fail(w, c, errno);
 		return;
 	}
-	if (socket_cookie(fd, &c->rec.cookie))
+	if (r->want_cookie && socket_cookie(fd, &c->rec.cookie))
 		count_error(w, errno);
 	err = sockopts__apply(&r->o->so, fd, &what);
 	if (err) {
@@ -332,6 +427,7 @@ again:
 			conn_fail(w, c, errno);
 			return;
 		}
+		w->ws->src_attempts[c->src]++;
 	}
 	if (h && h->on_socket)
 		h->on_socket(h->ctx, c->rec.cookie);
@@ -340,11 +436,7 @@ again:
 		c->state = C_CONNECTING;
 		w->pending++;
 		list_add_tail(&w->connecting, c);
-		err = conn_arm(w, c, EPOLL_CTL_ADD, EPOLLIN | EPOLLRDHUP);
-		if (err)
-			conn_fail(w, c, -err);
-		else
-			conn_established(w, c, now_mono_ns());
+		conn_established(w, c, now_mono_ns(), 0);
 		return;
 	}
 	err = errno;
@@ -353,7 +445,9 @@ again:
 		c->deadline_ns = c->rec.t_connect_ns + r->o->so.connect_timeout_ns;
 		w->pending++;
 		list_add_tail(&w->connecting, c);
-		err = conn_arm(w, c, EPOLL_CTL_ADD, EPOLLOUT);
+		if (r->send_first && try_send_first(w, c))
+			return;
+		err = conn_want(w, c, EPOLLOUT);
 		if (err)
 			conn_fail(w, c, -err);
 		return;
@@ -404,7 +498,7 @@ static void tx_send(struct worker *w, struct conn *c)
 
 		for (i = 0; i < chunk; i++)
 			w->buf[i] = pattern(c->id, c->seq, c->sent + i);
-		n = write(c->fd, w->buf, chunk);
+		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -418,19 +512,9 @@ static void tx_send(struct worker *w, struct conn *c)
 	}
 	/* Read the echo all along: a large request would otherwise fill
 	 * both directions and stall. */
-	err = conn_arm(w, c, EPOLL_CTL_MOD,
-		       EPOLLIN | EPOLLRDHUP | (c->sent < size ? EPOLLOUT : 0));
+	err = conn_want(w, c, EPOLLIN | EPOLLRDHUP | (c->sent < size ? EPOLLOUT : 0));
 	if (err)
 		conn_close(w, c, CLOSE_RST, -err);
-}
-
-static void tx_start(struct worker *w, struct conn *c, uint64_t now)
-{
-	c->seq++;
-	c->sent = c->recvd = 0;
-	c->t_tx_ns = now;
-	c->state = C_SEND;
-	tx_send(w, c);
 }
 
 static void tx_done(struct worker *w, struct conn *c)
@@ -441,18 +525,20 @@ static void tx_done(struct worker *w, struct conn *c)
 	hist__record(&w->ws->rr_ns, now - c->t_tx_ns);
 	CNT_ADD(w->ws->c.transactions, 1);
 	if (o->mode == STRESS_RR && !w->stopping && now < w->run->t_end)
-		tx_start(w, c, now);
+		tx_begin(w, c, now, 0);
 	else
 		conn_close(w, c, o->close_kind, 0);
 }
 
-static void on_readable(struct worker *w, struct conn *c)
+/* flags: of the first recv(); 0 waits (a direct connection), the others
+ * never do. */
+static void on_readable(struct worker *w, struct conn *c, int flags)
 {
 	uint64_t size = w->run->o->size;
 	int round;
 
 	for (round = 0; round < 16; round++) {
-		ssize_t n = read(c->fd, w->buf, sizeof(w->buf));
+		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), round ? MSG_DONTWAIT : flags);
 		ssize_t i;
 
 		if (n == 0) {
@@ -473,8 +559,13 @@ static void on_readable(struct worker *w, struct conn *c)
 			return;
 		}
 		CNT_ADD(w->ws->c.bytes_received, (uint64_t)n);
-		if (c->state != C_SEND && c->state != C_RECV)
-			continue; /* hold: whatever a source server sends */
+		if (c->state != C_SEND && c->state != C_RECV) {
+			/* hold: whatever a source server sends; a short read
+			 * emptied the socket (epoll is level-triggered). */
+			if ((size_t)n < sizeof(w->buf))
+				return;
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			if (c->recvd + (uint64_t)i >= size ||
 			    w->buf[i] != pattern(c->id, c->seq, c->recvd + (uint64_t)i)) {
@@ -488,6 +579,8 @@ static void on_readable(struct worker *w, struct conn *c)
 			tx_done(w, c);
 			return;
 		}
+		if ((size_t)n < sizeof(w->buf))
+			return;
 	}
 }
 
@@ -503,11 +596,11 @@ static void on_event(struct worker *w, struct conn *c, uint32_t events)
 			conn_fail(w, c, err);
 			return;
 		}
-		conn_established(w, c, now_mono_ns());
+		conn_established(w, c, now_mono_ns(), 0);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-		on_readable(w, c);
+		on_readable(w, c, MSG_DONTWAIT);
 		if (c->state == C_FREE)
 			return;
 	}
@@ -662,6 +755,12 @@ static void *worker_main(void *arg)
 		if (worker_finished(w, now))
 			break;
 		launch(w, now);
+		if (w->direct && w->direct->state == C_SEND && w->direct->sent == r->o->size) {
+			/* The whole request is out: wait for the response in
+			 * recv() (a timeout comes back here as EAGAIN). */
+			on_readable(w, w->direct, 0);
+			goto timers;
+		}
 		wn = wait_ns(w, now);
 		ts.tv_sec = (time_t)(wn / NSEC_PER_SEC);
 		ts.tv_nsec = (long)(wn % NSEC_PER_SEC);
@@ -682,6 +781,7 @@ static void *worker_main(void *arg)
 			if (c->state != C_FREE)
 				on_event(w, c, evs[i].events);
 		}
+timers:
 		now = now_mono_ns();
 		expire_connecting(w, now);
 		if (now >= w->next_poll_ns) {
@@ -732,6 +832,7 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
 		return -errno;
+
 	w->conns = calloc(w->nconns ? w->nconns : 1, sizeof(*w->conns));
 	if (!w->conns)
 		return -ENOMEM;
@@ -808,7 +909,7 @@ cleanup:
 
 static void merge(const struct shared *sh, struct stress_result *res)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < sh->nworkers; i++) {
 		const struct wstats *s = &sh->ws[i];
@@ -839,6 +940,8 @@ static void merge(const struct shared *sh, struct stress_result *res)
 		if (s->ti.max_retrans > res->ti.max_retrans)
 			res->ti.max_retrans = s->ti.max_retrans;
 		res->hit_addrnotavail |= s->hit_addrnotavail;
+		for (j = 0; j < STRESS_MAX_SOURCES; j++)
+			res->source_attempts[j] += s->src_attempts[j];
 	}
 }
 
@@ -886,17 +989,53 @@ static bool is_loopback4(const struct sockaddr_storage *ss)
 	       (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
 }
 
+static long read_sysctl_long(const char *path, long dflt)
+{
+	FILE *f = fopen(path, "re");
+	long v;
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
+/* How long a FIN-closed client port stays unusable toward the same
+ * destination: with tcp_tw_reuse (2, the default, is loopback only) a
+ * connect() may take over a TIME_WAIT port once tcp_tw_reuse_delay (6.13+;
+ * 1 s before) has passed since its last timestamp, which has a resolution
+ * of a second: up to 2 s on average. Without reuse, the whole TIME_WAIT. */
+static double port_hold_s(void)
+{
+	long reuse = read_sysctl_long("/proc/sys/net/ipv4/tcp_tw_reuse", 2);
+	long delay_ms = read_sysctl_long("/proc/sys/net/ipv4/tcp_tw_reuse_delay", 1000);
+
+	if (!reuse)
+		return 60.0;
+	return (double)delay_ms / 1e3 + 1.0;
+}
+
+/* The rate to plan ports for: --rate, or for "as fast as possible" more
+ * than a loopback churn reaches per worker thread here (about 15k/s). */
+#define UNPACED_PLAN_PER_THREAD 40000.0
+
 /* Sources: those given, or on IPv4 loopback as many 127.0.0.x as the port
- * range needs (with three spare to move to on EADDRNOTAVAIL). */
-static void plan_sources(struct run *r)
+ * range needs (with three spare to move to on EADDRNOTAVAIL): for -c
+ * connections at once, and in a FIN churn for the rate, because every
+ * closed port sits in TIME_WAIT for port_hold_s(). */
+static void plan_sources(struct run *r, int nworkers)
 {
 	const struct stress_opts *o = r->o;
 	uint64_t need = o->mode == STRESS_CHURN ? o->concurrency : o->conns;
-	int lo = 32768, hi = 60999, i, k;
+	int lo = 32768, hi = 60999, i, k, kr = 0;
+	double usable;
 
 	if (o->nsources) {
 		memcpy(r->sources, o->sources, sizeof(r->sources));
 		r->nsources = r->nprimary = o->nsources;
+		r->source_plan = SOURCES_GIVEN;
 		return;
 	}
 	if (!is_loopback4(&r->target))
@@ -904,9 +1043,18 @@ static void plan_sources(struct run *r)
 	read_port_range(&lo, &hi);
 	/* Use at most 70% of the range per source: the kernel's port search
 	 * slows down as a range fills. */
-	k = (int)ceil((double)need / (0.7 * (double)(hi - lo + 1)));
-	if (k <= 1)
+	usable = 0.7 * (double)(hi - lo + 1);
+	k = (int)ceil((double)need / usable);
+	if (o->mode == STRESS_CHURN && o->close_kind == CLOSE_FIN) {
+		double rate = o->rate ? (double)o->rate : UNPACED_PLAN_PER_THREAD * nworkers;
+
+		kr = (int)ceil(rate * port_hold_s() / usable);
+	}
+	if (k <= 1 && kr <= 1)
 		return;
+	r->source_plan = kr > k ? SOURCES_RATE : SOURCES_COUNT;
+	if (kr > k)
+		k = kr;
 	if (k > STRESS_MAX_SOURCES - 3)
 		k = STRESS_MAX_SOURCES - 3;
 	for (i = 0; i < k + 3; i++) {
@@ -956,6 +1104,9 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	if (!need)
 		return -EINVAL;
 
+	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
+	r.want_local = hooks && hooks->on_conn_done;
+	r.send_first = o->mode != STRESS_HOLD && o->size;
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
 	hist__init(&res->rr_ns);
@@ -1087,8 +1238,10 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	r.tlen = r.target.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						: sizeof(struct sockaddr_in);
 	fmt_sockaddr(&r.target, res->target, sizeof(res->target));
-	plan_sources(&r);
+	plan_sources(&r, nprocs * nthreads);
 	res->nsources = r.nsources;
+	res->source_plan = r.source_plan;
+	memcpy(res->sources, r.sources, sizeof(res->sources));
 
 	r.t0 = now_mono_ns();
 	r.t_end = r.t0 + o->duration_ns;
