@@ -81,6 +81,7 @@ enum source_plan {
 	SOURCES_GIVEN = 1, /* --source */
 	SOURCES_COUNT = 2, /* loopback: as many 127.0.0.x as -c needs ports */
 	SOURCES_RATE = 3,  /* loopback FIN churn: as many as the rate needs (TIME_WAIT) */
+	SOURCES_WORKERS = 4, /* built-in server: one per worker, each to its own listener */
 };
 
 struct stress_opts {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -85,6 +86,13 @@ struct run {
 	bool want_cookie;  /* SO_COOKIE per socket: a hook names connections by it */
 	bool want_local;   /* getsockname() per connection: for on_conn_done */
 	bool send_first;   /* write the request right after connect() */
+	/* The built-in server in the workers' own loops (one process): the
+	 * listener of worker i, taken by it (-1 after); server options. */
+	int *lfds;
+	struct server_opts so;
+	int clients_done;  /* workers whose connections are all closed */
+	int nlocal;        /* workers in this process */
+	bool steer;        /* listener i serves the sources of worker i (CBPF) */
 };
 
 struct worker {
@@ -97,6 +105,9 @@ struct worker {
 	uint32_t next_id;
 	uint32_t id_stride;
 	uint32_t src_shift;
+	uint8_t own_src[STRESS_MAX_SOURCES]; /* steered: the sources of this worker */
+	int nown;
+	uint64_t own_next;
 	int epfd;
 	struct conn *conns;
 	size_t nconns;
@@ -108,13 +119,14 @@ struct worker {
 	bool launching_done, stopping;
 	int done;
 	struct wstats *ws;
+	struct server *srv;   /* the built-in server's share in this loop */
 	uint8_t buf[IO_BUF];
 	pthread_t tid;
 };
 
 static const char *const mode_names[] = { "hold", "churn", "rr" };
 
-static const char *const plan_names[] = { "none", "given", "count", "rate" };
+static const char *const plan_names[] = { "none", "given", "count", "rate", "workers" };
 
 const char *stress_source_plan_name(int plan)
 {
@@ -352,7 +364,8 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now, uin
 		conn_close(w, c, o->close_kind, 0);
 		return;
 	}
-	if (o->mode == STRESS_RR && w->share == 1)
+	/* Not with the server in this loop: it would wait on itself. */
+	if (o->mode == STRESS_RR && w->share == 1 && !w->srv)
 		direct_init(w, c);
 	tx_begin(w, c, now, sent);
 }
@@ -474,7 +487,9 @@ static void conn_start(struct worker *w, uint64_t now)
 	c->fd = -1;
 	c->id = w->next_id;
 	w->next_id += w->id_stride;
-	if (r->nsources)
+	if (w->nown)
+		c->src = w->own_src[(w->own_next++ + w->src_shift) % (uint64_t)w->nown];
+	else if (r->nsources)
 		c->src = (uint8_t)((c->id + w->src_shift) % (uint32_t)r->nprimary);
 	to_conn_addr(&r->target, &c->rec.remote);
 	w->launched++;
@@ -738,6 +753,39 @@ static bool worker_finished(struct worker *w, uint64_t now)
 	return w->stopping;
 }
 
+/* Which listener of the built-in server's SO_REUSEPORT group a source
+ * address lands on: the group's CBPF program (steer_attach) computes the
+ * same from the SYN's IPv4 source address. */
+static int steer_index(const struct sockaddr_storage *src, int n)
+{
+	return (int)(ntohl(((const struct sockaddr_in *)src)->sin_addr.s_addr) % (uint32_t)n);
+}
+
+static bool is_client(const struct worker *w, const void *p)
+{
+	return p && (const struct conn *)p >= w->conns && (const struct conn *)p < w->conns + w->nconns;
+}
+
+/* This worker's connections are closed, but the others' may still be
+ * served here (SO_REUSEPORT spreads them over every listener): serve
+ * until every worker of the process is done. */
+static void serve_until_all_done(struct worker *w, struct epoll_event *evs)
+{
+	struct run *r = w->run;
+	int i, n;
+
+	__atomic_add_fetch(&r->clients_done, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&r->clients_done, __ATOMIC_ACQUIRE) < r->nlocal) {
+		n = epoll_wait(w->epfd, evs, EVENTS, 10);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++)
+			if (!is_client(w, evs[i].data.ptr))
+				server__event(w->srv, evs[i].data.ptr, evs[i].events);
+		server__tick(w->srv);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -777,10 +825,16 @@ static void *worker_main(void *arg)
 		for (i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
 
+			if (!is_client(w, c)) {
+				server__event(w->srv, c, evs[i].events);
+				continue;
+			}
 			/* An earlier event of this batch may have closed it. */
 			if (c->state != C_FREE)
 				on_event(w, c, evs[i].events);
 		}
+		if (w->srv)
+			server__tick(w->srv);
 timers:
 		now = now_mono_ns();
 		expire_connecting(w, now);
@@ -790,6 +844,8 @@ timers:
 		}
 	}
 	close_all(w);
+	if (w->srv)
+		serve_until_all_done(w, evs);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -832,7 +888,18 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
 		return -errno;
+	if (r->steer) {
+		for (i = 0; i < (size_t)r->nprimary; i++)
+			if (steer_index(&r->sources[i], nworkers) == index)
+				w->own_src[w->nown++] = (uint8_t)i;
+	}
+	if (r->lfds) {
+		int err = server__embed(&r->so, r->lfds[index], w->epfd, &r->sh->srv[index], &w->srv);
 
+		r->lfds[index] = -1; /* the server's now, even on failure */
+		if (err)
+			return err;
+	}
 	w->conns = calloc(w->nconns ? w->nconns : 1, sizeof(*w->conns));
 	if (!w->conns)
 		return -ENOMEM;
@@ -846,6 +913,7 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 
 static void worker_fini(struct worker *w)
 {
+	server__embed_end(w->srv);
 	if (w->epfd >= 0)
 		close(w->epfd);
 	free(w->conns);
@@ -874,12 +942,15 @@ static int run_threads(struct run *r, int first, int n, int nworkers, bool progr
 		if (err)
 			goto cleanup;
 	}
+	r->nlocal = n;
 	for (i = 0; i < n; i++) {
 		err = -pthread_create(&ws[i]->tid, NULL, worker_main, ws[i]);
 		if (err)
 			break;
 		started++;
 	}
+	/* Those that never started will not say they are done. */
+	__atomic_add_fetch(&r->clients_done, n - started, __ATOMIC_ACQ_REL);
 	if (err)
 		r->sh->stop = 1;
 	while (progress) {
@@ -1050,11 +1121,15 @@ static void plan_sources(struct run *r, int nworkers)
 
 		kr = (int)ceil(rate * port_hold_s() / usable);
 	}
-	if (k <= 1 && kr <= 1)
+	if (k <= 1 && kr <= 1 && !(r->lfds && nworkers > 1))
 		return;
-	r->source_plan = kr > k ? SOURCES_RATE : SOURCES_COUNT;
+	r->source_plan = kr > k && kr > 1 ? SOURCES_RATE : k > 1 ? SOURCES_COUNT : SOURCES_WORKERS;
 	if (kr > k)
 		k = kr;
+	/* The built-in server in the workers' loops: at least one source
+	 * per worker, for steer_attach(). */
+	if (r->lfds && nworkers > 1 && k < nworkers)
+		k = nworkers;
 	if (k > STRESS_MAX_SOURCES - 3)
 		k = STRESS_MAX_SOURCES - 3;
 	for (i = 0; i < k + 3; i++) {
@@ -1065,6 +1140,22 @@ static void plan_sources(struct run *r, int nworkers)
 	}
 	r->nprimary = k;
 	r->nsources = k + 3;
+}
+
+/* Connections from the sources of worker i go to listener i, which worker
+ * i serves in its own loop: a connection's two ends never wait for another
+ * thread. Without it the group hashes, and half of them cross threads. */
+static int steer_attach(int lfd, int n)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12), /* saddr */
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+
+	return setsockopt(lfd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) ? -errno
+											     : 0;
 }
 
 /* A worker process must not outlive the run's process. */
@@ -1186,14 +1277,11 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		if (hooks && hooks->on_listen)
 			hooks->on_listen(hooks->ctx, &r.target);
 		if (!split) {
-			err = server__start(&so, nlisten, lfds, sh->srv, &srv);
-			free(lfds); /* the server owns them now, even on failure */
+			/* Worker i serves listener i in its own loop: no
+			 * server threads to share the CPUs with. */
+			r.so = so;
+			r.lfds = lfds;
 			lfds = NULL;
-			if (err) {
-				fprintf(stderr, "tcpscope stress: built-in server: %s\n",
-					errno_name(err));
-				goto cleanup;
-			}
 		} else {
 			spids = calloc((size_t)nsrv, sizeof(*spids));
 			if (!spids) {
@@ -1239,6 +1327,9 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 						: sizeof(struct sockaddr_in);
 	fmt_sockaddr(&r.target, res->target, sizeof(res->target));
 	plan_sources(&r, nprocs * nthreads);
+	if (r.lfds && nlisten > 1 && r.source_plan != SOURCES_GIVEN && r.nsources &&
+	    !steer_attach(r.lfds[0], nlisten))
+		r.steer = true;
 	res->nsources = r.nsources;
 	res->source_plan = r.source_plan;
 	memcpy(res->sources, r.sources, sizeof(res->sources));
@@ -1249,6 +1340,8 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	next_print = r.t0 + NSEC_PER_SEC;
 	if (!split) {
 		err = run_threads(&r, 0, nthreads, nthreads, tty);
+		if (err)
+			fprintf(stderr, "tcpscope stress: workers: %s\n", errno_name(err));
 		goto finished;
 	}
 	cpids = calloc((size_t)nprocs, sizeof(*cpids));
@@ -1327,6 +1420,12 @@ cleanup:
 	res->launch_ns = res->c.launch_end_ns > r.t0 ? res->c.launch_end_ns - r.t0 : 0;
 	if (res->launch_ns)
 		res->rate_achieved = (double)res->c.attempted * 1e9 / (double)res->launch_ns;
+	if (r.lfds) {
+		for (i = 0; i < nlisten; i++)
+			if (r.lfds[i] >= 0)
+				close(r.lfds[i]);
+		free(r.lfds);
+	}
 	free(cpids);
 	free(spids);
 	free(lfds);

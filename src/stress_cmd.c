@@ -80,6 +80,7 @@ static void sources_text(FILE *f, const struct stress_result *r)
 		[SOURCES_GIVEN] = "--source",
 		[SOURCES_COUNT] = "loopback, for -c",
 		[SOURCES_RATE] = "loopback FIN churn, for the rate (TIME_WAIT)",
+		[SOURCES_WORKERS] = "one per worker, to its own listener",
 	};
 	char abuf[INET6_ADDRSTRLEN], item[INET6_ADDRSTRLEN + 24];
 	int i, col = 99;

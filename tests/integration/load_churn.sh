@@ -72,9 +72,14 @@ check_eq fin_sources_in_time_wait "$ss_srcs" "$json_srcs"
 check_cmp fin_several_sources_used "$(wc -w <<<"$ss_srcs")" -ge 3
 nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 100 >"$TMP/fin.txt"
 check_eq fin_text_names_sources "$(grep -c '^sources .*FIN churn, for the rate' "$TMP/fin.txt")" 1
-# RST close leaves no TIME_WAIT: no sources; --source keeps the one given.
-nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 500 --close rst --json >"$TMP/rst1.json"
+# RST close leaves no TIME_WAIT: no sources for the rate; one worker needs
+# none, two workers with the built-in server one each (steered to their own
+# listeners), used in equal shares; --source keeps the one given.
+nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 500 --close rst --threads 1 --json >"$TMP/rst1.json"
 check_eq rst_no_sources "$(jq -r '"\(.source_plan) \(.sources)"' "$TMP/rst1.json")" "none 0"
+nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 500 --close rst --threads 2 --json >"$TMP/rst2.json"
+check_eq rst_worker_sources "$(jq -r '"\(.source_plan) \(.connections.established) \([.source_addrs[] | select(.sockets > 0) | "\(.addr)=\(.sockets)"] | join(","))"' "$TMP/rst2.json")" \
+	"workers 500 127.0.0.1=250,127.0.0.2=250"
 nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 500 --source 127.0.0.1 --json >"$TMP/given.json"
 check_eq given_source_kept "$(jq -r '"\(.source_plan) \(.source_addrs[0].addr) \(.source_addrs[0].sockets)"' "$TMP/given.json")" "given 127.0.0.1 500"
 
