@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -113,7 +112,6 @@ struct worker {
 	size_t nconns;
 	struct conn *free;
 	struct conn connecting; /* list head, ordered by deadline */
-	struct conn *direct;    /* rr, one connection: blocking reads, no epoll */
 	uint64_t launched, live, pending;
 	uint64_t next_launch_ns, next_poll_ns, hold_start_ns;
 	bool launching_done, stopping;
@@ -199,8 +197,6 @@ static void conn_release(struct worker *w, struct conn *c)
 	const struct stress_hooks *h = w->run->hooks;
 
 	c->rec.t_close_ns = now_mono_ns();
-	if (w->direct == c)
-		w->direct = NULL;
 	if (h && h->on_conn_done)
 		h->on_conn_done(h->ctx, &c->rec);
 	c->state = C_FREE;
@@ -313,25 +309,6 @@ static void tx_begin(struct worker *w, struct conn *c, uint64_t now, uint64_t pr
 	tx_send(w, c);
 }
 
-/* A worker with one rr connection waits for each response in recv() itself,
- * as a blocking client does, instead of epoll_wait() and then read(): one
- * system call less per transaction. The socket turns blocking, with a
- * receive timeout so that the loop still sees the clock and stop requests;
- * every other call on it passes MSG_DONTWAIT. Anything that fails here
- * leaves the connection on epoll, as before. */
-#define DIRECT_TIMEOUT_US 10000
-
-static void direct_init(struct worker *w, struct conn *c)
-{
-	struct timeval tv = { .tv_sec = 0, .tv_usec = DIRECT_TIMEOUT_US };
-	int fl = fcntl(c->fd, F_GETFL);
-
-	if (fl < 0 || setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK))
-		return;
-	w->direct = c;
-}
-
 /* sent: request bytes already written when the handshake was found done. */
 static void conn_established(struct worker *w, struct conn *c, uint64_t now, uint64_t sent)
 {
@@ -364,9 +341,6 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now, uin
 		conn_close(w, c, o->close_kind, 0);
 		return;
 	}
-	/* Not with the server in this loop: it would wait on itself. */
-	if (o->mode == STRESS_RR && w->share == 1 && !w->srv)
-		direct_init(w, c);
 	tx_begin(w, c, now, sent);
 }
 
@@ -386,7 +360,7 @@ static bool try_send_first(struct worker *w, struct conn *c)
 	for (i = 0; i < chunk; i++)
 		w->buf[i] = pattern(c->id, c->seq + 1, i);
 	do
-		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		conn_established(w, c, now_mono_ns(), (uint64_t)n);
@@ -513,7 +487,7 @@ static void tx_send(struct worker *w, struct conn *c)
 
 		for (i = 0; i < chunk; i++)
 			w->buf[i] = pattern(c->id, c->seq, c->sent + i);
-		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -545,15 +519,13 @@ static void tx_done(struct worker *w, struct conn *c)
 		conn_close(w, c, o->close_kind, 0);
 }
 
-/* flags: of the first recv(); 0 waits (a direct connection), the others
- * never do. */
-static void on_readable(struct worker *w, struct conn *c, int flags)
+static void on_readable(struct worker *w, struct conn *c)
 {
 	uint64_t size = w->run->o->size;
 	int round;
 
 	for (round = 0; round < 16; round++) {
-		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), round ? MSG_DONTWAIT : flags);
+		ssize_t n = read(c->fd, w->buf, sizeof(w->buf));
 		ssize_t i;
 
 		if (n == 0) {
@@ -615,7 +587,7 @@ static void on_event(struct worker *w, struct conn *c, uint32_t events)
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-		on_readable(w, c, MSG_DONTWAIT);
+		on_readable(w, c);
 		if (c->state == C_FREE)
 			return;
 	}
@@ -803,12 +775,6 @@ static void *worker_main(void *arg)
 		if (worker_finished(w, now))
 			break;
 		launch(w, now);
-		if (w->direct && w->direct->state == C_SEND && w->direct->sent == r->o->size) {
-			/* The whole request is out: wait for the response in
-			 * recv() (a timeout comes back here as EAGAIN). */
-			on_readable(w, w->direct, 0);
-			goto timers;
-		}
 		wn = wait_ns(w, now);
 		ts.tv_sec = (time_t)(wn / NSEC_PER_SEC);
 		ts.tv_nsec = (long)(wn % NSEC_PER_SEC);
@@ -835,7 +801,6 @@ static void *worker_main(void *arg)
 		}
 		if (w->srv)
 			server__tick(w->srv);
-timers:
 		now = now_mono_ns();
 		expire_connecting(w, now);
 		if (now >= w->next_poll_ns) {
