@@ -41,6 +41,17 @@ int server__listen(const struct sockaddr_storage *addr, int backlog, int n, int 
  * the fds. */
 int server__start(const struct server_opts *o, int n, const int *fds, struct server_stats *stats,
 		  struct server **out);
+/* The server of one listener inside someone else's epoll loop (stress's
+ * workers): the listener is added to epfd with data.ptr NULL, accepted
+ * sockets with their own pointers; every event whose pointer is not the
+ * caller's goes to server__event(), and server__tick() runs once per loop.
+ * Takes ownership of lfd (also on failure). 0 or -errno. */
+int server__embed(const struct server_opts *o, int lfd, int epfd, struct server_stats *stats,
+		  struct server **out);
+void server__event(struct server *s, void *ptr, uint32_t events);
+void server__tick(struct server *s);
+/* Close every accepted socket and the listener, free (not epfd). NULL-safe. */
+void server__embed_end(struct server *s);
 /* Stop the threads, close every socket, free. NULL-safe. */
 void server__stop(struct server *s);
 /* Sum of per-thread stats. */

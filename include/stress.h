@@ -75,6 +75,15 @@ struct stress_hooks {
 
 #define STRESS_MAX_SOURCES 64
 
+/* Where a run's source addresses came from. */
+enum source_plan {
+	SOURCES_NONE = 0,  /* the kernel's choice (no bind) */
+	SOURCES_GIVEN = 1, /* --source */
+	SOURCES_COUNT = 2, /* loopback: as many 127.0.0.x as -c needs ports */
+	SOURCES_RATE = 3,  /* loopback FIN churn: as many as the rate needs (TIME_WAIT) */
+	SOURCES_WORKERS = 4, /* built-in server: one per worker, each to its own listener */
+};
+
 struct stress_opts {
 	enum stress_mode mode;
 	bool has_target;            /* false: the built-in server on 127.0.0.1 */
@@ -139,6 +148,9 @@ struct stress_result {
 	int procs;
 	int threads;
 	int nsources;              /* source addresses in use (0: kernel's choice) */
+	int source_plan;           /* enum source_plan: where they came from */
+	struct sockaddr_storage sources[STRESS_MAX_SOURCES];
+	uint64_t source_attempts[STRESS_MAX_SOURCES]; /* sockets bound to each */
 	long nofile;               /* RLIMIT_NOFILE soft limit after raising */
 	bool interrupted;          /* SIGINT/SIGTERM */
 	bool hit_addrnotavail;
@@ -158,5 +170,6 @@ struct jw;
 void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
 			       FILE *f, void (*extra)(void *ctx, struct jw *w), void *ctx);
 const char *stress_mode_name(int mode);
+const char *stress_source_plan_name(int plan);
 
 #endif

@@ -291,9 +291,11 @@ static void on_readable(struct sthread *t, struct sconn *c, bool *dead)
 			return;
 		}
 		CNT_ADD(t->st->bytes_in, (uint64_t)n);
-		if (mode != SERVER_ECHO)
-			continue;
-		if (!echo(t, c, (size_t)n, dead))
+		if (mode == SERVER_ECHO && !echo(t, c, (size_t)n, dead))
+			return;
+		/* A short read emptied the socket: the level-triggered epoll
+		 * reports what comes next, so no read to find EAGAIN. */
+		if ((size_t)n < sizeof(t->buf))
 			return;
 	}
 }
@@ -317,6 +319,39 @@ static void on_writable(struct sthread *t, struct sconn *c, bool *dead)
 		*dead = true;
 }
 
+static void sthread_event(struct sthread *t, struct sconn *c, uint32_t events)
+{
+	bool dead = false;
+
+	if (!c) {
+		accept_all(t);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+		on_readable(t, c, &dead);
+	if (!dead && (events & EPOLLOUT))
+		on_writable(t, c, &dead);
+	if (dead)
+		sconn_close(t, c, false);
+}
+
+static void sthread_tick(struct sthread *t)
+{
+	if (t->listen_paused && now_mono_ns() >= t->resume_ns) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+		if (!epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->lfd, &ev))
+			t->listen_paused = false;
+	}
+}
+
+static void sthread_close_all(struct sthread *t)
+{
+	/* sconn_close unlinks what it frees; the analyzer does not follow. */
+	while (t->head.next != &t->head)
+		sconn_close(t, t->head.next, false); // NOLINT(clang-analyzer-unix.Malloc)
+}
+
 static void *server_thread(void *arg)
 {
 	struct sthread *t = arg;
@@ -331,32 +366,69 @@ static void *server_thread(void *arg)
 			errcount__add(&t->st->errors, errno);
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			struct sconn *c = evs[i].data.ptr;
-			bool dead = false;
-
-			if (!c) {
-				accept_all(t);
-				continue;
-			}
-			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))
-				on_readable(t, c, &dead);
-			if (!dead && (evs[i].events & EPOLLOUT))
-				on_writable(t, c, &dead);
-			if (dead)
-				sconn_close(t, c, false);
-		}
-		if (t->listen_paused && now_mono_ns() >= t->resume_ns) {
-			struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-
-			if (!epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->lfd, &ev))
-				t->listen_paused = false;
-		}
+		for (i = 0; i < n; i++)
+			sthread_event(t, evs[i].data.ptr, evs[i].events);
+		sthread_tick(t);
 	}
-	/* sconn_close unlinks what it frees; the analyzer does not follow. */
-	while (t->head.next != &t->head)
-		sconn_close(t, t->head.next, false); // NOLINT(clang-analyzer-unix.Malloc)
+	sthread_close_all(t);
 	return NULL;
+}
+
+int server__embed(const struct server_opts *o, int lfd, int epfd, struct server_stats *stats,
+		  struct server **out)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct server *s = calloc(1, sizeof(*s));
+	struct sthread *t;
+
+	if (!s) {
+		close(lfd);
+		return -ENOMEM;
+	}
+	s->t = t = calloc(1, sizeof(*s->t));
+	if (!t) {
+		free(s);
+		close(lfd);
+		return -ENOMEM;
+	}
+	s->o = *o;
+	s->n = 1;
+	t->srv = s;
+	t->lfd = lfd;
+	t->epfd = epfd;
+	t->st = stats;
+	t->head.next = t->head.prev = &t->head;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev)) {
+		int err = -errno;
+
+		free(t);
+		free(s);
+		close(lfd);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void server__event(struct server *s, void *ptr, uint32_t events)
+{
+	sthread_event(&s->t[0], ptr, events);
+}
+
+void server__tick(struct server *s)
+{
+	sthread_tick(&s->t[0]);
+}
+
+void server__embed_end(struct server *s)
+{
+	if (!s)
+		return;
+	sthread_close_all(&s->t[0]);
+	if (s->t[0].lfd >= 0)
+		close(s->t[0].lfd);
+	free(s->t);
+	free(s);
 }
 
 int server__start(const struct server_opts *o, int n, const int *fds, struct server_stats *stats,

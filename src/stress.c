@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -41,6 +42,7 @@ struct conn {
 	uint8_t state;
 	uint8_t src;
 	uint8_t src_tries;
+	uint32_t armed;           /* the epoll events registered, 0: not added */
 	uint32_t id;
 	uint64_t seq;
 	uint64_t sent, recvd;
@@ -58,6 +60,7 @@ struct wstats {
 	struct hist rr_ns;
 	struct tcpinfo_agg ti;
 	int hit_addrnotavail;
+	uint64_t src_attempts[STRESS_MAX_SOURCES];
 };
 
 struct shared {
@@ -75,10 +78,20 @@ struct run {
 	struct sockaddr_storage target;
 	socklen_t tlen;
 	struct sockaddr_storage sources[STRESS_MAX_SOURCES];
-	int nsources, nprimary;
+	int nsources, nprimary, source_plan;
 	uint64_t t0, t_end;
 	struct shared *sh;
 	bool sockopt_warned;
+	bool want_cookie;  /* SO_COOKIE per socket: a hook names connections by it */
+	bool want_local;   /* getsockname() per connection: for on_conn_done */
+	bool send_first;   /* write the request right after connect() */
+	/* The built-in server in the workers' own loops (one process): the
+	 * listener of worker i, taken by it (-1 after); server options. */
+	int *lfds;
+	struct server_opts so;
+	int clients_done;  /* workers whose connections are all closed */
+	int nlocal;        /* workers in this process */
+	bool steer;        /* listener i serves the sources of worker i (CBPF) */
 };
 
 struct worker {
@@ -91,6 +104,9 @@ struct worker {
 	uint32_t next_id;
 	uint32_t id_stride;
 	uint32_t src_shift;
+	uint8_t own_src[STRESS_MAX_SOURCES]; /* steered: the sources of this worker */
+	int nown;
+	uint64_t own_next;
 	int epfd;
 	struct conn *conns;
 	size_t nconns;
@@ -101,11 +117,19 @@ struct worker {
 	bool launching_done, stopping;
 	int done;
 	struct wstats *ws;
+	struct server *srv;   /* the built-in server's share in this loop */
 	uint8_t buf[IO_BUF];
 	pthread_t tid;
 };
 
 static const char *const mode_names[] = { "hold", "churn", "rr" };
+
+static const char *const plan_names[] = { "none", "given", "count", "rate", "workers" };
+
+const char *stress_source_plan_name(int plan)
+{
+	return plan >= 0 && plan < (int)ARRAY_SIZE(plan_names) ? plan_names[plan] : "?";
+}
 
 const char *stress_mode_name(int mode)
 {
@@ -255,20 +279,40 @@ static void conn_close(struct worker *w, struct conn *c, int kind, int err)
 	conn_release(w, c);
 }
 
-static int conn_arm(struct worker *w, struct conn *c, int op, uint32_t events)
+/* Register the events c waits for; no system call when they are already
+ * the registered ones (rr: every transaction after the first). */
+static int conn_want(struct worker *w, struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
-	return epoll_ctl(w->epfd, op, c->fd, &ev) ? -errno : 0;
+	if (c->armed == events)
+		return 0;
+	if (epoll_ctl(w->epfd, c->armed ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev))
+		return -errno;
+	c->armed = events;
+	return 0;
 }
 
-static void tx_start(struct worker *w, struct conn *c, uint64_t now);
+static void tx_send(struct worker *w, struct conn *c);
 
-static void conn_established(struct worker *w, struct conn *c, uint64_t now)
+/* The next exchange begins; present: bytes of it already written (the
+ * request sent right after connect()). */
+static void tx_begin(struct worker *w, struct conn *c, uint64_t now, uint64_t present)
+{
+	c->seq++;
+	c->sent = present;
+	c->recvd = 0;
+	c->t_tx_ns = now;
+	c->state = C_SEND;
+	if (present)
+		CNT_ADD(w->ws->c.bytes_sent, present);
+	tx_send(w, c);
+}
+
+/* sent: request bytes already written when the handshake was found done. */
+static void conn_established(struct worker *w, struct conn *c, uint64_t now, uint64_t sent)
 {
 	const struct stress_opts *o = w->run->o;
-	struct sockaddr_storage local;
-	socklen_t len = sizeof(local);
 	int err;
 
 	list_del(c);
@@ -276,14 +320,19 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now)
 	c->rec.t_established_ns = now;
 	hist__record(&w->ws->connect_ns, now - c->rec.t_connect_ns);
 	CNT_ADD(w->ws->c.established, 1);
-	local.ss_family = AF_UNSPEC; /* clang-tidy does not know getsockname fills it */
-	if (getsockname(c->fd, (struct sockaddr *)&local, &len))
-		count_error(w, errno);
-	else
-		to_conn_addr(&local, &c->rec.local);
+	if (w->run->want_local) {
+		struct sockaddr_storage local;
+		socklen_t len = sizeof(local);
+
+		local.ss_family = AF_UNSPEC; /* clang-tidy does not know getsockname fills it */
+		if (getsockname(c->fd, (struct sockaddr *)&local, &len))
+			count_error(w, errno);
+		else
+			to_conn_addr(&local, &c->rec.local);
+	}
 	if (o->mode == STRESS_HOLD) {
 		c->state = C_IDLE;
-		err = conn_arm(w, c, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP);
+		err = conn_want(w, c, EPOLLIN | EPOLLRDHUP);
 		if (err)
 			conn_close(w, c, CLOSE_RST, -err);
 		return;
@@ -292,7 +341,40 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now)
 		conn_close(w, c, o->close_kind, 0);
 		return;
 	}
-	tx_start(w, c, now);
+	tx_begin(w, c, now, sent);
+}
+
+/* Write the first request right after a connect() that said EINPROGRESS:
+ * on loopback the handshake is usually done by then, and a write that
+ * succeeds saves the EPOLLOUT round (epoll_ctl, epoll_wait, SO_ERROR).
+ * EAGAIN means still connecting: false, and the caller waits for EPOLLOUT.
+ * True when c was dealt with (established, or failed). */
+static bool try_send_first(struct worker *w, struct conn *c)
+{
+	uint64_t size = w->run->o->size;
+	size_t chunk = size < IO_BUF ? (size_t)size : IO_BUF, i;
+	ssize_t n;
+	int err = 0, soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	for (i = 0; i < chunk; i++)
+		w->buf[i] = pattern(c->id, c->seq + 1, i);
+	do
+		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		conn_established(w, c, now_mono_ns(), (uint64_t)n);
+		return true;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return false;
+	/* The connect failed: SO_ERROR names why better than send() does. */
+	if (n < 0)
+		err = errno;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr)
+		err = soerr;
+	conn_fail(w, c, err ? err : EPIPE);
+	return true;
 }
 
 static void conn_connect(struct worker *w, struct conn *c)
@@ -308,7 +390,7 @@ again:
 		conn_fail(w, c, errno);
 		return;
 	}
-	if (socket_cookie(fd, &c->rec.cookie))
+	if (r->want_cookie && socket_cookie(fd, &c->rec.cookie))
 		count_error(w, errno);
 	err = sockopts__apply(&r->o->so, fd, &what);
 	if (err) {
@@ -332,6 +414,7 @@ again:
 			conn_fail(w, c, errno);
 			return;
 		}
+		w->ws->src_attempts[c->src]++;
 	}
 	if (h && h->on_socket)
 		h->on_socket(h->ctx, c->rec.cookie);
@@ -340,11 +423,7 @@ again:
 		c->state = C_CONNECTING;
 		w->pending++;
 		list_add_tail(&w->connecting, c);
-		err = conn_arm(w, c, EPOLL_CTL_ADD, EPOLLIN | EPOLLRDHUP);
-		if (err)
-			conn_fail(w, c, -err);
-		else
-			conn_established(w, c, now_mono_ns());
+		conn_established(w, c, now_mono_ns(), 0);
 		return;
 	}
 	err = errno;
@@ -353,7 +432,9 @@ again:
 		c->deadline_ns = c->rec.t_connect_ns + r->o->so.connect_timeout_ns;
 		w->pending++;
 		list_add_tail(&w->connecting, c);
-		err = conn_arm(w, c, EPOLL_CTL_ADD, EPOLLOUT);
+		if (r->send_first && try_send_first(w, c))
+			return;
+		err = conn_want(w, c, EPOLLOUT);
 		if (err)
 			conn_fail(w, c, -err);
 		return;
@@ -380,7 +461,9 @@ static void conn_start(struct worker *w, uint64_t now)
 	c->fd = -1;
 	c->id = w->next_id;
 	w->next_id += w->id_stride;
-	if (r->nsources)
+	if (w->nown)
+		c->src = w->own_src[(w->own_next++ + w->src_shift) % (uint64_t)w->nown];
+	else if (r->nsources)
 		c->src = (uint8_t)((c->id + w->src_shift) % (uint32_t)r->nprimary);
 	to_conn_addr(&r->target, &c->rec.remote);
 	w->launched++;
@@ -404,7 +487,7 @@ static void tx_send(struct worker *w, struct conn *c)
 
 		for (i = 0; i < chunk; i++)
 			w->buf[i] = pattern(c->id, c->seq, c->sent + i);
-		n = write(c->fd, w->buf, chunk);
+		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -418,19 +501,9 @@ static void tx_send(struct worker *w, struct conn *c)
 	}
 	/* Read the echo all along: a large request would otherwise fill
 	 * both directions and stall. */
-	err = conn_arm(w, c, EPOLL_CTL_MOD,
-		       EPOLLIN | EPOLLRDHUP | (c->sent < size ? EPOLLOUT : 0));
+	err = conn_want(w, c, EPOLLIN | EPOLLRDHUP | (c->sent < size ? EPOLLOUT : 0));
 	if (err)
 		conn_close(w, c, CLOSE_RST, -err);
-}
-
-static void tx_start(struct worker *w, struct conn *c, uint64_t now)
-{
-	c->seq++;
-	c->sent = c->recvd = 0;
-	c->t_tx_ns = now;
-	c->state = C_SEND;
-	tx_send(w, c);
 }
 
 static void tx_done(struct worker *w, struct conn *c)
@@ -441,7 +514,7 @@ static void tx_done(struct worker *w, struct conn *c)
 	hist__record(&w->ws->rr_ns, now - c->t_tx_ns);
 	CNT_ADD(w->ws->c.transactions, 1);
 	if (o->mode == STRESS_RR && !w->stopping && now < w->run->t_end)
-		tx_start(w, c, now);
+		tx_begin(w, c, now, 0);
 	else
 		conn_close(w, c, o->close_kind, 0);
 }
@@ -473,8 +546,13 @@ static void on_readable(struct worker *w, struct conn *c)
 			return;
 		}
 		CNT_ADD(w->ws->c.bytes_received, (uint64_t)n);
-		if (c->state != C_SEND && c->state != C_RECV)
-			continue; /* hold: whatever a source server sends */
+		if (c->state != C_SEND && c->state != C_RECV) {
+			/* hold: whatever a source server sends; a short read
+			 * emptied the socket (epoll is level-triggered). */
+			if ((size_t)n < sizeof(w->buf))
+				return;
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			if (c->recvd + (uint64_t)i >= size ||
 			    w->buf[i] != pattern(c->id, c->seq, c->recvd + (uint64_t)i)) {
@@ -488,6 +566,8 @@ static void on_readable(struct worker *w, struct conn *c)
 			tx_done(w, c);
 			return;
 		}
+		if ((size_t)n < sizeof(w->buf))
+			return;
 	}
 }
 
@@ -503,7 +583,7 @@ static void on_event(struct worker *w, struct conn *c, uint32_t events)
 			conn_fail(w, c, err);
 			return;
 		}
-		conn_established(w, c, now_mono_ns());
+		conn_established(w, c, now_mono_ns(), 0);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
@@ -645,6 +725,39 @@ static bool worker_finished(struct worker *w, uint64_t now)
 	return w->stopping;
 }
 
+/* Which listener of the built-in server's SO_REUSEPORT group a source
+ * address lands on: the group's CBPF program (steer_attach) computes the
+ * same from the SYN's IPv4 source address. */
+static int steer_index(const struct sockaddr_storage *src, int n)
+{
+	return (int)(ntohl(((const struct sockaddr_in *)src)->sin_addr.s_addr) % (uint32_t)n);
+}
+
+static bool is_client(const struct worker *w, const void *p)
+{
+	return p && (const struct conn *)p >= w->conns && (const struct conn *)p < w->conns + w->nconns;
+}
+
+/* This worker's connections are closed, but the others' may still be
+ * served here (SO_REUSEPORT spreads them over every listener): serve
+ * until every worker of the process is done. */
+static void serve_until_all_done(struct worker *w, struct epoll_event *evs)
+{
+	struct run *r = w->run;
+	int i, n;
+
+	__atomic_add_fetch(&r->clients_done, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&r->clients_done, __ATOMIC_ACQUIRE) < r->nlocal) {
+		n = epoll_wait(w->epfd, evs, EVENTS, 10);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++)
+			if (!is_client(w, evs[i].data.ptr))
+				server__event(w->srv, evs[i].data.ptr, evs[i].events);
+		server__tick(w->srv);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -678,10 +791,16 @@ static void *worker_main(void *arg)
 		for (i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
 
+			if (!is_client(w, c)) {
+				server__event(w->srv, c, evs[i].events);
+				continue;
+			}
 			/* An earlier event of this batch may have closed it. */
 			if (c->state != C_FREE)
 				on_event(w, c, evs[i].events);
 		}
+		if (w->srv)
+			server__tick(w->srv);
 		now = now_mono_ns();
 		expire_connecting(w, now);
 		if (now >= w->next_poll_ns) {
@@ -690,6 +809,8 @@ static void *worker_main(void *arg)
 		}
 	}
 	close_all(w);
+	if (w->srv)
+		serve_until_all_done(w, evs);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -732,6 +853,18 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
 		return -errno;
+	if (r->steer) {
+		for (i = 0; i < (size_t)r->nprimary; i++)
+			if (steer_index(&r->sources[i], nworkers) == index)
+				w->own_src[w->nown++] = (uint8_t)i;
+	}
+	if (r->lfds) {
+		int err = server__embed(&r->so, r->lfds[index], w->epfd, &r->sh->srv[index], &w->srv);
+
+		r->lfds[index] = -1; /* the server's now, even on failure */
+		if (err)
+			return err;
+	}
 	w->conns = calloc(w->nconns ? w->nconns : 1, sizeof(*w->conns));
 	if (!w->conns)
 		return -ENOMEM;
@@ -745,6 +878,7 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 
 static void worker_fini(struct worker *w)
 {
+	server__embed_end(w->srv);
 	if (w->epfd >= 0)
 		close(w->epfd);
 	free(w->conns);
@@ -773,12 +907,15 @@ static int run_threads(struct run *r, int first, int n, int nworkers, bool progr
 		if (err)
 			goto cleanup;
 	}
+	r->nlocal = n;
 	for (i = 0; i < n; i++) {
 		err = -pthread_create(&ws[i]->tid, NULL, worker_main, ws[i]);
 		if (err)
 			break;
 		started++;
 	}
+	/* Those that never started will not say they are done. */
+	__atomic_add_fetch(&r->clients_done, n - started, __ATOMIC_ACQ_REL);
 	if (err)
 		r->sh->stop = 1;
 	while (progress) {
@@ -808,7 +945,7 @@ cleanup:
 
 static void merge(const struct shared *sh, struct stress_result *res)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < sh->nworkers; i++) {
 		const struct wstats *s = &sh->ws[i];
@@ -839,6 +976,8 @@ static void merge(const struct shared *sh, struct stress_result *res)
 		if (s->ti.max_retrans > res->ti.max_retrans)
 			res->ti.max_retrans = s->ti.max_retrans;
 		res->hit_addrnotavail |= s->hit_addrnotavail;
+		for (j = 0; j < STRESS_MAX_SOURCES; j++)
+			res->source_attempts[j] += s->src_attempts[j];
 	}
 }
 
@@ -886,17 +1025,53 @@ static bool is_loopback4(const struct sockaddr_storage *ss)
 	       (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
 }
 
+static long read_sysctl_long(const char *path, long dflt)
+{
+	FILE *f = fopen(path, "re");
+	long v;
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
+/* How long a FIN-closed client port stays unusable toward the same
+ * destination: with tcp_tw_reuse (2, the default, is loopback only) a
+ * connect() may take over a TIME_WAIT port once tcp_tw_reuse_delay (6.13+;
+ * 1 s before) has passed since its last timestamp, which has a resolution
+ * of a second: up to 2 s on average. Without reuse, the whole TIME_WAIT. */
+static double port_hold_s(void)
+{
+	long reuse = read_sysctl_long("/proc/sys/net/ipv4/tcp_tw_reuse", 2);
+	long delay_ms = read_sysctl_long("/proc/sys/net/ipv4/tcp_tw_reuse_delay", 1000);
+
+	if (!reuse)
+		return 60.0;
+	return (double)delay_ms / 1e3 + 1.0;
+}
+
+/* The rate to plan ports for: --rate, or for "as fast as possible" more
+ * than a loopback churn reaches per worker thread here (about 15k/s). */
+#define UNPACED_PLAN_PER_THREAD 40000.0
+
 /* Sources: those given, or on IPv4 loopback as many 127.0.0.x as the port
- * range needs (with three spare to move to on EADDRNOTAVAIL). */
-static void plan_sources(struct run *r)
+ * range needs (with three spare to move to on EADDRNOTAVAIL): for -c
+ * connections at once, and in a FIN churn for the rate, because every
+ * closed port sits in TIME_WAIT for port_hold_s(). */
+static void plan_sources(struct run *r, int nworkers)
 {
 	const struct stress_opts *o = r->o;
 	uint64_t need = o->mode == STRESS_CHURN ? o->concurrency : o->conns;
-	int lo = 32768, hi = 60999, i, k;
+	int lo = 32768, hi = 60999, i, k, kr = 0;
+	double usable;
 
 	if (o->nsources) {
 		memcpy(r->sources, o->sources, sizeof(r->sources));
 		r->nsources = r->nprimary = o->nsources;
+		r->source_plan = SOURCES_GIVEN;
 		return;
 	}
 	if (!is_loopback4(&r->target))
@@ -904,9 +1079,22 @@ static void plan_sources(struct run *r)
 	read_port_range(&lo, &hi);
 	/* Use at most 70% of the range per source: the kernel's port search
 	 * slows down as a range fills. */
-	k = (int)ceil((double)need / (0.7 * (double)(hi - lo + 1)));
-	if (k <= 1)
+	usable = 0.7 * (double)(hi - lo + 1);
+	k = (int)ceil((double)need / usable);
+	if (o->mode == STRESS_CHURN && o->close_kind == CLOSE_FIN) {
+		double rate = o->rate ? (double)o->rate : UNPACED_PLAN_PER_THREAD * nworkers;
+
+		kr = (int)ceil(rate * port_hold_s() / usable);
+	}
+	if (k <= 1 && kr <= 1 && !(r->lfds && nworkers > 1))
 		return;
+	r->source_plan = kr > k && kr > 1 ? SOURCES_RATE : k > 1 ? SOURCES_COUNT : SOURCES_WORKERS;
+	if (kr > k)
+		k = kr;
+	/* The built-in server in the workers' loops: at least one source
+	 * per worker, for steer_attach(). */
+	if (r->lfds && nworkers > 1 && k < nworkers)
+		k = nworkers;
 	if (k > STRESS_MAX_SOURCES - 3)
 		k = STRESS_MAX_SOURCES - 3;
 	for (i = 0; i < k + 3; i++) {
@@ -917,6 +1105,22 @@ static void plan_sources(struct run *r)
 	}
 	r->nprimary = k;
 	r->nsources = k + 3;
+}
+
+/* Connections from the sources of worker i go to listener i, which worker
+ * i serves in its own loop: a connection's two ends never wait for another
+ * thread. Without it the group hashes, and half of them cross threads. */
+static int steer_attach(int lfd, int n)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12), /* saddr */
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+
+	return setsockopt(lfd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) ? -errno
+											     : 0;
 }
 
 /* A worker process must not outlive the run's process. */
@@ -956,6 +1160,9 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	if (!need)
 		return -EINVAL;
 
+	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
+	r.want_local = hooks && hooks->on_conn_done;
+	r.send_first = o->mode != STRESS_HOLD && o->size;
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
 	hist__init(&res->rr_ns);
@@ -1035,14 +1242,11 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		if (hooks && hooks->on_listen)
 			hooks->on_listen(hooks->ctx, &r.target);
 		if (!split) {
-			err = server__start(&so, nlisten, lfds, sh->srv, &srv);
-			free(lfds); /* the server owns them now, even on failure */
+			/* Worker i serves listener i in its own loop: no
+			 * server threads to share the CPUs with. */
+			r.so = so;
+			r.lfds = lfds;
 			lfds = NULL;
-			if (err) {
-				fprintf(stderr, "tcpscope stress: built-in server: %s\n",
-					errno_name(err));
-				goto cleanup;
-			}
 		} else {
 			spids = calloc((size_t)nsrv, sizeof(*spids));
 			if (!spids) {
@@ -1087,8 +1291,13 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	r.tlen = r.target.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						: sizeof(struct sockaddr_in);
 	fmt_sockaddr(&r.target, res->target, sizeof(res->target));
-	plan_sources(&r);
+	plan_sources(&r, nprocs * nthreads);
+	if (r.lfds && nlisten > 1 && r.source_plan != SOURCES_GIVEN && r.nsources &&
+	    !steer_attach(r.lfds[0], nlisten))
+		r.steer = true;
 	res->nsources = r.nsources;
+	res->source_plan = r.source_plan;
+	memcpy(res->sources, r.sources, sizeof(res->sources));
 
 	r.t0 = now_mono_ns();
 	r.t_end = r.t0 + o->duration_ns;
@@ -1096,6 +1305,8 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 	next_print = r.t0 + NSEC_PER_SEC;
 	if (!split) {
 		err = run_threads(&r, 0, nthreads, nthreads, tty);
+		if (err)
+			fprintf(stderr, "tcpscope stress: workers: %s\n", errno_name(err));
 		goto finished;
 	}
 	cpids = calloc((size_t)nprocs, sizeof(*cpids));
@@ -1174,6 +1385,12 @@ cleanup:
 	res->launch_ns = res->c.launch_end_ns > r.t0 ? res->c.launch_end_ns - r.t0 : 0;
 	if (res->launch_ns)
 		res->rate_achieved = (double)res->c.attempted * 1e9 / (double)res->launch_ns;
+	if (r.lfds) {
+		for (i = 0; i < nlisten; i++)
+			if (r.lfds[i] >= 0)
+				close(r.lfds[i]);
+		free(r.lfds);
+	}
 	free(cpids);
 	free(spids);
 	free(lfds);

@@ -61,6 +61,50 @@ static void emfile_hint(FILE *f, const struct stress_result *r)
 			r->errors.n[EMFILE], r->nofile);
 }
 
+/* The address of a source, without the port (always 0). */
+static const char *source_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void *a = ss->ss_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if (!inet_ntop(ss->ss_family, a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Which sources, why, and how many sockets each one had. */
+static void sources_text(FILE *f, const struct stress_result *r)
+{
+	static const char *const why[] = {
+		[SOURCES_GIVEN] = "--source",
+		[SOURCES_COUNT] = "loopback, for -c",
+		[SOURCES_RATE] = "loopback FIN churn, for the rate (TIME_WAIT)",
+		[SOURCES_WORKERS] = "one per worker, to its own listener",
+	};
+	char abuf[INET6_ADDRSTRLEN], item[INET6_ADDRSTRLEN + 24];
+	int i, col = 99;
+
+	if (!r->nsources)
+		return;
+	fprintf(f, "%-13s %d (%s), sockets bound to each:", "sources", r->nsources,
+		r->source_plan > 0 && r->source_plan < (int)ARRAY_SIZE(why) ? why[r->source_plan]
+									       : "?");
+	for (i = 0; i < r->nsources; i++) {
+		int n = snprintf(item, sizeof(item), "%s %" PRIu64,
+				 source_addr(&r->sources[i], abuf, sizeof(abuf)),
+				 r->source_attempts[i]);
+
+		if (col + 2 + n > 96) {
+			fprintf(f, "\n%13s", "");
+			col = 13;
+		}
+		fprintf(f, "  %s", item);
+		col += 2 + n;
+	}
+	fprintf(f, "\n");
+}
+
 void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r,
 			       FILE *f)
 {
@@ -74,6 +118,7 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 		r->procs > 1 ? "es" : "", r->threads, r->nofile, r->nsources);
 	if (!o->has_target)
 		fprintf(f, "%-13s accepted %" PRIu64 "\n", "server", r->server_accepted);
+	sources_text(f, r);
 	fprintf(f, "%-13s %s, close %s\n", "sockopts", sobuf, close_name(o->close_kind));
 	fprintf(f, "%-13s attempted %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64
 		   "  closed %" PRIu64 "  peer_closed %" PRIu64 "\n",
@@ -116,6 +161,7 @@ void stress_result__print_json(const struct stress_opts *o, const struct stress_
 			       FILE *f, void (*extra)(void *ctx, struct jw *w), void *ctx)
 {
 	struct jw w;
+	int i;
 
 	jw_init(&w, f);
 	jw_obj_open(&w, NULL);
@@ -132,6 +178,17 @@ void stress_result__print_json(const struct stress_opts *o, const struct stress_
 	jw_u64(&w, "threads", (uint64_t)r->threads);
 	jw_i64(&w, "nofile", r->nofile);
 	jw_u64(&w, "sources", (uint64_t)r->nsources);
+	jw_str(&w, "source_plan", stress_source_plan_name(r->source_plan));
+	jw_arr_open(&w, "source_addrs");
+	for (i = 0; i < r->nsources; i++) {
+		char abuf[INET6_ADDRSTRLEN];
+
+		jw_obj_open(&w, NULL);
+		jw_str(&w, "addr", source_addr(&r->sources[i], abuf, sizeof(abuf)));
+		jw_u64(&w, "sockets", r->source_attempts[i]);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
 	jw_obj_open(&w, "connections");
 	jw_u64(&w, "attempted", r->c.attempted);
 	jw_u64(&w, "established", r->c.established);
@@ -254,7 +311,10 @@ static void stress_usage(FILE *f)
 		"                         (default: churn 0, rr 64)\n"
 		"  --close fin|rst        how we close (default fin)\n"
 		"  --source ADDR[,ADDR]   source addresses (IP_BIND_ADDRESS_NO_PORT), used in\n"
-		"                         turn; on loopback 127.0.0.x are added when needed\n"
+		"                         turn. Without it, on 127.0.0.0/8 targets, 127.0.0.x\n"
+		"                         sources are added as -c needs ports and, in a FIN\n"
+		"                         churn, as the rate does (closed ports wait in\n"
+		"                         TIME_WAIT); --source 127.0.0.1 keeps one\n"
 		"  --server-mode MODE     built-in server: echo, sink, source, close, reset\n"
 		"  --threads N            worker threads per process (default: one per core)\n"
 		"  --procs N              worker processes (default: as the fd limit needs)\n"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # stress churn at a set rate achieves it within 5% (by its own count and by
-# the kernel's TcpActiveOpens); rr echoes are verified byte for byte and the
-# bytes agree with the server's own count.
+# the kernel's TcpActiveOpens); a FIN churn on loopback spreads over the
+# 127.0.0.x sources it says (checked against ss's TIME_WAIT sockets); rr
+# echoes are verified byte for byte and the bytes agree with the server's
+# own count.
 source "$(dirname "$0")/../lib.sh"
 need jq
 
@@ -43,6 +45,43 @@ check_eq churn_fast_failed "$(jq .connections.failed "$TMP/fast.json")" 0
 port=$(jq -r .target "$TMP/fast.json" | sed 's/.*://')
 tw=$(nsx ss -Htan state time-wait "( dport = :$port or sport = :$port )" | wc -l)
 check_eq churn_rst_no_time_wait "$tw" 0
+
+# -- FIN churn on loopback without --source: 127.0.0.x sources planned for
+# the rate (each closed port waits in TIME_WAIT), and the kernel's own
+# TIME_WAIT sockets name the sources the run says it used. The rate asked
+# for sets the plan, whatever the machine reaches: 20000/s with 2 s a port
+# needs 3 sources of this range.
+nsx sysctl -qw net.ipv4.tcp_tw_reuse=2
+before=$(counter TcpActiveOpens)
+nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 6000 --duration 10s --json >"$TMP/fin.json"
+check_eq fin_exit "$?" 0
+after=$(counter TcpActiveOpens)
+j="$TMP/fin.json"
+check_eq fin_plan "$(jq -r .source_plan "$j")" rate
+check_eq fin_sources "$(jq .sources "$j")" 6
+check_eq fin_failed "$(jq .connections.failed "$j")" 0
+check_eq fin_verify_errors "$(jq .verify_errors "$j")" 0
+check_eq fin_attempted_eq_nstat "$(jq .connections.attempted "$j")" "$((after - before))"
+check_eq fin_transactions "$(jq .transactions "$j")" "$(jq .connections.attempted "$j")"
+check_eq fin_sockets_per_source_sum "$(jq '[.source_addrs[].sockets] | add' "$j")" \
+	"$(jq .connections.attempted "$j")"
+port=$(jq -r .target "$j" | sed 's/.*://')
+ss_srcs=$(nsx ss -Htan state time-wait "( dport = :$port )" | awk '{ sub(/:[0-9]+$/, "", $3); print $3 }' | sort -u | tr '\n' ' ')
+json_srcs=$(jq -r '.source_addrs[] | select(.sockets > 0) | .addr' "$j" | sort -u | tr '\n' ' ')
+check_eq fin_sources_in_time_wait "$ss_srcs" "$json_srcs"
+check_cmp fin_several_sources_used "$(wc -w <<<"$ss_srcs")" -ge 3
+nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 100 >"$TMP/fin.txt"
+check_eq fin_text_names_sources "$(grep -c '^sources .*FIN churn, for the rate' "$TMP/fin.txt")" 1
+# RST close leaves no TIME_WAIT: no sources for the rate; one worker needs
+# none, two workers with the built-in server one each (steered to their own
+# listeners), used in equal shares; --source keeps the one given.
+nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 500 --close rst --threads 1 --json >"$TMP/rst1.json"
+check_eq rst_no_sources "$(jq -r '"\(.source_plan) \(.sources)"' "$TMP/rst1.json")" "none 0"
+nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 500 --close rst --threads 2 --json >"$TMP/rst2.json"
+check_eq rst_worker_sources "$(jq -r '"\(.source_plan) \(.connections.established) \([.source_addrs[] | select(.sockets > 0) | "\(.addr)=\(.sockets)"] | join(","))"' "$TMP/rst2.json")" \
+	"workers 500 127.0.0.1=250,127.0.0.2=250"
+nsx "$TCPSCOPE" stress --mode churn --size 1 --rate 20000 -n 500 --source 127.0.0.1 --json >"$TMP/given.json"
+check_eq given_source_kept "$(jq -r '"\(.source_plan) \(.source_addrs[0].addr) \(.source_addrs[0].sockets)"' "$TMP/given.json")" "given 127.0.0.1 500"
 
 # -- rr against an external server: echo verified, bytes agree with it
 ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:0 --duration 30s >"$TMP/srv" 2>&1 &

@@ -24,6 +24,14 @@ check_eq refused_failed "$(jq .connections.failed "$j")" 50
 check_eq refused_count "$(jq .errors.ECONNREFUSED "$j")" 50
 check_eq refused_nstat_rsts "$(($(counter TcpOutRsts) - rst0))" 50
 check_eq refused_nstat_attempt_fails "$(counter TcpAttemptFails)" 50
+# The same with a request to send: written right after connect(), it must
+# find the refusal, not count an EPIPE.
+rst0=$(counter TcpOutRsts)
+nsx "$TCPSCOPE" stress 127.0.0.1:1 --mode churn --size 1 -n 50 --json >"$TMP/refused1.json"
+j="$TMP/refused1.json"
+check_eq refused_size_failed "$(jq .connections.failed "$j")" 50
+check_eq refused_size_count "$(jq -c .errors "$j")" '{"ECONNREFUSED":50}'
+check_eq refused_size_nstat_rsts "$(($(counter TcpOutRsts) - rst0))" 50
 nsx "$TCPSCOPE" stress 127.0.0.1:1 --mode churn -n 1 --threads 2 --json >"$TMP/one.json"
 check_eq refused_count_one "$(jq .connections.attempted "$TMP/one.json")" 1
 
@@ -73,6 +81,12 @@ check_eq blackhole_failed "$(jq .connections.failed "$j")" 5
 check_eq blackhole_etimedout "$(jq .errors.ETIMEDOUT "$j")" 5
 check_cmp blackhole_after_timeout "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print int((b - a) * 1000) }')" -ge 1500
 check_cmp blackhole_bounded "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print int((b - a) * 1000) }')" -lt 5000
+# A churn with a request: the write after connect() finds the handshake
+# not done (EAGAIN), and the attempt still times out as a connect.
+ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:9999" --mode churn --size 1 -n 3 --concurrency 3 \
+	--connect-timeout 1s --duration 1s --json >"$TMP/bh1.json"
+check_eq blackhole_churn_size "$(jq -c '[.connections.failed, .errors, .bytes.sent]' "$TMP/bh1.json")" \
+	'[3,{"ETIMEDOUT":3},0]'
 
 # -- SIGINT mid-run: stop, close, summary as valid JSON
 ip netns exec "$NS" "$TCPSCOPE" stress -c 200 --duration 30s --json >"$TMP/int.json" 2>&1 &
