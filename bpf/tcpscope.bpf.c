@@ -275,7 +275,7 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 }
 
 static __always_inline int handle_probe(const struct sock *sk, const struct sk_buff *skb,
-					__u64 cookie)
+					__u64 cookie, const bool btf)
 {
 	const struct tcp_sock *tp = (const void *)sk;
 	struct event e = {};
@@ -284,7 +284,7 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 	__u8 doff;
 	__u64 *last;
 
-	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	if (targ_probe_interval_ns) {
@@ -296,18 +296,30 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 		bpf_map_update_elem(&probe_last, &cookie, &e.ts_ns, BPF_ANY);
 	}
 	e.type = EV_PROBE;
-	e.probe.snd_cwnd = BPF_CORE_READ(tp, snd_cwnd);
-	e.probe.ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
-	e.probe.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	e.probe.snd_wnd = BPF_CORE_READ(tp, snd_wnd);
-	e.probe.rcv_wnd = BPF_CORE_READ(tp, rcv_wnd);
-	e.probe.inflight = BPF_CORE_READ(tp, snd_nxt) - BPF_CORE_READ(tp, snd_una);
+	/* tp_btf: the verifier types sk as struct sock, so the tcp_sock
+	 * fields need the helper's typed pointer for plain loads. */
+	if (btf && (tp = bpf_skc_to_tcp_sock((void *)sk))) {
+		e.probe.snd_cwnd = tp->snd_cwnd;
+		e.probe.ssthresh = tp->snd_ssthresh;
+		e.probe.srtt_us = tp->srtt_us >> 3;
+		e.probe.snd_wnd = tp->snd_wnd;
+		e.probe.rcv_wnd = tp->rcv_wnd;
+		e.probe.inflight = tp->snd_nxt - tp->snd_una;
+	} else {
+		tp = (const void *)sk;
+		e.probe.snd_cwnd = BPF_CORE_READ(tp, snd_cwnd);
+		e.probe.ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
+		e.probe.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+		e.probe.snd_wnd = BPF_CORE_READ(tp, snd_wnd);
+		e.probe.rcv_wnd = BPF_CORE_READ(tp, rcv_wnd);
+		e.probe.inflight = BPF_CORE_READ(tp, snd_nxt) - BPF_CORE_READ(tp, snd_una);
+	}
 	/* Payload: skb->len less the TCP header (doff, the high nibble of
 	 * byte 12). The IP header is already pulled at this point. */
-	head = BPF_CORE_READ(skb, head);
-	th_off = BPF_CORE_READ(skb, transport_header);
+	head = btf ? skb->head : BPF_CORE_READ(skb, head);
+	th_off = btf ? skb->transport_header : BPF_CORE_READ(skb, transport_header);
 	if (!bpf_probe_read_kernel(&doff, 1, head + th_off + 12)) {
-		__u32 len = BPF_CORE_READ(skb, len), hl = (doff >> 4) * 4;
+		__u32 len = btf ? skb->len : BPF_CORE_READ(skb, len), hl = (doff >> 4) * 4;
 
 		e.probe.data_len = len > hl ? len - hl : 0;
 	}
@@ -318,14 +330,15 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 /* A reset we send: with a socket, or (sk NULL) for a segment that matched
  * none; then the addresses come from the offending skb, reversed. */
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
-					     __u32 reason, __u64 cookie)
+					     __u32 reason, __u64 cookie, const bool btf)
 {
 	struct event e = {};
 
 	if (sk) {
-		if (!fill_sock(&e, sk, cookie, false))
+		if (!fill_sock(&e, sk, cookie, btf))
 			return 0;
-		e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		e.reset.tcp_state = btf ? sk->__sk_common.skc_state :
+					  BPF_CORE_READ(sk, __sk_common.skc_state);
 		e.reset.has_sock = 1;
 	} else if (skb) {
 		unsigned char *head = BPF_CORE_READ(skb, head);
@@ -362,15 +375,16 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	return 0;
 }
 
-static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie)
+static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie, const bool btf)
 {
 	struct event e = {};
 
-	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RECV_RESET;
-	e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e.reset.tcp_state = btf ? sk->__sk_common.skc_state :
+				  BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.reset.has_sock = 1;
 	submit(&e);
 	return 0;
@@ -533,17 +547,17 @@ TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, bpf_get_soc
 }, const struct sock *sk, int oldstate, int newstate)
 
 TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
-	handle_probe(sk, skb, bpf_get_socket_cookie(sk));
+	handle_probe(sk, skb, bpf_get_socket_cookie(sk), true);
 }, struct sock *sk, const struct sk_buff *skb)
 
 TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0);
+	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0, true);
 }, const struct sock *sk, const struct sk_buff *skb)
 
 TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, bpf_get_socket_cookie(sk), {
-	handle_recv_reset(sk, bpf_get_socket_cookie(sk));
+	handle_recv_reset(sk, bpf_get_socket_cookie(sk), true);
 }, struct sock *sk)
 
 /* ---- raw_tp fallbacks ---- */
@@ -564,17 +578,17 @@ TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, raw_cookie(
 }, const struct sock *sk, int oldstate, int newstate)
 
 TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
-	handle_probe(sk, skb, raw_cookie(sk));
+	handle_probe(sk, skb, raw_cookie(sk), false);
 }, struct sock *sk, const struct sk_buff *skb)
 
 TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	handle_send_reset(sk, skb, reason, raw_cookie(sk));
+	handle_send_reset(sk, skb, reason, raw_cookie(sk), false);
 }, const struct sock *sk, const struct sk_buff *skb)
 
 TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, raw_cookie(sk), {
-	handle_recv_reset(sk, raw_cookie(sk));
+	handle_recv_reset(sk, raw_cookie(sk), false);
 }, struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
