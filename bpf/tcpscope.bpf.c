@@ -443,14 +443,25 @@ struct {
  * socket and skb (the socket cookie, its total_retrans, the skb's sequence
  * numbers): the kernel reuses sk and skb addresses, and an old entry left
  * on the stack must not pass for a new hit. */
+static __always_inline __u64 id_mix(__u64 a0, __u64 a1, __u64 a2, __u64 salt)
+{
+	return (a0 * 0x9E3779B97F4A7C15ULL) ^ (a1 * 0xC2B2AE3D27D4EB4FULL) ^
+	       (a2 + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL) ^ 1;
+}
+
 static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs, __u64 salt)
 {
 	__u64 a[3] = {};
 
 	bpf_probe_read_kernel(a, nargs * sizeof(a[0]), ctx);
-	return (a[0] * 0x9E3779B97F4A7C15ULL) ^ (a[1] * 0xC2B2AE3D27D4EB4FULL) ^
-	       (a[2] + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL) ^ 1;
+	return id_mix(a[0], a[1], a[2], salt);
 }
+
+/* Where the socket's cookie stands for its address: the cookie is never
+ * reused, so (cookie, scalar arguments) tells hits apart at least as well
+ * as (sk, scalar arguments, cookie) did, and the scalars and the cookie
+ * need no copy out of ctx. Request sockets (cookie 0) do not come here. */
+#define COOKIE_ID(cookie, a1, a2) id_mix((cookie), (a1), (a2), (cookie))
 
 static __always_inline __u64 skb_seq_salt(const struct sk_buff *skb)
 {
@@ -509,11 +520,14 @@ static __always_inline void nest_trim(__u32 slot, __u32 keep)
 		n->depth = keep;
 }
 
-#define TWIN(sec, name, slot, type, nargs, salt, body, ...)                             \
+/* key: statements run first by both programs (locals the id and the body
+ * share, such as the cookie, fetched once); id: this hit's id. */
+#define TWIN(sec, name, slot, type, key, id, body, ...)                                 \
 	SEC(sec)                                                                        \
 	int BPF_PROG(name, __VA_ARGS__)                                                 \
 	{                                                                               \
-		nest_push(slot, hit_id(ctx, nargs, salt));                              \
+		key                                                                     \
+		nest_push(slot, id);                                                    \
 		body                                                                    \
 		return 0;                                                               \
 	}                                                                               \
@@ -521,8 +535,9 @@ static __always_inline void nest_trim(__u32 slot, __u32 keep)
 	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
 	{                                                                               \
 		__u32 keep;                                                             \
+		key                                                                     \
                                                                                         \
-		if (nest_rescue(slot, type, hit_id(ctx, nargs, salt), &keep)) {         \
+		if (nest_rescue(slot, type, id, &keep)) {                               \
 			body                                                            \
 		}                                                                       \
 		nest_trim(slot, keep);                                                  \
@@ -531,64 +546,72 @@ static __always_inline void nest_trim(__u32 slot, __u32 keep)
 
 /* ---- tp_btf programs ---- */
 
-TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT, 2,
-     BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans), {
+TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT,
+     __u64 cookie = bpf_get_socket_cookie((void *)sk);,
+     hit_id(ctx, 2, BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans)), {
 	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
-	handle_retransmit(sk, skb, err, bpf_get_socket_cookie((void *)sk));
+	handle_retransmit(sk, skb, err, cookie);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, 2, BPF_CORE_READ(req, num_retrans), {
+TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, ,
+     hit_id(ctx, 2, BPF_CORE_READ(req, num_retrans)), {
 	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, bpf_get_socket_cookie((void *)sk), {
-	handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk), true);
+TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE,
+     __u64 cookie = bpf_get_socket_cookie((void *)sk);,
+     COOKIE_ID(cookie, oldstate, newstate), {
+	handle_state(sk, oldstate, newstate, cookie, true);
 }, const struct sock *sk, int oldstate, int newstate)
 
-TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
+TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, , hit_id(ctx, 2, skb_seq_salt(skb)), {
 	handle_probe(sk, skb, bpf_get_socket_cookie(sk), true);
 }, struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
+TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, , hit_id(ctx, 2, 0), {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
 	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0, true);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, bpf_get_socket_cookie(sk), {
-	handle_recv_reset(sk, bpf_get_socket_cookie(sk), true);
+TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET,
+     __u64 cookie = bpf_get_socket_cookie(sk);, COOKIE_ID(cookie, 0, 0), {
+	handle_recv_reset(sk, cookie, true);
 }, struct sock *sk)
 
 /* ---- raw_tp fallbacks ---- */
 
-TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, 2,
-     BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans), {
+TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, ,
+     hit_id(ctx, 2, BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans)), {
 	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
 	handle_retransmit(sk, skb, err, raw_cookie(sk));
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, 2, BPF_CORE_READ(req, num_retrans), {
+TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, ,
+     hit_id(ctx, 2, BPF_CORE_READ(req, num_retrans)), {
 	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, raw_cookie(sk), {
-	handle_state(sk, oldstate, newstate, raw_cookie(sk), false);
+TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE,
+     __u64 cookie = raw_cookie(sk);, hit_id(ctx, 3, cookie), {
+	handle_state(sk, oldstate, newstate, cookie, false);
 }, const struct sock *sk, int oldstate, int newstate)
 
-TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
+TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, , hit_id(ctx, 2, skb_seq_salt(skb)), {
 	handle_probe(sk, skb, raw_cookie(sk), false);
 }, struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
+TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, , hit_id(ctx, 2, 0), {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
 	handle_send_reset(sk, skb, reason, raw_cookie(sk), false);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, raw_cookie(sk), {
-	handle_recv_reset(sk, raw_cookie(sk), false);
+TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET,
+     __u64 cookie = raw_cookie(sk);, hit_id(ctx, 1, cookie), {
+	handle_recv_reset(sk, cookie, false);
 }, struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
