@@ -180,10 +180,14 @@ static __always_inline void submit(struct event *e)
 
 	count(CNT_SEEN(e->type));
 	if (wakeup_bytes) {
-		/* Batch: wake the reader only once this much is waiting; it also
-		 * polls on a short timer, so nothing waits long. */
+		/* Batch: wake the reader each time another wakeup_bytes are
+		 * waiting; it also polls on a short timer, so nothing waits
+		 * long. Waking on every event past the mark instead sent an
+		 * irq_work self-IPI per event until the reader caught up. */
+		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
 		flags = BPF_RB_NO_WAKEUP;
-		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + sizeof(*e) >= wakeup_bytes)
+		if (avail / wakeup_bytes != (avail + sizeof(*e)) / wakeup_bytes)
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
