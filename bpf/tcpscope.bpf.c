@@ -62,9 +62,9 @@ struct {
  * space can learn their cookies, and whose clients are all ours, so they
  * need no per-connection map update. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_PORTS);
-	__type(key, __u16);
+	__uint(type, BPF_MAP_TYPE_ARRAY); /* by port: a lookup is one load */
+	__uint(max_entries, 65536);
+	__type(key, __u32);
 	__type(value, __u8);
 } own_ports SEC(".maps");
 
@@ -150,6 +150,14 @@ static __always_inline bool fill_sock(struct event *e, const struct sock *sk, __
 	return true;
 }
 
+static __always_inline bool own_port(__u16 port)
+{
+	__u32 k = port;
+	__u8 *v = bpf_map_lookup_elem(&own_ports, &k);
+
+	return v && *v;
+}
+
 static __always_inline bool keep(const struct event *e)
 {
 	if (targ_family && e->family != targ_family)
@@ -162,8 +170,7 @@ static __always_inline bool keep(const struct event *e)
 	if (targ_ncidrs && !cidr_hit((const __u32 *)e->saddr, e->family) &&
 	    !cidr_hit((const __u32 *)e->daddr, e->family))
 		return false;
-	if (targ_filter_cookies && !bpf_map_lookup_elem(&own_ports, &e->sport) &&
-	    !bpf_map_lookup_elem(&own_ports, &e->dport) &&
+	if (targ_filter_cookies && !own_port(e->sport) && !own_port(e->dport) &&
 	    !bpf_map_lookup_elem(&cookies, &e->cookie))
 		return false;
 	return true;
