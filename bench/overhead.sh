@@ -7,6 +7,8 @@
 # is CPU-bound, the harder case. bpftrace's count() under RST churn is the
 # floor: what attaching to these tracepoints costs before a tracer records
 # anything. Interleaved; medians of per-rep ratios.
+# With BENCH_BASELINE=/path/to/older/tcpscope, each repetition also runs RST
+# churn --trace with that build: before and after, side by side.
 . "$(dirname "$0")/lib.sh"
 SECS=${BENCH_SECS:-3}
 REPS=${BENCH_OVERHEAD_REPS:-7}
@@ -16,9 +18,9 @@ tracepoint:tcp:tcp_retransmit_synack,tracepoint:tcp:tcp_probe,\
 tracepoint:tcp:tcp_send_reset,tracepoint:tcp:tcp_receive_reset"
 
 churn() { # fin|rst [--trace]; prints established connections per second
-	local close=$1; shift
+	local close=$1 bin=${BIN:-$TCPSCOPE}; shift
 	ns_new
-	in_ns "$TCPSCOPE" stress --mode churn --close "$close" --threads "$W" --duration "${SECS}s" \
+	in_ns "$bin" stress --mode churn --close "$close" --threads "$W" --duration "${SECS}s" \
 		--json "$@" > "$TMP/c.json"
 	ns_del "$NS"
 	if [ $# -gt 0 ]; then
@@ -54,6 +56,11 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	record a "$a"; record b "$b"; record c "$c"; record d "$d"; record e "$e"; record f "$f"
 	record rb "$(div "$b" "$a")"; record rc "$(div "$c" "$a")"; record re "$(div "$e" "$d")"
 	record rf "$(div "$f" "$d")"
+	if [ -n "${BENCH_BASELINE:-}" ]; then
+		g=$(BIN=$BENCH_BASELINE churn rst --trace)
+		record g "$g"; record rg "$(div "$g" "$d")"; record reg "$(div "$e" "$g")"
+		say "     RST --trace with the baseline: $g/s, / plain $(div "$g" "$d"), this build / baseline $(div "$e" "$g")"
+	fi
 	printf '%3d  %6s  %6s  %8s   %12s  %14s   %9s  %10s  %12s  %16s  %18s\n' "$rep" "$a" "$b" "$c" \
 		"$(div "$b" "$a")" "$(div "$c" "$a")" "$d" "$e" "$f" "$(div "$e" "$d")" "$(div "$f" "$d")"
 done
@@ -64,3 +71,7 @@ ratio overhead_trace_vs_plain_rst "$(med re)" "RST churn (CPU-bound) --trace / p
 ratio overhead_bpftrace_vs_plain "$(med rc)" "churn under bpftrace count() / plain ($(spread rc))"
 ratio overhead_bpftrace_vs_plain_rst "$(med rf)" "RST churn under bpftrace count() / plain ($(spread rf)): the floor for any tracer"
 ratio overhead_trace_vs_bpftrace "$(div "$(med rb)" "$(med rc)")" "our traced rate / bpftrace's (> 1: cheaper than counting)"
+[ -n "${BENCH_BASELINE:-}" ] &&
+	ratio overhead_baseline_trace_vs_plain_rst "$(med rg)" "RST churn --trace / plain with $BENCH_BASELINE ($(spread rg))" &&
+	ratio overhead_trace_vs_baseline_rst "$(med reg)" "RST churn --trace, this build / the baseline ($(spread reg))"
+exit 0
