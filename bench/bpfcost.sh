@@ -15,17 +15,18 @@ cleanup_add sysctl -qw kernel.bpf_stats_enabled="$old"
 sysctl -qw kernel.bpf_stats_enabled=1
 
 one() { # WHO BIN: prints "rate lost name=ns ..."
-	local who=$1 bin=$2 pid f id out=""
+	local who=$1 bin=$2 pid sp f id out=""
 	ns_new
 	in_ns "$bin" stress --mode churn --close rst --threads "$W" --duration "${SECS}s" --json \
 		--trace > "$TMP/s.json" 2> "$TMP/s.err" &
+	sp=$!
 	sleep "$(awk -v s="$SECS" 'BEGIN {print s - 0.5}')"
 	pid=$(ip netns pids "$NS" | head -n 1)
 	for id in $(for f in /proc/"$pid"/fdinfo/*; do awk '/^prog_id:/ {print $2}' "$f" 2>/dev/null; done | sort -un); do
 		out="$out $(bpftool prog show id "$id" --json | jq -r 'select(.run_cnt != null and .run_cnt > 0) |
 			"\(.name)=\(.run_time_ns / .run_cnt | floor)"')"
 	done
-	wait
+	wait "$sp" || { say "  ($who: stress failed: $(head -c 300 "$TMP/s.err"))" >&2; }
 	ns_del "$NS"
 	echo "$(jq '.connections.established / .rate.launch_s | floor' "$TMP/s.json") $(jq .trace.lost "$TMP/s.json")$out"
 }
