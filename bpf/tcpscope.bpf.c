@@ -62,9 +62,9 @@ struct {
  * space can learn their cookies, and whose clients are all ours, so they
  * need no per-connection map update. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_PORTS);
-	__type(key, __u16);
+	__uint(type, BPF_MAP_TYPE_ARRAY); /* by port: a lookup is one load */
+	__uint(max_entries, 65536);
+	__type(key, __u32);
 	__type(value, __u8);
 } own_ports SEC(".maps");
 
@@ -150,6 +150,14 @@ static __always_inline bool fill_sock(struct event *e, const struct sock *sk, __
 	return true;
 }
 
+static __always_inline bool own_port(__u16 port)
+{
+	__u32 k = port;
+	__u8 *v = bpf_map_lookup_elem(&own_ports, &k);
+
+	return v && *v;
+}
+
 static __always_inline bool keep(const struct event *e)
 {
 	if (targ_family && e->family != targ_family)
@@ -162,8 +170,7 @@ static __always_inline bool keep(const struct event *e)
 	if (targ_ncidrs && !cidr_hit((const __u32 *)e->saddr, e->family) &&
 	    !cidr_hit((const __u32 *)e->daddr, e->family))
 		return false;
-	if (targ_filter_cookies && !bpf_map_lookup_elem(&own_ports, &e->sport) &&
-	    !bpf_map_lookup_elem(&own_ports, &e->dport) &&
+	if (targ_filter_cookies && !own_port(e->sport) && !own_port(e->dport) &&
 	    !bpf_map_lookup_elem(&cookies, &e->cookie))
 		return false;
 	return true;
@@ -180,10 +187,14 @@ static __always_inline void submit(struct event *e)
 
 	count(CNT_SEEN(e->type));
 	if (wakeup_bytes) {
-		/* Batch: wake the reader only once this much is waiting; it also
-		 * polls on a short timer, so nothing waits long. */
+		/* Batch: wake the reader each time another wakeup_bytes are
+		 * waiting; it also polls on a short timer, so nothing waits
+		 * long. Waking on every event past the mark instead sent an
+		 * irq_work self-IPI per event until the reader caught up. */
+		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
 		flags = BPF_RB_NO_WAKEUP;
-		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + sizeof(*e) >= wakeup_bytes)
+		if (avail / wakeup_bytes != (avail + sizeof(*e)) / wakeup_bytes)
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
@@ -275,7 +286,7 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 }
 
 static __always_inline int handle_probe(const struct sock *sk, const struct sk_buff *skb,
-					__u64 cookie)
+					__u64 cookie, const bool btf)
 {
 	const struct tcp_sock *tp = (const void *)sk;
 	struct event e = {};
@@ -284,7 +295,7 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 	__u8 doff;
 	__u64 *last;
 
-	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	if (targ_probe_interval_ns) {
@@ -296,18 +307,30 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 		bpf_map_update_elem(&probe_last, &cookie, &e.ts_ns, BPF_ANY);
 	}
 	e.type = EV_PROBE;
-	e.probe.snd_cwnd = BPF_CORE_READ(tp, snd_cwnd);
-	e.probe.ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
-	e.probe.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	e.probe.snd_wnd = BPF_CORE_READ(tp, snd_wnd);
-	e.probe.rcv_wnd = BPF_CORE_READ(tp, rcv_wnd);
-	e.probe.inflight = BPF_CORE_READ(tp, snd_nxt) - BPF_CORE_READ(tp, snd_una);
+	/* tp_btf: the verifier types sk as struct sock, so the tcp_sock
+	 * fields need the helper's typed pointer for plain loads. */
+	if (btf && (tp = bpf_skc_to_tcp_sock((void *)sk))) {
+		e.probe.snd_cwnd = tp->snd_cwnd;
+		e.probe.ssthresh = tp->snd_ssthresh;
+		e.probe.srtt_us = tp->srtt_us >> 3;
+		e.probe.snd_wnd = tp->snd_wnd;
+		e.probe.rcv_wnd = tp->rcv_wnd;
+		e.probe.inflight = tp->snd_nxt - tp->snd_una;
+	} else {
+		tp = (const void *)sk;
+		e.probe.snd_cwnd = BPF_CORE_READ(tp, snd_cwnd);
+		e.probe.ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
+		e.probe.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+		e.probe.snd_wnd = BPF_CORE_READ(tp, snd_wnd);
+		e.probe.rcv_wnd = BPF_CORE_READ(tp, rcv_wnd);
+		e.probe.inflight = BPF_CORE_READ(tp, snd_nxt) - BPF_CORE_READ(tp, snd_una);
+	}
 	/* Payload: skb->len less the TCP header (doff, the high nibble of
 	 * byte 12). The IP header is already pulled at this point. */
-	head = BPF_CORE_READ(skb, head);
-	th_off = BPF_CORE_READ(skb, transport_header);
+	head = btf ? skb->head : BPF_CORE_READ(skb, head);
+	th_off = btf ? skb->transport_header : BPF_CORE_READ(skb, transport_header);
 	if (!bpf_probe_read_kernel(&doff, 1, head + th_off + 12)) {
-		__u32 len = BPF_CORE_READ(skb, len), hl = (doff >> 4) * 4;
+		__u32 len = btf ? skb->len : BPF_CORE_READ(skb, len), hl = (doff >> 4) * 4;
 
 		e.probe.data_len = len > hl ? len - hl : 0;
 	}
@@ -348,14 +371,15 @@ static __always_inline bool fill_from_skb(struct event *e, const struct sk_buff 
  * connection lands there): then the endpoints come from the segment too, so
  * the reset names the connection it ends. */
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
-					     __u32 reason, __u64 cookie)
+					     __u32 reason, __u64 cookie, const bool btf)
 {
 	struct event e = {};
 
 	if (sk) {
-		if (!fill_sock(&e, sk, cookie, false))
+		if (!fill_sock(&e, sk, cookie, btf))
 			return 0;
-		e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		e.reset.tcp_state = btf ? sk->__sk_common.skc_state :
+					  BPF_CORE_READ(sk, __sk_common.skc_state);
 		e.reset.has_sock = 1;
 		if (e.reset.tcp_state == TCP_LISTEN && skb && !fill_from_skb(&e, skb))
 			return 0;
@@ -375,15 +399,16 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	return 0;
 }
 
-static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie)
+static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie, const bool btf)
 {
 	struct event e = {};
 
-	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RECV_RESET;
-	e.reset.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e.reset.tcp_state = btf ? sk->__sk_common.skc_state :
+				  BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.reset.has_sock = 1;
 	submit(&e);
 	return 0;
@@ -463,14 +488,25 @@ struct {
  * socket and skb (the socket cookie, its total_retrans, the skb's sequence
  * numbers): the kernel reuses sk and skb addresses, and an old id left in
  * the table must not pass for a new hit. Never 0, which marks a free slot. */
+static __always_inline __u64 id_mix(__u64 a0, __u64 a1, __u64 a2, __u64 salt)
+{
+	return ((a0 * 0x9E3779B97F4A7C15ULL) ^ (a1 * 0xC2B2AE3D27D4EB4FULL) ^
+		(a2 + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL)) | 1;
+}
+
 static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs, __u64 salt)
 {
 	__u64 a[3] = {};
 
 	bpf_probe_read_kernel(a, nargs * sizeof(a[0]), ctx);
-	return ((a[0] * 0x9E3779B97F4A7C15ULL) ^ (a[1] * 0xC2B2AE3D27D4EB4FULL) ^
-		(a[2] + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL)) | 1;
+	return id_mix(a[0], a[1], a[2], salt);
 }
+
+/* Where the socket's cookie stands for its address: the cookie is never
+ * reused, so (cookie, scalar arguments) tells hits apart at least as well
+ * as (sk, scalar arguments, cookie) did, and the scalars and the cookie
+ * need no copy out of ctx. Request sockets (cookie 0) do not come here. */
+#define COOKIE_ID(cookie, a1, a2) id_mix((cookie), (a1), (a2), (cookie))
 
 static __always_inline __u64 skb_seq_salt(const struct sk_buff *skb)
 {
@@ -499,33 +535,35 @@ static __always_inline void hit_log(struct twin_state *t, __u64 id)
 	t->at[pick] = ++t->seq;
 }
 
-/* True when the primary missed this hit and the twin must handle it. */
-static __always_inline bool hit_rescue(struct twin_state *t, __u32 type, __u64 id)
+/* True when the primary logged this hit's id, which is then cleared. */
+static __always_inline bool hit_clear(struct twin_state *t, __u64 id)
 {
-	if (!t->primary_on) {
-		for (int i = 0; i < HIT_SLOTS; i++) {
-			if (t->id[i] == id) {
-				t->id[i] = 0;
-				return false;
-			}
+	for (int i = 0; i < HIT_SLOTS; i++) {
+		if (t->id[i] == id) {
+			t->id[i] = 0;
+			return true;
 		}
 	}
-	count(CNT_RESCUED(type));
-	return true;
+	return false;
 }
 
-#define TWIN(sec, name, slot, type, nargs, salt, body, ...)                             \
+/* key: statements both programs run first (locals the id and the body
+ * share, such as the cookie, fetched once); id: this hit's id, computed
+ * only where it is needed. */
+#define TWIN(sec, name, slot, type, key, id, body, ...)                                 \
 	SEC(sec)                                                                        \
 	int BPF_PROG(name, __VA_ARGS__)                                                 \
 	{                                                                               \
-		__u32 key = slot;                                                       \
-		struct twin_state *t = bpf_map_lookup_elem(&twins, &key);               \
+		__u32 tslot = slot;                                                     \
+		struct twin_state *t;                                                   \
+		key                                                                     \
                                                                                         \
+		t = bpf_map_lookup_elem(&twins, &tslot);                                \
 		if (!t)                                                                 \
 			return 0;                                                       \
 		t->primary_on = 1;                                                      \
 		if (!t->twin_on)                                                        \
-			hit_log(t, hit_id(ctx, nargs, salt));                           \
+			hit_log(t, id);                                                 \
 		body                                                                    \
 		t->primary_on = 0;                                                      \
 		return 0;                                                               \
@@ -533,13 +571,16 @@ static __always_inline bool hit_rescue(struct twin_state *t, __u32 type, __u64 i
 	SEC(sec)                                                                        \
 	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
 	{                                                                               \
-		__u32 key = slot;                                                       \
-		struct twin_state *t = bpf_map_lookup_elem(&twins, &key);               \
+		__u32 tslot = slot;                                                     \
+		struct twin_state *t;                                                   \
+		key                                                                     \
                                                                                         \
+		t = bpf_map_lookup_elem(&twins, &tslot);                                \
 		if (!t)                                                                 \
 			return 0;                                                       \
 		t->twin_on = 1;                                                         \
-		if (hit_rescue(t, type, hit_id(ctx, nargs, salt))) {                    \
+		if (t->primary_on || !hit_clear(t, id)) {                               \
+			count(CNT_RESCUED(type));                                       \
 			body                                                            \
 		}                                                                       \
 		t->twin_on = 0;                                                         \
@@ -548,64 +589,72 @@ static __always_inline bool hit_rescue(struct twin_state *t, __u32 type, __u64 i
 
 /* ---- tp_btf programs ---- */
 
-TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT, 2,
-     BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans), {
+TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT,
+     __u64 cookie = bpf_get_socket_cookie((void *)sk);,
+     hit_id(ctx, 2, BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans)), {
 	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
-	handle_retransmit(sk, skb, err, bpf_get_socket_cookie((void *)sk));
+	handle_retransmit(sk, skb, err, cookie);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, 2, BPF_CORE_READ(req, num_retrans), {
+TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, ,
+     hit_id(ctx, 2, BPF_CORE_READ(req, num_retrans)), {
 	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE, 3, bpf_get_socket_cookie((void *)sk), {
-	handle_state(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk), true);
+TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE,
+     __u64 cookie = bpf_get_socket_cookie((void *)sk);,
+     COOKIE_ID(cookie, oldstate, newstate), {
+	handle_state(sk, oldstate, newstate, cookie, true);
 }, const struct sock *sk, int oldstate, int newstate)
 
-TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
-	handle_probe(sk, skb, bpf_get_socket_cookie(sk));
+TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, , hit_id(ctx, 2, skb_seq_salt(skb)), {
+	handle_probe(sk, skb, bpf_get_socket_cookie(sk), true);
 }, struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
+TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, , hit_id(ctx, 2, 0), {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0);
+	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0, true);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, bpf_get_socket_cookie(sk), {
-	handle_recv_reset(sk, bpf_get_socket_cookie(sk));
+TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET,
+     __u64 cookie = bpf_get_socket_cookie(sk);, COOKIE_ID(cookie, 0, 0), {
+	handle_recv_reset(sk, cookie, true);
 }, struct sock *sk)
 
 /* ---- raw_tp fallbacks ---- */
 
-TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, 2,
-     BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans), {
+TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, ,
+     hit_id(ctx, 2, BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans)), {
 	int err = retransmit_has_err() ? (int)ctx[2] : 0;
 
 	handle_retransmit(sk, skb, err, raw_cookie(sk));
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, 2, BPF_CORE_READ(req, num_retrans), {
+TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, ,
+     hit_id(ctx, 2, BPF_CORE_READ(req, num_retrans)), {
 	handle_synack(req);
 }, const struct sock *sk, const struct request_sock *req)
 
-TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE, 3, raw_cookie(sk), {
-	handle_state(sk, oldstate, newstate, raw_cookie(sk), false);
+TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE,
+     __u64 cookie = raw_cookie(sk);, hit_id(ctx, 3, cookie), {
+	handle_state(sk, oldstate, newstate, cookie, false);
 }, const struct sock *sk, int oldstate, int newstate)
 
-TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, 2, skb_seq_salt(skb), {
-	handle_probe(sk, skb, raw_cookie(sk));
+TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, , hit_id(ctx, 2, skb_seq_salt(skb)), {
+	handle_probe(sk, skb, raw_cookie(sk), false);
 }, struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, 2, 0, {
+TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, , hit_id(ctx, 2, 0), {
 	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
 
-	handle_send_reset(sk, skb, reason, raw_cookie(sk));
+	handle_send_reset(sk, skb, reason, raw_cookie(sk), false);
 }, const struct sock *sk, const struct sk_buff *skb)
 
-TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET, 1, raw_cookie(sk), {
-	handle_recv_reset(sk, raw_cookie(sk));
+TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET,
+     __u64 cookie = raw_cookie(sk);, hit_id(ctx, 1, cookie), {
+	handle_recv_reset(sk, cookie, false);
 }, struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -48,12 +48,25 @@ struct conn {
 
 enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER, SIDE_LISTENER };
 
+/* The index holds cookies and pointers only (16 bytes a slot), so growing
+ * it rehashes little; the connections themselves sit in chunks that never
+ * move, each written once. A run keeps every connection to the end, and
+ * fresh memory costs a page fault per 4 KiB: at tens of thousands of
+ * connections a second, copying 344-byte slots on each doubling was the
+ * join's main cost. */
+struct conntab_slot {
+	uint64_t cookie;
+	struct conn *c;
+};
+
 struct conntab {
-	struct conn *slots;
+	struct conntab_slot *slots;
 	size_t cap;   /* a power of two */
 	size_t used;
 	size_t limit; /* at most this many connections (0: no limit) */
 	uint64_t dropped; /* lookups refused at the limit */
+	struct conn **chunks; /* CONNTAB_CHUNK connections each */
+	size_t nchunks, chunks_cap;
 };
 
 int conntab__init(struct conntab *t, size_t limit);

@@ -4,6 +4,8 @@
 #include <string.h>
 #include "conntab.h"
 
+#define CONNTAB_CHUNK 4096
+
 static size_t slot_of(uint64_t cookie, size_t cap)
 {
 	/* Cookies are sequential: mix them before masking. */
@@ -25,7 +27,7 @@ int conntab__init(struct conntab *t, size_t limit)
 static int grow(struct conntab *t)
 {
 	size_t i, cap = t->cap * 2;
-	struct conn *slots = calloc(cap, sizeof(*slots));
+	struct conntab_slot *slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
@@ -44,6 +46,29 @@ static int grow(struct conntab *t)
 	return 0;
 }
 
+/* Room for one more connection: the next free place in the last chunk. */
+static struct conn *take(struct conntab *t)
+{
+	size_t k = t->used / CONNTAB_CHUNK;
+
+	if (k == t->nchunks) {
+		if (t->nchunks == t->chunks_cap) {
+			size_t n = t->chunks_cap ? 2 * t->chunks_cap : 16;
+			struct conn **v = realloc(t->chunks, n * sizeof(*v));
+
+			if (!v)
+				return NULL;
+			t->chunks = v;
+			t->chunks_cap = n;
+		}
+		t->chunks[k] = malloc(CONNTAB_CHUNK * sizeof(struct conn));
+		if (!t->chunks[k])
+			return NULL;
+		t->nchunks++;
+	}
+	return &t->chunks[k][t->used % CONNTAB_CHUNK];
+}
+
 struct conn *conntab__find(const struct conntab *t, uint64_t cookie)
 {
 	size_t i;
@@ -52,7 +77,7 @@ struct conn *conntab__find(const struct conntab *t, uint64_t cookie)
 		return NULL;
 	for (i = slot_of(cookie, t->cap); t->slots[i].cookie; i = (i + 1) & (t->cap - 1))
 		if (t->slots[i].cookie == cookie)
-			return &t->slots[i];
+			return t->slots[i].c;
 	return NULL;
 }
 
@@ -63,13 +88,15 @@ struct conn *conntab__get(struct conntab *t, const struct event *e)
 
 	if (c || !e->cookie)
 		return c;
-	if ((t->limit && t->used >= t->limit) || (t->used + 1 > t->cap / 2 && grow(t))) {
+	if ((t->limit && t->used >= t->limit) || (t->used + 1 > t->cap / 2 && grow(t)) ||
+	    !(c = take(t))) {
 		t->dropped++;
 		return NULL;
 	}
 	for (i = slot_of(e->cookie, t->cap); t->slots[i].cookie; i = (i + 1) & (t->cap - 1))
 		;
-	c = &t->slots[i];
+	t->slots[i].cookie = e->cookie;
+	t->slots[i].c = c;
 	memset(c, 0, sizeof(*c));
 	c->cookie = e->cookie;
 	c->family = e->family;
@@ -86,20 +113,24 @@ struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, 
 			      size_t *n)
 {
 	struct conn **v = malloc((t->used ? t->used : 1) * sizeof(*v));
-	size_t i, k = 0;
+	size_t i;
 
 	if (!v)
 		return NULL;
-	for (i = 0; i < t->cap; i++)
-		if (t->slots[i].cookie)
-			v[k++] = &t->slots[i];
-	qsort(v, k, sizeof(*v), cmp);
-	*n = k;
+	for (i = 0; i < t->used; i++)
+		v[i] = &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
+	qsort(v, t->used, sizeof(*v), cmp);
+	*n = t->used;
 	return v;
 }
 
 void conntab__free(struct conntab *t)
 {
+	size_t i;
+
+	for (i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }

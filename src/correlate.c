@@ -85,6 +85,7 @@ struct correlator {
 	uint64_t reasons[64]; /* resets sent, by enum sk_rst_reason */
 	uint64_t untraced;    /* cookies the kernel map refused */
 	bool by_port;         /* the built-in server's port selects our sockets */
+	bool typed;           /* tp_btf: every event has its socket's cookie */
 	struct hist handshake_ns;
 	struct hist in_state_ns[NSTATES];
 	struct tracer_counts tc;
@@ -237,9 +238,16 @@ static void hook_socket(void *ctx, uint64_t cookie)
 	struct event id = { .cookie = cookie };
 	struct conn *c;
 
-	/* Into the kernel's filter before connect(), so SYN_SENT is seen;
-	 * against the built-in server its port lets our sockets through. */
-	if (!k->o.trace_all && !k->by_port && tracer__add_cookie(k->t, cookie))
+	/* Against the built-in server its port lets our sockets through the
+	 * kernel's filter, and on tp_btf every event carries its socket's
+	 * cookie (raw_tp's do only once someone asked for it): the first
+	 * event makes the entry, as ours, and hook_conn_done() makes it for
+	 * a client whose events were all lost (counted as lost). Nothing to
+	 * do here, and no lock to take on the workers' path. */
+	if (k->by_port && k->typed)
+		return;
+	/* Into the kernel's filter before connect(), so SYN_SENT is seen. */
+	if (!k->o.trace_all && tracer__add_cookie(k->t, cookie))
 		__atomic_fetch_add(&k->untraced, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&k->lock);
 	c = conntab__get(&k->conns, &id);
@@ -415,6 +423,7 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 		fprintf(stderr, "tcpscope stress: --trace: %s: %s\n", msg, strerror(-err));
 		goto fail;
 	}
+	k->typed = !strcmp(tracer__attach_name(k->t), "tp_btf");
 	*cp = k;
 	return 0;
 fail:

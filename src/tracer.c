@@ -466,9 +466,10 @@ int tracer__add_cookie(struct tracer *t, uint64_t cookie)
 
 int tracer__add_own_port(struct tracer *t, uint16_t port)
 {
+	uint32_t key = port; /* an array indexed by port */
 	uint8_t one = 1;
 
-	return bpf_map__update_elem(t->skel->maps.own_ports, &port, sizeof(port), &one,
+	return bpf_map__update_elem(t->skel->maps.own_ports, &key, sizeof(key), &one,
 				    sizeof(one), BPF_ANY);
 }
 
