@@ -74,7 +74,12 @@ netserver_stop() {
 	wait "$NETSERVER_PID" 2>/dev/null || true
 }
 # A tracer started in the background: stopped on exit if still running.
-bg_track() { cleanup_add kill -INT "$1"; }
+# It is signalled only if that PID is still the same process (its start time,
+# field 22 of /proc/PID/stat, counted after the command name, which may hold
+# spaces, unchanged): a PID reused since must be left be.
+_starttime() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
+_kill_if_same() { [ -n "$2" ] && [ "$(_starttime "$1")" = "$2" ] && kill -INT "$1"; }
+bg_track() { cleanup_add _kill_if_same "$1" "$(_starttime "$1")"; }
 
 # Statistics over numbers on stdin, one a line.
 median() { sort -g | awk '{v[NR] = $1} END { if (!NR) { print "nan"; exit } print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
