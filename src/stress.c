@@ -44,6 +44,7 @@ struct conn {
 	uint8_t src_tries;
 	uint32_t armed;           /* the epoll events registered, 0: not added */
 	uint32_t id;
+	uint32_t port_idx;        /* hold: this connection's port on its source */
 	uint64_t seq;
 	uint64_t sent, recvd;
 	uint64_t t_tx_ns;
@@ -92,6 +93,11 @@ struct run {
 	int clients_done;  /* workers whose connections are all closed */
 	int nlocal;        /* workers in this process */
 	bool steer;        /* listener i serves the sources of worker i (CBPF) */
+	/* hold on planned or given sources: each connection binds port
+	 * port_lo + its port_idx, which is unique on its source, instead of
+	 * leaving the choice to connect() (see conn_bind()). */
+	bool own_port_pick;
+	int port_lo, port_hi;
 };
 
 struct worker {
@@ -377,12 +383,51 @@ static bool try_send_first(struct worker *w, struct conn *c)
 	return true;
 }
 
+/*
+ * Bind a connection to its source. Normally the port is left to connect(),
+ * which picks it per destination, so that one source address serves a whole
+ * port range per destination (IP_BIND_ADDRESS_NO_PORT). But connect() finds
+ * that port by walking the range from a hashed offset, testing each port
+ * against the established table, and once the ports of one parity are
+ * taken every connect() walks all of them: holding 50000 connections, 87%
+ * of the CPU went to __inet_check_established and __inet_hash_connect
+ * (perf, bench/hold.sh). In hold mode each connection has a port index
+ * unique on its source, so it binds that port outright, which costs one
+ * lookup; if the port is taken (another program, a TIME_WAIT of an earlier
+ * run), connect() chooses after all. 0, or -1 with errno.
+ */
+static int conn_bind(const struct run *r, const struct conn *c, int fd,
+		     const struct sockaddr_storage *src)
+{
+	socklen_t len = src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						   : sizeof(struct sockaddr_in);
+	int one = 1;
+
+	if (r->own_port_pick && !c->src_tries &&
+	    c->port_idx <= (uint32_t)(r->port_hi - r->port_lo)) {
+		struct sockaddr_storage a = *src;
+		uint16_t port = htons((uint16_t)(r->port_lo + (int)c->port_idx));
+
+		if (a.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&a)->sin6_port = port;
+		else
+			((struct sockaddr_in *)&a)->sin_port = port;
+		if (!bind(fd, (const struct sockaddr *)&a, len))
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)))
+		return -1;
+	return bind(fd, (const struct sockaddr *)src, len);
+}
+
 static void conn_connect(struct worker *w, struct conn *c)
 {
 	struct run *r = w->run;
 	const struct stress_hooks *h = r->hooks;
 	const char *what = NULL;
-	int fd, err, one = 1;
+	int fd, err;
 
 again:
 	c->fd = fd = socket(r->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -404,13 +449,7 @@ again:
 	if (r->nsources) {
 		const struct sockaddr_storage *src = &r->sources[c->src];
 
-		/* The port is chosen at connect() time, per destination, so
-		 * that one source address serves a whole port range per
-		 * destination instead of one. */
-		if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
-		    bind(fd, (const struct sockaddr *)src,
-			 src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						    : sizeof(struct sockaddr_in))) {
+		if (conn_bind(r, c, fd, src)) {
 			conn_fail(w, c, errno);
 			return;
 		}
@@ -461,10 +500,17 @@ static void conn_start(struct worker *w, uint64_t now)
 	c->fd = -1;
 	c->id = w->next_id;
 	w->next_id += w->id_stride;
-	if (w->nown)
+	if (w->nown) {
+		/* This worker's sources are its own: its n-th connection on
+		 * one of them is the only one with that port index there. */
+		c->port_idx = (uint32_t)(w->own_next / (uint64_t)w->nown);
 		c->src = w->own_src[(w->own_next++ + w->src_shift) % (uint64_t)w->nown];
-	else if (r->nsources)
+	} else if (r->nsources) {
+		/* Connection ids are unique across workers and processes, so
+		 * (id mod sources, id / sources) is a unique source and port. */
+		c->port_idx = c->id / (uint32_t)r->nprimary;
 		c->src = (uint8_t)((c->id + w->src_shift) % (uint32_t)r->nprimary);
+	}
 	to_conn_addr(&r->target, &c->rec.remote);
 	w->launched++;
 	w->live++;
@@ -1077,6 +1123,9 @@ static void plan_sources(struct run *r, int nworkers)
 	if (!is_loopback4(&r->target))
 		return;
 	read_port_range(&lo, &hi);
+	r->port_lo = lo;
+	r->port_hi = hi;
+	r->own_port_pick = o->mode == STRESS_HOLD;
 	/* Use at most 70% of the range per source: the kernel's port search
 	 * slows down as a range fills. */
 	usable = 0.7 * (double)(hi - lo + 1);

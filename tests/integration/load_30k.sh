@@ -22,7 +22,9 @@ for _ in $(seq 1 60); do
 	sleep 0.5
 	port=$(nsx ss -Htln src 127.0.0.1 | awk '{ print $4 }' | sed 's/.*://' | head -1)
 	[ -n "$port" ] || continue
-	n=$(nsx ss -Htn state established "( dport = :$port )" | wc -l)
+	# Client ends only: a client may hold the listener's port number on
+	# another 127.0.0.x source, and then its server end matches too.
+	n=$(nsx ss -Htn state established "( dport = :$port ) and not src 127.0.0.1:$port" | wc -l)
 	[ "$n" -gt "$held" ] && held=$n
 	[ "$held" -ge "$N" ] && break
 	kill -0 "$pid" 2>/dev/null || break
