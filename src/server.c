@@ -6,10 +6,10 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -146,8 +146,8 @@ int server__steer_by_cpu(int lfd, int n, int ncpu)
 		prog.len = ARRAY_SIZE(shared);
 		prog.filter = shared;
 	}
-	/* An index past the group (a CPU id at or past ncpu) makes the kernel
-	 * fall back to its hash for that connection. */
+	/* CPU ids are below ncpu (the configured count); an index past the
+	 * group would make the kernel fall back to its hash. */
 	return setsockopt(lfd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) ? -errno
 											     : 0;
 }

@@ -142,3 +142,29 @@ client_ok hash 4
 stop_server hash
 check_eq hash_accepted_total \
 	"$(awk '/^accepted per thread/ { print $4 + $5 }' "$TMP/srv.hash")" 4
+
+# -- the attach refused (strace fails the 5th setsockopt, the CBPF attach
+# after SO_REUSEADDR and SO_REUSEPORT on both listeners): one line on
+# stderr, the hash, every connection still served.
+if command -v strace >/dev/null; then
+	nsx strace -qq -f -o /dev/null -e trace=setsockopt -e inject=setsockopt:error=EPERM:when=5 \
+		"$TCPSCOPE" server --listen 127.0.0.1:0 --threads 2 --duration 3s \
+		>"$TMP/srv.fb" 2>"$TMP/srv.fb.err" &
+	fpid=$!
+	cleanup_add kill "$fpid"
+	if wait_for_line "$TMP/srv.fb" '^listening on' 5; then
+		TARGET=$(awk '/^listening on/ { print $3 }' "$TMP/srv.fb")
+		check_eq fallback_spread "$(awk '/^listening on/ { print $NF }' "$TMP/srv.fb")" hash
+		check_eq fallback_said_once "$(grep -c 'cannot steer connections by CPU (SO_ATTACH_REUSEPORT_CBPF: EPERM)' "$TMP/srv.fb.err") $(wc -l <"$TMP/srv.fb.err")" "1 1"
+		client fb 0 -c 4 --duration 1s
+		wait $!
+		client_ok fb 4
+	else
+		fail fallback_up "$(cat "$TMP/srv.fb" "$TMP/srv.fb.err")"
+	fi
+	wait "$fpid"
+	check_eq fallback_accepted_total \
+		"$(awk '/^accepted per thread/ { print $4 + $5 }' "$TMP/srv.fb")" 4
+else
+	skip fallback "strace not installed"
+fi
