@@ -27,6 +27,7 @@ struct server_opts {
 	int mode;
 	int backlog;
 	const struct stress_hooks *hooks; /* on_socket for accepted sockets */
+	int pin_ncpu; /* server__start: pin thread i near its CPUs (server__steer_by_cpu); 0: no */
 };
 
 struct server;
@@ -37,6 +38,14 @@ int server_mode_parse(const char *s);
  * it). *bound gets the address. 0 or -errno (fds closed on failure). */
 int server__listen(const struct sockaddr_storage *addr, int backlog, int n, int *fds,
 		   struct sockaddr_storage *bound);
+/* Steer each connection of the group of fds[0] (n listeners) to the
+ * listener of the CPU that received its SYN: listener cpu % n, or when n >
+ * ncpu, one at random among the listeners cpu, cpu + ncpu, ... (a CBPF
+ * program). 0 or -errno; on failure the kernel's 4-tuple hash stays. */
+int server__steer_by_cpu(int lfd, int n, int ncpu);
+/* Whether server__steer_by_cpu gives connections received on cpu to
+ * listener i (of n): the CPUs its thread is pinned to. */
+bool server__cpu_serves(int cpu, int i, int n, int ncpu);
 /* One thread per listener fd, each counting into stats[i]. Takes ownership of
  * the fds. */
 int server__start(const struct server_opts *o, int n, const int *fds, struct server_stats *stats,

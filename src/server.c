@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,9 @@ struct server {
 	volatile int stop;
 	struct sthread *t;
 };
+
+enum { SPREAD_HASH, SPREAD_CPU };
+static const char *const spread_names[] = { "hash", "cpu" };
 
 static const char *const mode_names[] = { "echo", "sink", "source", "close", "reset" };
 
@@ -102,6 +107,64 @@ cleanup:
 		if (fds[i] >= 0)
 			close(fds[i]);
 	return err;
+}
+
+bool server__cpu_serves(int cpu, int i, int n, int ncpu)
+{
+	return n <= ncpu ? cpu % n == i : cpu == i % ncpu;
+}
+
+int server__steer_by_cpu(int lfd, int n, int ncpu)
+{
+	/* As many listeners as CPUs or fewer: listener cpu % n. */
+	struct sock_filter by_cpu[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_CPU)),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	/* More: CPU c has the k = (n - c + ncpu - 1) / ncpu listeners c,
+	 * c + ncpu, ...; one of them at random. */
+	struct sock_filter shared[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_CPU)),
+		BPF_STMT(BPF_ST, 0),
+		BPF_STMT(BPF_ALU | BPF_NEG, 0),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, (uint32_t)(n + ncpu - 1)),
+		BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, (uint32_t)ncpu),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_RANDOM)),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_X, 0),
+		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, (uint32_t)ncpu),
+		BPF_STMT(BPF_LDX | BPF_MEM, 0),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(by_cpu), .filter = by_cpu };
+
+	if (n < 1 || ncpu < 1)
+		return -EINVAL;
+	if (n > ncpu) {
+		prog.len = ARRAY_SIZE(shared);
+		prog.filter = shared;
+	}
+	/* CPU ids are below ncpu (the configured count); an index past the
+	 * group would make the kernel fall back to its hash. */
+	return setsockopt(lfd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) ? -errno
+											     : 0;
+}
+
+/* Run where the connections of this thread's listener arrive. Best effort:
+ * outside the process's CPU mask it stays unpinned, and they still come. */
+static void sthread_pin(struct sthread *t)
+{
+	int n = t->srv->n, ncpu = t->srv->o.pin_ncpu, i = (int)(t - t->srv->t), c;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+		if (server__cpu_serves(c, i, n, ncpu))
+			CPU_SET(c, &set);
+	if (CPU_COUNT(&set))
+		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
 static void sconn_close(struct sthread *t, struct sconn *c, bool rst)
@@ -358,6 +421,8 @@ static void *server_thread(void *arg)
 	struct epoll_event evs[EVENTS];
 	int i, n;
 
+	if (t->srv->o.pin_ncpu)
+		sthread_pin(t);
 	while (!t->srv->stop) {
 		n = epoll_wait(t->epfd, evs, EVENTS, 50);
 		if (n < 0) {
@@ -525,6 +590,11 @@ static void server_usage(FILE *f)
 		"                      close: accept and close (FIN); reset: accept and\n"
 		"                      close with RST (SO_LINGER 0)\n"
 		"  --threads N         listeners and epoll loops (default: one per core)\n"
+		"  --spread HOW        cpu (default): each connection to the thread of the\n"
+		"                      CPU its SYN arrived on (threads pinned near their\n"
+		"                      CPUs; more threads than CPUs share them at random);\n"
+		"                      hash: the kernel's 4-tuple hash, uneven when the\n"
+		"                      connections are few\n"
 		"  --backlog N         listen() backlog (default 4096, capped by somaxconn)\n"
 		"  --duration DUR      stop by itself after DUR (default: until SIGINT/SIGTERM)\n"
 		"  -h, --help          this help\n\n"
@@ -540,6 +610,7 @@ int cmd_server(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "spread", required_argument, NULL, 's' },
 		{ "backlog", required_argument, NULL, 'b' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -552,7 +623,8 @@ int cmd_server(int argc, char **argv)
 	struct server_stats *stats = NULL, sum;
 	struct server *srv = NULL;
 	uint64_t v, duration_ns = 0, t0, last_print = 0;
-	int threads = online_cpus(), *fds = NULL, opt, err;
+	int threads = online_cpus(), *fds = NULL, opt, err, i, spread = SPREAD_CPU;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	char abuf[FMT_ADDR_LEN];
 	long nofile;
 
@@ -579,6 +651,13 @@ int cmd_server(int argc, char **argv)
 			if (err)
 				cli_bad_value("server", "--threads", optarg, err, "1..256");
 			threads = (int)v;
+			break;
+		case 's':
+			for (spread = 0; spread < (int)ARRAY_SIZE(spread_names); spread++)
+				if (!strcmp(optarg, spread_names[spread]))
+					break;
+			if (spread == (int)ARRAY_SIZE(spread_names))
+				cli_bad_value("server", "--spread", optarg, -EINVAL, "cpu or hash");
 			break;
 		case 'b':
 			err = parse_u64(optarg, 1, 1 << 20, &v);
@@ -616,6 +695,21 @@ int cmd_server(int argc, char **argv)
 			fmt_sockaddr(&addr, abuf, sizeof(abuf)), errno_name(err));
 		goto cleanup;
 	}
+	if (ncpu < 1)
+		ncpu = online_cpus();
+	if (spread == SPREAD_CPU && threads > 1) {
+		err = server__steer_by_cpu(fds[0], threads, (int)ncpu);
+		if (err) {
+			fprintf(stderr,
+				"tcpscope server: cannot steer connections by CPU "
+				"(SO_ATTACH_REUSEPORT_CBPF: %s): the kernel's 4-tuple hash spreads "
+				"them, unevenly when they are few\n",
+				errno_name(err));
+			spread = SPREAD_HASH;
+		} else {
+			so.pin_ncpu = (int)ncpu;
+		}
+	}
 	/* Bound (a port below 1024 needed CAP_NET_BIND_SERVICE): nothing more
 	 * is needed, and the threads must start without it. */
 	err = privs_drop(0, &msg);
@@ -629,9 +723,9 @@ int cmd_server(int argc, char **argv)
 		fprintf(stderr, "tcpscope server: cannot start threads: %s\n", errno_name(err));
 		goto cleanup;
 	}
-	printf("listening on %s mode %s threads %d nofile %ld\n",
+	printf("listening on %s mode %s threads %d nofile %ld spread %s\n",
 	       fmt_sockaddr(&bound, abuf, sizeof(abuf)), server_mode_name(so.mode), threads,
-	       nofile);
+	       nofile, threads > 1 ? spread_names[spread] : "none");
 	t0 = now_mono_ns();
 	while (!exiting && (!duration_ns || now_mono_ns() - t0 < duration_ns)) {
 		usleep(100 * 1000);
@@ -651,6 +745,9 @@ int cmd_server(int argc, char **argv)
 	       " bytes_out %" PRIu64 " errors ",
 	       sum.accepted, sum.accepted - sum.closed, sum.closed, sum.bytes_in, sum.bytes_out);
 	errcount__text(&sum.errors, stdout);
+	printf("\naccepted per thread");
+	for (i = 0; i < threads; i++)
+		printf(" %" PRIu64, CNT_READ(stats[i].accepted));
 	printf("\n");
 cleanup:
 	server__stop(srv);

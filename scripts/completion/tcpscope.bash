@@ -35,6 +35,9 @@ _tcpscope()
 	--close)
 		COMPREPLY=($(compgen -W "fin rst" -- "$cur"))
 		return ;;
+	--spread)
+		COMPREPLY=($(compgen -W "cpu hash" -- "$cur"))
+		return ;;
 	--netns | -n)
 		if [ "$cmd" = trace ] || [ "$cmd" = monitor ]; then
 			COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur"))
@@ -57,7 +60,7 @@ _tcpscope()
 		      --keepintvl --keepcnt --linger --sndbuf --rcvbuf --cc --user-timeout
 		      --connect-timeout" ;;
 	server)
-		opts="--listen --mode --threads --backlog --duration --help" ;;
+		opts="--listen --mode --threads --spread --backlog --duration --help" ;;
 	client)
 		opts="--send --hold --json --help --nodelay --keepalive --keepidle --keepintvl
 		      --keepcnt --linger --sndbuf --rcvbuf --cc --user-timeout --connect-timeout" ;;

@@ -88,6 +88,7 @@ bad server_port_65536 "65536" server --listen 127.0.0.1:65536
 bad server_listen_name "'abc'" server --listen abc
 bad server_listen_no_port "127.0.0.1" server --listen 127.0.0.1
 bad server_threads_zero "--threads" server --threads 0
+bad server_spread_unknown "'rr' for --spread" server --spread rr
 bad server_backlog_negative "'-1'" server --backlog -1
 bad server_duration_zero "--duration" server --duration 0
 bad server_missing_value "--mode" server --mode
