@@ -11,7 +11,7 @@ pkgs=(make gcc clang bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config)
 case "${1:-}" in
 --test) pkgs+=(bpftrace nftables iproute2 ethtool libbpf-tools python3 procps jq
                util-linux chromium prometheus curl groff-base
-               libclang-rt-14-dev cppcheck clang-tidy valgrind) ;;
+               libclang-rt-14-dev cppcheck clang-tidy valgrind strace) ;;
 "") ;;
 *) echo "usage: scripts/install-deps.sh [--test]" >&2; exit 2 ;;
 esac
