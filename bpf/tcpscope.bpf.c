@@ -535,6 +535,11 @@ static __always_inline void hit_log(struct twin_state *t, __u64 id)
 	t->at[pick] = ++t->seq;
 }
 
+static __always_inline struct twin_state *twin_state_of(__u32 slot)
+{
+	return bpf_map_lookup_elem(&twins, &slot);
+}
+
 /* True when the primary logged this hit's id, which is then cleared. */
 static __always_inline bool hit_clear(struct twin_state *t, __u64 id)
 {
@@ -554,11 +559,9 @@ static __always_inline bool hit_clear(struct twin_state *t, __u64 id)
 	SEC(sec)                                                                        \
 	int BPF_PROG(name, __VA_ARGS__)                                                 \
 	{                                                                               \
-		__u32 tslot = slot;                                                     \
 		struct twin_state *t;                                                   \
 		key                                                                     \
-                                                                                        \
-		t = bpf_map_lookup_elem(&twins, &tslot);                                \
+		t = twin_state_of(slot);                                                \
 		if (!t)                                                                 \
 			return 0;                                                       \
 		t->primary_on = 1;                                                      \
@@ -571,11 +574,9 @@ static __always_inline bool hit_clear(struct twin_state *t, __u64 id)
 	SEC(sec)                                                                        \
 	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
 	{                                                                               \
-		__u32 tslot = slot;                                                     \
 		struct twin_state *t;                                                   \
 		key                                                                     \
-                                                                                        \
-		t = bpf_map_lookup_elem(&twins, &tslot);                                \
+		t = twin_state_of(slot);                                                \
 		if (!t)                                                                 \
 			return 0;                                                       \
 		t->twin_on = 1;                                                         \
