@@ -66,6 +66,9 @@ int tracer__add_own_port(struct tracer *t, uint16_t port);
 uint64_t tracer__caps_needed(struct tracer *t);
 /* "tp_btf" or "raw_tp". */
 const char *tracer__attach_name(const struct tracer *t);
+/* tp_btf: every event carries its socket's cookie (raw_tp's only once the
+ * cookie has been asked for). */
+bool tracer__typed(const struct tracer *t);
 void tracer__destroy(struct tracer *t);
 
 /* Options trace and stress --trace share: parse VAL or fail the command

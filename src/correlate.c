@@ -423,7 +423,7 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 		fprintf(stderr, "tcpscope stress: --trace: %s: %s\n", msg, strerror(-err));
 		goto fail;
 	}
-	k->typed = !strcmp(tracer__attach_name(k->t), "tp_btf");
+	k->typed = tracer__typed(k->t);
 	*cp = k;
 	return 0;
 fail:

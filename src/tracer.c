@@ -510,6 +510,11 @@ const char *tracer__attach_name(const struct tracer *t)
 	return t->raw_tp ? "raw_tp" : "tp_btf";
 }
 
+bool tracer__typed(const struct tracer *t)
+{
+	return !t->raw_tp;
+}
+
 void tracer__destroy(struct tracer *t)
 {
 	if (!t)
