@@ -18,7 +18,7 @@ ifeq ($(DEBUG),1)
 CFLAGS    := -O0 -g
 endif
 ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNINGS) -D_GNU_SOURCE \
-              -DTCPSCOPE_VERSION='"$(VERSION)"' -Iinclude -I$(OUTPUT) -MMD -MP
+              -DTCPSCOPE_VERSION='"$(VERSION)"' -Iinclude -Isrc -I$(OUTPUT) -MMD -MP
 LDLIBS    := -lbpf -lelf -lz -lpthread -lm
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -38,9 +38,11 @@ endif
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-SRCS      := $(wildcard src/*.c)
+# src/<subsystem>/*.c; only the tracer's objects include the skeleton.
+SRCS      := $(wildcard src/*/*.c)
 OBJS      := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(SRCS))
-LIB_OBJS  := $(filter-out $(OUTPUT)/obj/main.o,$(OBJS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/obj/cli/main.o,$(OBJS))
+TRACER_OBJS := $(filter $(OUTPUT)/obj/tracer/%.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 
@@ -66,22 +68,25 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 $(OUTPUT)/.flags: FORCE | $(OUTPUT)
 	$(Q)echo '$(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(LDFLAGS)' > $@
 
-$(OUTPUT)/obj/%.o: src/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/obj
+$(OUTPUT)/obj/%.o: src/%.c $(OUTPUT)/.flags
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/unit/%.o: tests/unit/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/unit
+$(TRACER_OBJS): $(SKELS)
+
+$(OUTPUT)/unit/%.o: tests/unit/%.c $(OUTPUT)/.flags | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
 
 # The HTML report's stylesheet and drawing code, as C strings.
-$(OUTPUT)/report_assets.h: src/report.css src/report.js | $(OUTPUT)
+$(OUTPUT)/report_assets.h: src/report/report.css src/report/report.js | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)for f in $^; do echo "static const char $$(basename $$f | tr . _)[] ="; \
 		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; \
 	done > $@
 
-$(OUTPUT)/obj/report.o: $(OUTPUT)/report_assets.h
+$(OUTPUT)/obj/report/report.o: $(OUTPUT)/report_assets.h
 
 $(OUTPUT)/tcpscope: $(OBJS)
 	$(call msg,LINK,$@)
@@ -97,18 +102,22 @@ unit: $(OUTPUT)/unit-tests
 # ASan+UBSan. Each procfs target is fuzz_procfs.c built for one parser.
 FUZZ_CC     := $(CLANG)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -D_GNU_SOURCE \
-               -DTCPSCOPE_VERSION='"$(VERSION)"' -Iinclude -I$(OUTPUT) -Itests/fuzz -MMD -MP \
+               -DTCPSCOPE_VERSION='"$(VERSION)"' -Iinclude -Isrc -I$(OUTPUT) -Itests/fuzz -MMD -MP \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_PROCFS := snmp snmp6 sockstat softnet sysctl
 FUZZ_NAMES  := cli addr sockdiag events $(addprefix procfs_,$(FUZZ_PROCFS))
 FUZZ_BINS   := $(addprefix $(OUTPUT)/fuzz/,$(FUZZ_NAMES))
-FUZZ_LIB    := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_LIB    := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out src/cli/main.c,$(SRCS)))
+
+$(filter $(OUTPUT)/fuzz/obj/tracer/%.o,$(FUZZ_LIB)): $(SKELS)
+$(OUTPUT)/fuzz/obj/report/report.o: $(OUTPUT)/report_assets.h
 
 $(OUTPUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/fuzz/obj/%.o: src/%.c $(SKELS) $(OUTPUT)/.flags | $(OUTPUT)/fuzz/obj
+$(OUTPUT)/fuzz/obj/%.o: src/%.c $(OUTPUT)/.flags | $(OUTPUT)/fuzz/obj
 	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(OUTPUT)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c $(OUTPUT)/.flags | $(OUTPUT)/fuzz/obj

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "events.h"
+#include "tracer/events.h"
 
 static void fill(struct event *e, unsigned int type, unsigned int i)
 {

@@ -8,15 +8,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 out=${1:-build}
 [ -e "$out/tcpscope.skel.h" ] || { echo "FAIL: lint: no $out/tcpscope.skel.h; run make first"; exit 1; }
-files=(src/*.c tests/unit/*.c tests/fuzz/*.c)
+files=(src/*/*.c tests/unit/*.c tests/fuzz/*.c)
 # The skeleton is generated: a system include, so neither tool reports it.
-flags=(-std=gnu11 -D_GNU_SOURCE -DTCPSCOPE_VERSION='"lint"' -DPARSER=1 -Iinclude
+flags=(-std=gnu11 -D_GNU_SOURCE -DTCPSCOPE_VERSION='"lint"' -DPARSER=1 -Iinclude -Isrc
        -isystem "$out" -Itests/unit -Itests/fuzz)
 rc=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if cppcheck --enable=warning,portability,performance --inline-suppr --std=c11 --quiet \
-	-Iinclude -Itests/unit -Itests/fuzz -D_GNU_SOURCE -DPARSER=1 \
+	-Iinclude -Isrc -Itests/unit -Itests/fuzz -D_GNU_SOURCE -DPARSER=1 \
 	--suppress=missingIncludeSystem --error-exitcode=1 "${files[@]}" >"$log" 2>&1; then
 	echo "PASS: lint/cppcheck"
 else

@@ -3,11 +3,11 @@
  * event list, state and server-mode names. The first byte picks the parser;
  * results must respect the bounds they were asked for. */
 #include <errno.h>
-#include "events.h"
+#include "tracer/events.h"
 #include "fuzz.h"
-#include "parse.h"
-#include "server.h"
-#include "sockdiag.h"
+#include "lib/parse.h"
+#include "load/server.h"
+#include "monitor/sockdiag.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
  * kernel's, but a bug or a version skew must not crash the printer). The
  * JSON form is one line ending in "}\n"; the text form one line. */
 #include <stdio.h>
-#include "events.h"
+#include "tracer/events.h"
 #include "fuzz.h"
 
 static void one_line(const char *buf, size_t len, int json)

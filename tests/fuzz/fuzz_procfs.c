@@ -4,7 +4,7 @@
  * reading past it is caught by ASan. */
 #include <errno.h>
 #include "fuzz.h"
-#include "procfs.h"
+#include "monitor/procfs.h"
 
 #define SNMP 1
 #define SNMP6 2

@@ -2,7 +2,7 @@
 /* The inet_diag netlink message parser, on anything. Fed as one recv()'s
  * worth, then again split in two as if it came in two reads. */
 #include "fuzz.h"
-#include "sockdiag.h"
+#include "monitor/sockdiag.h"
 
 static void check(const struct sock_table *t)
 {

@@ -2,8 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
-#include "conntab.h"
-#include "events.h"
+#include "correlate/conntab.h"
+#include "tracer/events.h"
 #include "test.h"
 
 TEST(state_names_match_kernel)

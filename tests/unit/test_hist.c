@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <stdlib.h>
-#include "hist.h"
+#include "lib/hist.h"
 #include "test.h"
 
 static int cmp_u64(const void *a, const void *b)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
 #include <stdlib.h>
-#include "jsonr.h"
+#include "lib/jsonr.h"
 #include "test.h"
 
 static int parse(struct jr_obj *o, const char *s)

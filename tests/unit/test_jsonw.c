@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <math.h>
 #include <stdlib.h>
-#include "jsonw.h"
+#include "lib/jsonw.h"
 #include "test.h"
 
 static char *render(void (*fn)(struct jw *))

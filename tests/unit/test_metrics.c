@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
 #include <stdlib.h>
-#include "events.h"
-#include "metrics.h"
+#include "tracer/events.h"
+#include "metrics/metrics.h"
 #include "test.h"
 
 static struct event state_ev(uint64_t cookie, uint64_t ts, uint8_t old, uint8_t new)

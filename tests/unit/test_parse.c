@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
-#include "parse.h"
+#include "lib/parse.h"
 #include "test.h"
 
 TEST(parse_port_bounds)

@@ -4,7 +4,7 @@
  * make SANITIZE=1 to make "never a crash" mean no invalid read either). */
 #include <errno.h>
 #include <stdlib.h>
-#include "procfs.h"
+#include "monitor/procfs.h"
 #include "test.h"
 
 static const char snmp_sample[] =

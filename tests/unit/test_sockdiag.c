@@ -10,7 +10,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
-#include "sockdiag.h"
+#include "monitor/sockdiag.h"
 #include "test.h"
 
 /* Append one SOCK_DIAG_BY_FAMILY message with an INET_DIAG_INFO of

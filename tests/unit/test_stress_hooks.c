@@ -3,10 +3,10 @@
  * over loopback (no root needed). */
 #include <errno.h>
 #include <stdlib.h>
-#include "server.h"
-#include "stress.h"
+#include "load/server.h"
+#include "load/stress.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define N 40
 

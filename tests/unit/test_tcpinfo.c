@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "sockopt.h"
-#include "tcpinfo.h"
+#include "load/sockopt.h"
+#include "lib/tcpinfo.h"
 #include "test.h"
 
 /* A connected pair over 127.0.0.1; 0 or -1. */

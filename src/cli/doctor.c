@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* tcpscope doctor: what this kernel supports and what tcpscope will use. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "cli/commands.h"
+#include "lib/jsonw.h"
+#include "lib/parse.h"
+#include "tracer/tracer.h"
+
+#define CMD "doctor"
+#define TRACEFS "/sys/kernel/tracing"
+
+struct check {
+	const char *name;
+	bool ok;
+	bool required;
+	char detail[300];
+};
+
+static const char *const tracepoints[] = {
+	"tcp_retransmit_skb", "tcp_retransmit_synack", "inet_sock_set_state", "tcp_probe",
+	"tcp_send_reset", "tcp_receive_reset",
+};
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Mount tracefs where the kernel has it but nobody mounted it. */
+static bool ensure_tracefs(char *detail, size_t len)
+{
+	if (exists(TRACEFS "/events")) {
+		snprintf(detail, len, "%s", TRACEFS);
+		return true;
+	}
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) == 0) {
+		snprintf(detail, len, "%s (mounted it)", TRACEFS);
+		return true;
+	}
+	snprintf(detail, len, "cannot mount %s: %s", TRACEFS, strerror(errno));
+	return false;
+}
+
+static int noop_event(void *ctx, const struct event *e)
+{
+	(void)ctx;
+	(void)e;
+	return 0;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct check checks[32];
+	struct tracer_opts to = { .events = (1u << EV_TYPE_MAX) - 1 };
+	struct tracer *t = NULL;
+	struct utsname u;
+	const char *msg = "";
+	char path[256];
+	bool json = false, tracefs, fatal = false;
+	size_t n = 0, i;
+	int c, err;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			to.verbose = true;
+			break;
+		case 'h':
+			printf("Usage: tcpscope doctor [--json] [-v]\n\n"
+			       "Checks what tracing needs (privileges, BTF, tracefs, each tracepoint,\n"
+			       "tp_btf, raw_tp, the BPF ring buffer), then loads and attaches the\n"
+			       "tracer once to prove it. Exits 1 if tracing cannot work here.\n\n"
+			       "  --json         one JSON object instead of text\n"
+			       "  -v, --verbose  libbpf's log on stderr\n"
+			       "  -h, --help     this text\n\n"
+			       "Examples:\n"
+			       "  tcpscope doctor\n"
+			       "  tcpscope doctor --json | jq .checks\n\n"
+			       "Exit status: 0 tracing works here, 1 it cannot, 2 usage error.\n");
+			return 0;
+		default:
+			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		cli_fail(CMD, "unexpected argument '%s'", argv[optind]);
+
+#define ADD(req, okv, ...)                                                             \
+	do {                                                                           \
+		checks[n].ok = (okv);                                                  \
+		checks[n].required = (req);                                            \
+		snprintf(checks[n].detail, sizeof(checks[n].detail), __VA_ARGS__);    \
+		n++;                                                                   \
+	} while (0)
+
+	uname(&u);
+	checks[n].name = "kernel";
+	ADD(false, true, "%s %s", u.release, u.machine);
+	checks[n].name = "privileges";
+	err = check_bpf_privileges(&msg);
+	ADD(true, !err, "%s", err ? msg : geteuid() == 0 ? "root" : "CAP_BPF and CAP_PERFMON");
+	checks[n].name = "btf";
+	ADD(true, exists("/sys/kernel/btf/vmlinux"), "%s",
+	    exists("/sys/kernel/btf/vmlinux") ? "/sys/kernel/btf/vmlinux" :
+						"missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y");
+	checks[n].name = "tracefs";
+	tracefs = ensure_tracefs(path, sizeof(path));
+	ADD(false, tracefs, "%s", path);
+	for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
+		bool tp_exists, btf;
+
+		snprintf(path, sizeof(path), TRACEFS "/events/tcp/%s", tracepoints[i]);
+		if (!strcmp(tracepoints[i], "inet_sock_set_state"))
+			snprintf(path, sizeof(path), TRACEFS "/events/sock/%s", tracepoints[i]);
+		tp_exists = tracefs && exists(path);
+		btf = kernel_has_btf_tracepoint(tracepoints[i]);
+		checks[n].name = tracepoints[i];
+		ADD(true, tp_exists || btf, "tracepoint %s, typed (tp_btf) %s",
+		    tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no");
+	}
+	checks[n].name = "ringbuf";
+	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	ADD(true, err == 1, "BPF_MAP_TYPE_RINGBUF %s", err == 1 ? "yes" : "no (kernel < 5.8?)");
+	/* Prove each attach type by loading it; a probe alone can mislead
+	 * (libbpf cannot probe BPF_PROG_TYPE_TRACING without a target). */
+	checks[n].name = "tp_btf";
+	to.attach = ATTACH_TP_BTF;
+	err = tracer__open(&t, &to, noop_event, NULL, &msg);
+	tracer__destroy(t);
+	ADD(false, !err, "%s", err ? msg : "loads and attaches");
+	checks[n].name = "raw_tp";
+	to.attach = ATTACH_RAW_TP;
+	err = tracer__open(&t, &to, noop_event, NULL, &msg);
+	tracer__destroy(t);
+	ADD(false, !err, "%s", err ? msg : "loads and attaches");
+	checks[n].name = "load";
+	to.attach = ATTACH_AUTO;
+	err = tracer__open(&t, &to, noop_event, NULL, &msg);
+	ADD(true, !err, "%s", err ? msg : tracer__attach_name(t));
+	tracer__destroy(t);
+#undef ADD
+
+	for (i = 0; i < n; i++)
+		if (checks[i].required && !checks[i].ok)
+			fatal = true;
+	if (json) {
+		struct jw w;
+
+		jw_init(&w, stdout);
+		jw_obj_open(&w, NULL);
+		jw_bool(&w, "ok", !fatal);
+		jw_str(&w, "attach", fatal ? "" : checks[n - 1].detail);
+		jw_obj_open(&w, "checks");
+		for (i = 0; i < n; i++) {
+			jw_obj_open(&w, checks[i].name);
+			jw_bool(&w, "ok", checks[i].ok);
+			jw_bool(&w, "required", checks[i].required);
+			jw_str(&w, "detail", checks[i].detail);
+			jw_obj_close(&w);
+		}
+		jw_obj_close(&w);
+		jw_obj_close(&w);
+		putchar('\n');
+	} else {
+		for (i = 0; i < n; i++)
+			printf("%-22s %-5s %s\n", checks[i].name,
+			       checks[i].ok ? "ok" : checks[i].required ? "FAIL" : "no",
+			       checks[i].detail);
+		if (fatal)
+			printf("\ntracing cannot work here: see the FAIL lines above\n");
+		else
+			printf("\ntcpscope will trace with %s programs\n", checks[n - 1].detail);
+	}
+	return fatal ? 1 : 0;
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "correlate/conntab.h"
+
+#define CONNTAB_CHUNK 4096
+
+static size_t slot_of(uint64_t cookie, size_t cap)
+{
+	/* Cookies are sequential: mix them before masking. */
+	cookie ^= cookie >> 33;
+	cookie *= 0xff51afd7ed558ccdULL;
+	cookie ^= cookie >> 33;
+	return (size_t)cookie & (cap - 1);
+}
+
+int conntab__init(struct conntab *t, size_t limit)
+{
+	memset(t, 0, sizeof(*t));
+	t->cap = 1024;
+	t->limit = limit;
+	t->slots = calloc(t->cap, sizeof(*t->slots));
+	return t->slots ? 0 : -ENOMEM;
+}
+
+static int grow(struct conntab *t)
+{
+	size_t i, cap = t->cap * 2;
+	struct conntab_slot *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (!t->slots[i].cookie)
+			continue;
+		for (j = slot_of(t->slots[i].cookie, cap); slots[j].cookie; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return 0;
+}
+
+/* Room for one more connection: the next free place in the last chunk. */
+static struct conn *take(struct conntab *t)
+{
+	size_t k = t->used / CONNTAB_CHUNK;
+
+	if (k == t->nchunks) {
+		if (t->nchunks == t->chunks_cap) {
+			size_t n = t->chunks_cap ? 2 * t->chunks_cap : 16;
+			struct conn **v = realloc(t->chunks, n * sizeof(*v));
+
+			if (!v)
+				return NULL;
+			t->chunks = v;
+			t->chunks_cap = n;
+		}
+		t->chunks[k] = malloc(CONNTAB_CHUNK * sizeof(struct conn));
+		if (!t->chunks[k])
+			return NULL;
+		t->nchunks++;
+	}
+	return &t->chunks[k][t->used % CONNTAB_CHUNK];
+}
+
+struct conn *conntab__find(const struct conntab *t, uint64_t cookie)
+{
+	size_t i;
+
+	if (!cookie)
+		return NULL;
+	for (i = slot_of(cookie, t->cap); t->slots[i].cookie; i = (i + 1) & (t->cap - 1))
+		if (t->slots[i].cookie == cookie)
+			return t->slots[i].c;
+	return NULL;
+}
+
+struct conn *conntab__get(struct conntab *t, const struct event *e)
+{
+	struct conn *c = conntab__find(t, e->cookie);
+	size_t i;
+
+	if (c || !e->cookie)
+		return c;
+	if ((t->limit && t->used >= t->limit) || (t->used + 1 > t->cap / 2 && grow(t)) ||
+	    !(c = take(t))) {
+		t->dropped++;
+		return NULL;
+	}
+	for (i = slot_of(e->cookie, t->cap); t->slots[i].cookie; i = (i + 1) & (t->cap - 1))
+		;
+	t->slots[i].cookie = e->cookie;
+	t->slots[i].c = c;
+	memset(c, 0, sizeof(*c));
+	c->cookie = e->cookie;
+	c->family = e->family;
+	c->sport = e->sport;
+	c->dport = e->dport;
+	memcpy(c->saddr, e->saddr, sizeof(c->saddr));
+	memcpy(c->daddr, e->daddr, sizeof(c->daddr));
+	c->first_ns = e->ts_ns;
+	t->used++;
+	return c;
+}
+
+struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, const void *),
+			      size_t *n)
+{
+	struct conn **v = malloc((t->used ? t->used : 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < t->used; i++)
+		v[i] = &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
+	qsort(v, t->used, sizeof(*v), cmp);
+	*n = t->used;
+	return v;
+}
+
+void conntab__free(struct conntab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}

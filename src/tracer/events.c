@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "tracer/events.h"
+#include "tracer/tracer.h"
+
+static const char *const kinds[RK_MAX] = {
+	[RK_FAST] = "fast", [RK_RTO] = "rto", [RK_SYN] = "syn",
+	[RK_FAILED] = "failed", [RK_OTHER] = "other",
+};
+
+static const char *const types[EV_TYPE_MAX] = {
+	[EV_RETRANSMIT] = "retransmit", [EV_STATE] = "state", [EV_PROBE] = "probe",
+	[EV_SEND_RESET] = "send_reset", [EV_RECV_RESET] = "receive_reset",
+};
+
+const char *retrans_kind_name(unsigned int kind)
+{
+	return kind < RK_MAX ? kinds[kind] : "unknown";
+}
+
+const char *ev_type_name(unsigned int type)
+{
+	return type < EV_TYPE_MAX ? types[type] : "unknown";
+}
+
+/* The same rule as classify() in bpf/tcpscope.bpf.c; unit-tested here. */
+unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int err)
+{
+	if (err)
+		return RK_FAILED;
+	if (tcp_state == 2 || tcp_state == 3) /* SYN_SENT, SYN_RECV */
+		return RK_SYN;
+	if (ca_state == 4) /* Loss */
+		return RK_RTO;
+	if (ca_state == 3) /* Recovery */
+		return RK_FAST;
+	return RK_OTHER;
+}
+
+int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
+{
+	char buf[256], *tok, *save = NULL;
+
+	*mask = 0;
+	if (!list || !*list || strlen(list) >= sizeof(buf)) {
+		snprintf(bad, badlen, "%s", list ? list : "");
+		return -EINVAL;
+	}
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "retransmit") || !strcmp(tok, "retrans"))
+			*mask |= EVMASK(EV_RETRANSMIT);
+		else if (!strcmp(tok, "state"))
+			*mask |= EVMASK(EV_STATE);
+		else if (!strcmp(tok, "probe"))
+			*mask |= EVMASK(EV_PROBE);
+		else if (!strcmp(tok, "reset"))
+			*mask |= EVMASK(EV_SEND_RESET) | EVMASK(EV_RECV_RESET);
+		else if (!strcmp(tok, "all"))
+			*mask |= (1u << EV_TYPE_MAX) - 1;
+		else {
+			snprintf(bad, badlen, "%s", tok);
+			return -EINVAL;
+		}
+	}
+	if (!*mask) {
+		snprintf(bad, badlen, "%s", list);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* glibc's inet_ntop() formats IPv4 through sprintf(): 40% of the
+ * instructions of a text event (callgrind, bench/cost.sh). */
+static bool ipv4_format(char *buf, size_t len, const uint8_t *a)
+{
+	char tmp[INET_ADDRSTRLEN], *p = tmp;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (a[i] >= 100)
+			*p++ = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			*p++ = (char)('0' + a[i] / 10 % 10);
+		*p++ = (char)('0' + a[i] % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(p - tmp) > len)
+		return false;
+	memcpy(buf, tmp, (size_t)(p - tmp));
+	return true;
+}
+
+void addr_format(char *buf, size_t len, unsigned int family, const uint8_t *addr)
+{
+	if (family != 6 && ipv4_format(buf, len, addr))
+		return;
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr,
+		     uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_format(a, sizeof(a), family, addr);
+	snprintf(buf, len, family == 6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+/* HH:MM:SS.micro of a CLOCK_MONOTONIC stamp; localtime_r once a second. */
+static const char *clock_text(uint64_t ts_ns, int64_t real_off_ns)
+{
+	static __thread char buf[32];
+	static __thread time_t last_sec = -1;
+	static __thread char hms[16];
+	/* Unsigned: a stamp that makes no sense wraps instead of overflowing. */
+	uint64_t real = ts_ns + (uint64_t)real_off_ns;
+	time_t sec = (time_t)(real / 1000000000);
+	struct tm tm;
+
+	if (sec != last_sec) {
+		if (localtime_r(&sec, &tm) && strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
+			last_sec = sec;
+		else
+			snprintf(hms, sizeof(hms), "??:??:??");
+	}
+	snprintf(buf, sizeof(buf), "%s.%06" PRIu64, hms, (real % 1000000000) / 1000);
+	return buf;
+}
+
+/* 45us, 1.2ms, 250ms, 3.1s: short, for one-line output. */
+static void human_us(char *buf, size_t len, uint32_t us)
+{
+	if (us < 1000)
+		snprintf(buf, len, "%uus", us);
+	else if (us < 10000)
+		snprintf(buf, len, "%.1fms", us / 1e3);
+	else if (us < 1000000)
+		snprintf(buf, len, "%ums", us / 1000);
+	else
+		snprintf(buf, len, "%.1fs", us / 1e6);
+}
+
+static void human_bytes(char *buf, size_t len, uint32_t b)
+{
+	if (b < 10000)
+		snprintf(buf, len, "%u", b);
+	else if (b < 10000000)
+		snprintf(buf, len, "%uK", b / 1024);
+	else
+		snprintf(buf, len, "%uM", b / (1024 * 1024));
+}
+
+void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
+{
+	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
+
+	endpoint_format(src, sizeof(src), e->family, e->saddr, e->sport);
+	endpoint_format(dst, sizeof(dst), e->family, e->daddr, e->dport);
+	fprintf(f, "%s %-5s %s > %s ", clock_text(e->ts_ns, real_off_ns),
+		e->type == EV_RETRANSMIT ? "RETX" :
+		e->type == EV_STATE	 ? "STATE" :
+		e->type == EV_PROBE	 ? "PROBE" :
+		e->type == EV_SEND_RESET ? "RSTTX" : "RSTRX",
+		src, dst);
+	switch (e->type) {
+	case EV_RETRANSMIT:
+		fprintf(f, "%s %s/%s segs=%u total=%u", retrans_kind_name(e->retrans.kind),
+			tcp_state_name(e->retrans.tcp_state), tcp_ca_state_name(e->retrans.ca_state),
+			e->retrans.segs, e->retrans.total_retrans);
+		if (e->retrans.err)
+			fprintf(f, " err=%d", e->retrans.err);
+		break;
+	case EV_STATE:
+		fprintf(f, "%s -> %s", tcp_state_name(e->state.oldstate),
+			tcp_state_name(e->state.newstate));
+		break;
+	case EV_PROBE: {
+		char rtt[16], infl[16];
+
+		human_us(rtt, sizeof(rtt), e->probe.srtt_us);
+		human_bytes(infl, sizeof(infl), e->probe.inflight);
+		fprintf(f, "rtt=%s cwnd=%u ", rtt, e->probe.snd_cwnd);
+		/* TCP_INFINITE_SSTHRESH: slow start has not ended yet. */
+		if (e->probe.ssthresh >= 0x7fffffff)
+			fputs("ssth=inf", f);
+		else
+			fprintf(f, "ssth=%u", e->probe.ssthresh);
+		fprintf(f, " infl=%s", infl); /* data_len: JSON only */
+		break;
+	}
+	default:
+		fprintf(f, "%s", e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "no-sock");
+		if (e->type == EV_SEND_RESET && *reset_reason_name(e->reset.reason))
+			fprintf(f, " %s", reset_reason_name(e->reset.reason));
+		break;
+	}
+	fputc('\n', f);
+}
+
+void event_print_json(FILE *f, const struct event *e, const char *extra)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	addr_format(src, sizeof(src), e->family, e->saddr);
+	addr_format(dst, sizeof(dst), e->family, e->daddr);
+	fprintf(f,
+		"{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"cookie\":%" PRIu64 ",\"netns\":%u,"
+		"\"family\":%u,\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u",
+		ev_type_name(e->type), (uint64_t)e->ts_ns, (uint64_t)e->cookie, e->netns,
+		e->family, src, e->sport, dst, e->dport);
+	switch (e->type) {
+	case EV_RETRANSMIT:
+		fprintf(f,
+			",\"state\":\"%s\",\"ca_state\":\"%s\",\"kind\":\"%s\",\"err\":%d,"
+			"\"segs\":%u,\"total_retrans\":%u,\"retransmits\":%u%s}\n",
+			tcp_state_name(e->retrans.tcp_state), tcp_ca_state_name(e->retrans.ca_state),
+			retrans_kind_name(e->retrans.kind), e->retrans.err, e->retrans.segs,
+			e->retrans.total_retrans, e->retrans.icsk_retransmits, extra ? extra : "");
+		break;
+	case EV_STATE:
+		fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"%s}\n", tcp_state_name(e->state.oldstate),
+			tcp_state_name(e->state.newstate), extra ? extra : "");
+		break;
+	case EV_PROBE:
+		fprintf(f,
+			",\"srtt_us\":%u,\"snd_cwnd\":%u,\"ssthresh\":%u,\"snd_wnd\":%u,"
+			"\"rcv_wnd\":%u,\"inflight\":%u,\"data_len\":%u%s}\n",
+			e->probe.srtt_us, e->probe.snd_cwnd, e->probe.ssthresh, e->probe.snd_wnd,
+			e->probe.rcv_wnd, e->probe.inflight, e->probe.data_len, extra ? extra : "");
+		break;
+	default:
+		fprintf(f, ",\"state\":\"%s\",\"has_sock\":%s", 
+			e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "",
+			e->reset.has_sock ? "true" : "false");
+		if (e->type == EV_SEND_RESET)
+			fprintf(f, ",\"reason\":\"%s\",\"reason_code\":%u",
+				reset_reason_name(e->reset.reason), e->reset.reason);
+		fprintf(f, "%s}\n", extra ? extra : "");
+		break;
+	}
+}

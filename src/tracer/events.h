@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Names and printers of the events the BPF side sends. */
+#ifndef TCPSCOPE_EVENTS_H
+#define TCPSCOPE_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "tcpscope.h"
+#include "lib/tcpinfo.h" /* tcp_state_name(), tcp_ca_state_name() */
+
+/* include/net/tcp_states.h */
+enum tcp_state_num {
+	TCP_STATE_ESTABLISHED = 1,
+	TCP_STATE_SYN_SENT = 2,
+	TCP_STATE_SYN_RECV = 3,
+	TCP_STATE_FIN_WAIT1 = 4,
+	TCP_STATE_FIN_WAIT2 = 5,
+	TCP_STATE_TIME_WAIT = 6,
+	TCP_STATE_CLOSE = 7,
+	TCP_STATE_CLOSE_WAIT = 8,
+	TCP_STATE_LAST_ACK = 9,
+	TCP_STATE_LISTEN = 10,
+};
+
+/* "fast", "rto", "syn", "failed", "other". */
+const char *retrans_kind_name(unsigned int kind);
+/* The JSON "type": "retransmit", "state", "probe", "send_reset",
+ * "receive_reset". */
+const char *ev_type_name(unsigned int type);
+/* The kind a retransmit gets from its socket's states and error. */
+unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int err);
+/* "retransmit,state,probe,reset" into a mask of EVMASK() bits; 0 or
+ * -EINVAL with *bad pointing at the word not understood. */
+int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
+
+/* "10.0.0.1" or "fd00::1". */
+void addr_format(char *buf, size_t len, unsigned int family, const uint8_t *addr);
+/* "10.0.0.1:80" or "[fd00::1]:80". */
+void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr,
+		     uint16_t port);
+
+/* One line, under 100 columns for IPv4: wall-clock time (real_off_ns turns
+ * the event's CLOCK_MONOTONIC stamp into CLOCK_REALTIME), type, endpoints,
+ * details. */
+void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns);
+/* One JSON object and a newline: the contract in docs/json.md. extra, if
+ * not NULL, is more members (",\"side\":\"client\"") put before the brace. */
+void event_print_json(FILE *f, const struct event *e, const char *extra);
+
+#endif

@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "lib/parse.h"
+#include "lib/privs.h"
+#include "tracer/tracer.h" /* before the skeleton: its rodata uses our types */
+#include "tcpscope.skel.h"
+
+#define NTP 6 /* tracepoints: the five event types and SYN-ACK retransmits */
+
+struct twin {
+	struct bpf_program *main, *rescue;
+	int type; /* enum ev_type */
+};
+
+struct tracer {
+	struct tcpscope_bpf *skel;
+	struct twin twins[NTP];
+	struct bpf_link *links[2 * NTP];
+	struct ring_buffer *rb;
+	tracer_event_fn fn;
+	void *ctx;
+	int ncpus;
+	bool raw_tp;
+};
+
+static const char *const tp_names[EV_TYPE_MAX] = {
+	[EV_RETRANSMIT] = "tcp_retransmit_skb",
+	[EV_STATE] = "inet_sock_set_state",
+	[EV_PROBE] = "tcp_probe",
+	[EV_SEND_RESET] = "tcp_send_reset",
+	[EV_RECV_RESET] = "tcp_receive_reset",
+};
+
+/* In the order of twins_of(). */
+static const char *const tp_names_all[] = {
+	"tcp:tcp_retransmit_skb", "tcp:tcp_retransmit_synack", "sock:inet_sock_set_state",
+	"tcp:tcp_probe", "tcp:tcp_send_reset", "tcp:tcp_receive_reset",
+};
+
+static bool verbose;
+
+/* libbpf's own format strings: the attribute tells clang so. */
+static __attribute__((format(printf, 2, 0))) int
+print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static struct btf *vmlinux_btf(void)
+{
+	static struct btf *btf;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf();
+		if (!btf)
+			btf = NULL;
+	}
+	return btf;
+}
+
+bool kernel_has_btf_tracepoint(const char *tp)
+{
+	struct btf *btf = vmlinux_btf();
+	char name[128];
+
+	if (!btf)
+		return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+const char *reset_reason_name(uint32_t reason)
+{
+	static char names[128][48];
+	static bool loaded;
+	struct btf *btf;
+	const struct btf_type *t;
+	const struct btf_enum *en;
+	int id, i, n;
+
+	if (!loaded) {
+		loaded = true;
+		btf = vmlinux_btf();
+		id = btf ? btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM) : -1;
+		if (id > 0) {
+			t = btf__type_by_id(btf, id);
+			en = btf_enum(t);
+			n = btf_vlen(t);
+			for (i = 0; i < n; i++, en++) {
+				const char *s = btf__name_by_offset(btf, en->name_off);
+				char *d;
+
+				if (en->val < 0 || en->val >= 128 || !s)
+					continue;
+				if (!strncmp(s, "SK_RST_REASON_", 14))
+					s += 14;
+				snprintf(names[en->val], sizeof(names[0]), "%s", s);
+				for (d = names[en->val]; *d; d++)
+					*d = (char)tolower((unsigned char)*d);
+			}
+		}
+	}
+	return reason < 128 ? names[reason] : "";
+}
+
+int check_bpf_privileges(const char **msg)
+{
+	char line[256];
+	unsigned long long cap = 0;
+	FILE *f;
+
+	if (geteuid() == 0)
+		return 0;
+	f = fopen("/proc/self/status", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "CapEff: %llx", &cap) == 1)
+				break;
+		fclose(f);
+	}
+	/* CAP_SYS_ADMIN (21), or CAP_PERFMON (38) with CAP_BPF (39). */
+	if ((cap & (1ULL << 21)) || ((cap & (1ULL << 38)) && (cap & (1ULL << 39))))
+		return 0;
+	*msg = "tracing needs root, or CAP_BPF and CAP_PERFMON: run it with sudo";
+	return -EPERM;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	if (size < sizeof(struct event))
+		return 0;
+	return t->fn(t->ctx, data);
+}
+
+/* The programs of one attach type, with the event type each one feeds. */
+static void twins_of(struct tcpscope_bpf *s, bool raw, struct twin *t)
+{
+#define PAIR(i, name, ty)                                                              \
+	t[i] = (struct twin){ raw ? s->progs.raw_##name : s->progs.btf_##name,         \
+			      raw ? s->progs.raw_##name##_rescue : s->progs.btf_##name##_rescue, \
+			      ty }
+	PAIR(0, retransmit, EV_RETRANSMIT);
+	PAIR(1, synack, EV_RETRANSMIT);
+	PAIR(2, state, EV_STATE);
+	PAIR(3, probe, EV_PROBE);
+	PAIR(4, send_reset, EV_SEND_RESET);
+	PAIR(5, recv_reset, EV_RECV_RESET);
+#undef PAIR
+}
+
+static void select_programs(struct tracer *tr, unsigned int events, bool raw)
+{
+	struct twin other[NTP];
+	int i;
+
+	twins_of(tr->skel, raw, tr->twins);
+	twins_of(tr->skel, !raw, other);
+	for (i = 0; i < NTP; i++) {
+		bool on = events & EVMASK(tr->twins[i].type);
+
+		bpf_program__set_autoload(tr->twins[i].main, on);
+		bpf_program__set_autoload(tr->twins[i].rescue, on);
+		bpf_program__set_autoload(other[i].main, false);
+		bpf_program__set_autoload(other[i].rescue, false);
+		if (!on)
+			tr->twins[i].main = tr->twins[i].rescue = NULL;
+	}
+}
+
+static char errbuf[200];
+
+/* Every primary before any twin: a tracepoint calls its programs in the
+ * order they were attached, and a twin must run after its primary. */
+static int attach_programs(struct tracer *tr, const char **msg)
+{
+	int i, k, n = 0;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < NTP; i++) {
+			struct bpf_program *p = k ? tr->twins[i].rescue : tr->twins[i].main;
+
+			if (!p)
+				continue;
+			tr->links[n] = bpf_program__attach(p);
+			if (!tr->links[n]) {
+				int err = -errno;
+
+				snprintf(errbuf, sizeof(errbuf),
+					 "cannot attach %s to tracepoint %s (-v shows libbpf's log)",
+					 bpf_program__name(p), tp_names_all[i]);
+				*msg = errbuf;
+				return err;
+			}
+			n++;
+		}
+	}
+	return 0;
+}
+
+static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
+{
+	int i, j;
+
+	s->rodata->targ_family = o->family;
+	s->rodata->targ_netns = o->netns;
+	s->rodata->targ_filter_ports = o->nports > 0;
+	s->rodata->targ_filter_cookies = o->filter_cookies;
+	s->rodata->targ_probe_interval_ns = o->probe_interval_ns;
+	s->rodata->wakeup_bytes = o->wakeup_bytes;
+	s->rodata->targ_ncidrs = (__u32)o->ncidrs;
+	for (i = 0; i < o->ncidrs && i < MAX_CIDRS; i++) {
+		struct cidr_filter *f = (struct cidr_filter *)&s->rodata->targ_cidrs[i];
+		uint8_t mask[16] = {};
+
+		for (j = 0; j < o->cidrs[i].prefix; j++)
+			mask[j / 8] |= (uint8_t)(0x80 >> (j % 8));
+		memcpy(f->mask, mask, sizeof(mask));
+		for (j = 0; j < 4; j++) {
+			uint32_t a;
+
+			memcpy(&a, o->cidrs[i].addr + 4 * j, 4);
+			f->addr[j] = a & f->mask[j];
+		}
+		f->family = o->cidrs[i].family;
+	}
+}
+
+static void destroy_programs(struct tracer *t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(t->links) / sizeof(t->links[0]); i++) {
+		bpf_link__destroy(t->links[i]);
+		t->links[i] = NULL;
+	}
+	tcpscope_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, const char **msg)
+{
+	struct tcpscope_bpf *s;
+	uint8_t one = 1;
+	int err, i;
+
+	s = tcpscope_bpf__open();
+	if (!s) {
+		*msg = "cannot open the BPF object";
+		return errno ? -errno : -ENOMEM; /* never 0 with no skeleton */
+	}
+	t->skel = s;
+	select_programs(t, o->events, raw);
+	set_filters(s, o);
+	err = bpf_map__set_max_entries(s->maps.events,
+				       (__u32)(o->ringbuf_size ? o->ringbuf_size :
+								 DEFAULT_RINGBUF_SIZE));
+	if (!err && o->max_cookies)
+		err = bpf_map__set_max_entries(s->maps.cookies, o->max_cookies);
+	if (err) {
+		*msg = "cannot size the BPF maps";
+		return err;
+	}
+	err = tcpscope_bpf__load(s);
+	if (err) {
+		*msg = "the kernel refused to load the BPF programs (-v shows libbpf's log)";
+		return err;
+	}
+	for (i = 0; i < o->nports; i++) {
+		err = bpf_map__update_elem(s->maps.ports, &o->ports[i], sizeof(o->ports[i]), &one,
+					   sizeof(one), BPF_ANY);
+		if (err) {
+			*msg = "cannot fill the port filter map";
+			return err;
+		}
+	}
+	err = attach_programs(t, msg);
+	if (err)
+		return err;
+	t->raw_tp = raw;
+	return 0;
+}
+
+/* A tracepoint the kernel lacks: say which, in a line. Typed tracepoints
+ * show in BTF; otherwise look in tracefs (mounting it if nobody has). */
+static int check_tracepoints(unsigned int events, const char **msg)
+{
+	static const int types[] = { EV_RETRANSMIT, EV_RETRANSMIT, EV_STATE, EV_PROBE,
+				     EV_SEND_RESET, EV_RECV_RESET };
+	char path[160];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		const char *tp = strchr(tp_names_all[i], ':') + 1;
+
+		if (!(events & EVMASK(types[i])) || kernel_has_btf_tracepoint(tp))
+			continue;
+		if (stat("/sys/kernel/tracing/events", &st))
+			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%.*s/%s",
+			 (int)(strchr(tp_names_all[i], ':') - tp_names_all[i]), tp_names_all[i], tp);
+		if (!stat(path, &st))
+			continue;
+		snprintf(errbuf, sizeof(errbuf),
+			 "this kernel has no tracepoint %s ('tcpscope doctor' lists what it has)",
+			 tp_names_all[i]);
+		*msg = errbuf;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool want_raw_tp(const struct tracer_opts *o)
+{
+	int i;
+
+	if (o->attach != ATTACH_AUTO)
+		return o->attach == ATTACH_RAW_TP;
+	for (i = 0; i < EV_TYPE_MAX; i++)
+		if ((o->events & EVMASK(i)) && !kernel_has_btf_tracepoint(tp_names[i]))
+			return true;
+	if ((o->events & EVMASK(EV_RETRANSMIT)) &&
+	    !kernel_has_btf_tracepoint("tcp_retransmit_synack"))
+		return true;
+	return false;
+}
+
+int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn,
+		 void *ctx, const char **msg)
+{
+	struct tracer *t;
+	bool raw = want_raw_tp(o);
+	int err;
+
+	*tp = NULL;
+	err = check_bpf_privileges(msg);
+	if (err)
+		return err;
+	if (!vmlinux_btf()) {
+		*msg = "the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE needs "
+		       "CONFIG_DEBUG_INFO_BTF=y";
+		return -ENOENT;
+	}
+	err = check_tracepoints(o->events, msg);
+	if (err)
+		return err;
+	verbose = o->verbose;
+	libbpf_set_print(print_libbpf);
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		*msg = "out of memory";
+		return -ENOMEM;
+	}
+	t->fn = fn;
+	t->ctx = ctx;
+	t->ncpus = libbpf_num_possible_cpus();
+	err = open_once(t, o, raw, msg);
+	if (err && !raw && o->attach == ATTACH_AUTO) {
+		/* tp_btf refused (e.g. BPF tracing locked down): try raw_tp. */
+		fprintf(stderr, "tcpscope: tp_btf refused (%s: %s); using raw_tp, where only "
+			"sockets that already have a cookie carry one\n", *msg, strerror(-err));
+		destroy_programs(t);
+		err = open_once(t, o, true, msg);
+	}
+	if (err)
+		goto fail;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_sample, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		*msg = "cannot map the ring buffer";
+		goto fail;
+	}
+	*tp = t;
+	return 0;
+fail:
+	tracer__destroy(t);
+	return err < 0 ? err : -EINVAL;
+}
+
+int tracer__poll(struct tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	if (n < 0)
+		return n;
+	/* Batched wakeups may leave events without an epoll wakeup. */
+	return tracer__drain(t);
+}
+
+int tracer__drain(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+int tracer__counts(struct tracer *t, struct tracer_counts *c)
+{
+	__u64 vals[t->ncpus];
+	__u32 key;
+	int i, err;
+
+	memset(c, 0, sizeof(*c));
+	for (key = 0; key < CNT_MAX; key++) {
+		err = bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), vals,
+					   sizeof(vals), 0);
+		if (err)
+			return err;
+		for (i = 0; i < t->ncpus; i++) {
+			uint32_t type = key % EV_TYPE_MAX;
+
+			if (key < EV_TYPE_MAX)
+				c->seen[type] += vals[i];
+			else if (key < 2 * EV_TYPE_MAX)
+				c->lost[type] += vals[i];
+			else if (key < 3 * EV_TYPE_MAX)
+				c->sampled[type] += vals[i];
+			else
+				c->rescued[type] += vals[i];
+		}
+	}
+	for (i = 0; i < NTP; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!t->twins[i].main)
+			continue;
+		err = bpf_obj_get_info_by_fd(bpf_program__fd(t->twins[i].main), &info, &len);
+		if (err)
+			return err;
+		c->recursion_misses[t->twins[i].type] += info.recursion_misses;
+	}
+	for (i = 0; i < EV_TYPE_MAX; i++) {
+		/* Misses the twin did not rescue are gone for good. */
+		if (c->recursion_misses[i] > c->rescued[i])
+			c->lost[i] += c->recursion_misses[i] - c->rescued[i];
+	}
+	return 0;
+}
+
+int tracer__add_cookie(struct tracer *t, uint64_t cookie)
+{
+	uint8_t one = 1;
+
+	return bpf_map__update_elem(t->skel->maps.cookies, &cookie, sizeof(cookie), &one,
+				    sizeof(one), BPF_ANY);
+}
+
+int tracer__add_own_port(struct tracer *t, uint16_t port)
+{
+	uint32_t key = port; /* an array indexed by port */
+	uint8_t one = 1;
+
+	return bpf_map__update_elem(t->skel->maps.own_ports, &key, sizeof(key), &one,
+				    sizeof(one), BPF_ANY);
+}
+
+int tracer__del_cookie(struct tracer *t, uint64_t cookie)
+{
+	return bpf_map__delete_elem(t->skel->maps.cookies, &cookie, sizeof(cookie), 0);
+}
+
+/* Since Linux 6.5 ("bpf: Move unprivileged checks into map_create() and
+ * bpf_prog_load()") a map fd we hold works without any capability; before,
+ * every bpf() command needs CAP_BPF while kernel.unprivileged_bpf_disabled
+ * is set (Debian 12: 6.1, and 2). Rather than guess from the version, a
+ * child drops everything and tries a lookup on our counters map. */
+uint64_t tracer__caps_needed(struct tracer *t)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return PRIVS_CAP(CAP_BPF); /* cannot tell: keep what the maps may need */
+	if (pid == 0) {
+		__u64 vals[t->ncpus];
+		const char *msg = "";
+		__u32 key = 0;
+
+		if (privs_drop(0, &msg))
+			_exit(2);
+		_exit(bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), vals,
+					   sizeof(vals), 0) ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : PRIVS_CAP(CAP_BPF);
+}
+
+const char *tracer__attach_name(const struct tracer *t)
+{
+	return t->raw_tp ? "raw_tp" : "tp_btf";
+}
+
+bool tracer__typed(const struct tracer *t)
+{
+	return !t->raw_tp;
+}
+
+void tracer__destroy(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	destroy_programs(t);
+	free(t);
+}
+
+uint64_t tracer_opt_probe_interval(const char *cmd, const char *val)
+{
+	uint64_t ms;
+	int err = parse_u64(val, 0, 3600 * 1000, &ms);
+
+	if (err)
+		cli_bad_value(cmd, "--probe-interval", val, err, "milliseconds from 0 to 3600000");
+	return ms * 1000000ULL;
+}
+
+uint64_t tracer_opt_ringbuf_size(const char *cmd, const char *val)
+{
+	uint64_t v;
+	int err = parse_size(val, 4096, 1ULL << 30, &v);
+
+	if (!err && (v & (v - 1)))
+		err = -EINVAL;
+	if (err)
+		cli_bad_value(cmd, "--ringbuf-size", val, err,
+			      "a power of two from 4k to 1G, such as 16M");
+	return v;
+}
+
+enum attach_mode tracer_opt_attach(const char *cmd, const char *val)
+{
+	if (!strcmp(val, "auto"))
+		return ATTACH_AUTO;
+	if (!strcmp(val, "tp_btf"))
+		return ATTACH_TP_BTF;
+	if (!strcmp(val, "raw_tp"))
+		return ATTACH_RAW_TP;
+	cli_bad_value(cmd, "--attach", val, -EINVAL, "auto, tp_btf or raw_tp");
+}
