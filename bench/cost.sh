@@ -105,8 +105,8 @@ done
 say ""
 say "cost c: instructions per event, decode + output (callgrind, bench/decode.c)"
 DEC=$TMP/decode
-cc -std=gnu11 -O2 -g -D_GNU_SOURCE -I"$TOP/include" -I"$TOP/build" "$TOP/bench/decode.c" \
-	$(ls "$TOP"/build/obj/*.o | grep -v '/main\.o$') -lbpf -lelf -lz -lpthread -lm -o "$DEC"
+cc -std=gnu11 -O2 -g -D_GNU_SOURCE -I"$TOP/include" -I"$TOP/src" -I"$TOP/build" "$TOP/bench/decode.c" \
+	$(ls "$TOP"/build/obj/*/*.o | grep -v '/main\.o$') -lbpf -lelf -lz -lpthread -lm -o "$DEC"
 ir() { # text|json TYPE N
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect='event_print_*' \
 		"$DEC" "$@" 2>&1 | awk '/Collected/ {print $4}'
