@@ -113,6 +113,23 @@ static void path_add(struct conn *c, uint8_t st)
 		c->npath++;
 }
 
+/*
+ * Whether the kernel's cookie filter can let this connection go. CLOSE is
+ * not the end: the kernel sets CLOSE before it sends the reset of an
+ * abortive close (tcp_close, tcp_disconnect, too many orphans), and a
+ * reset or CLOSE may come from a timer after close(). Every event that can
+ * follow CLOSE on a full socket comes inside the close() that ends it, so
+ * the slot is free only once both have happened: the kernel's CLOSE and
+ * the load engine's close() (its on_conn_done), whichever is seen last.
+ * Only then did every event of the socket pass the filter. Called with the
+ * lock held.
+ */
+static bool cookie_over(const struct correlator *k, const struct conn *c)
+{
+	return c->ours && c->done && c->last_state == TCP_STATE_CLOSE && !k->o.trace_all &&
+	       !k->by_port;
+}
+
 static void on_state(struct correlator *k, struct conn *c, const struct event *e)
 {
 	uint8_t old = e->state.oldstate, new = e->state.newstate;
@@ -135,8 +152,7 @@ static void on_state(struct correlator *k, struct conn *c, const struct event *e
 	path_add(c, new);
 	c->state_ns = e->ts_ns;
 	c->last_state = new;
-	/* Nothing follows CLOSE: free the kernel's filter slot. */
-	if (new == TCP_STATE_CLOSE && c->ours && !k->o.trace_all && !k->by_port)
+	if (cookie_over(k, c))
 		tracer__del_cookie(k->t, c->cookie);
 }
 
@@ -277,6 +293,7 @@ static void hook_conn_done(void *ctx, const struct conn_record *r)
 	static const char *const close_names[] = { "none", "fin", "rst", "peer", "error" };
 	struct correlator *k = ctx;
 	struct event id = { .cookie = r->cookie };
+	bool over = false;
 	struct conn *c;
 
 	pthread_mutex_lock(&k->lock);
@@ -303,6 +320,7 @@ static void hook_conn_done(void *ctx, const struct conn_record *r)
 		c->sport = r->local.port;
 		c->dport = r->remote.port;
 	}
+	over = cookie_over(k, c);
 	if (k->timeline) {
 		timeline_user(k, c, "connect", r->t_connect_ns, "%s", "");
 		if (r->t_established_ns)
@@ -322,6 +340,8 @@ static void hook_conn_done(void *ctx, const struct conn_record *r)
 	}
 out:
 	pthread_mutex_unlock(&k->lock);
+	if (over)
+		tracer__del_cookie(k->t, r->cookie);
 }
 
 static void hook_listen(void *ctx, const struct sockaddr_storage *addr)
