@@ -268,20 +268,57 @@ static __always_inline int handle_synack(const struct request_sock *req)
 	return 0;
 }
 
+/*
+ * A child socket's LISTEN -> SYN_RECV, held until the child has its own
+ * identity. Before upstream "inet: consolidate inet_csk_clone_lock()"
+ * (6.1 among them) the kernel sets the child's state before it copies the
+ * child's ports and cookie in: the event would carry the listener's cookie
+ * and a 0.0.0.0:0 peer. Such an event waits here, keyed by the child's
+ * address (only between two transitions of one socket, so reuse cannot
+ * mix two sockets up: a new hold overwrites), and goes out, stamped with
+ * its own time, at the child's next transition, which always comes (to
+ * ESTABLISHED, or CLOSE when the handshake fails).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64); /* when the transition happened */
+} syn_recv_held SEC(".maps");
+
+static __always_inline void emit_state(struct event *e, __u64 ts_ns, int oldstate, int newstate)
+{
+	e->ts_ns = ts_ns;
+	e->type = EV_STATE;
+	e->state.oldstate = oldstate;
+	e->state.newstate = newstate;
+	submit(e);
+}
+
 static __always_inline int handle_state(const struct sock *sk, int oldstate, int newstate,
 					__u64 cookie, const bool btf)
 {
+	__u64 key = (__u64)(unsigned long)sk, now, *held;
 	struct event e = {};
 
 	if ((btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol)) != IPPROTO_TCP)
 		return 0;
-	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf))
 		return 0;
-	e.ts_ns = bpf_ktime_get_ns();
-	e.type = EV_STATE;
-	e.state.oldstate = oldstate;
-	e.state.newstate = newstate;
-	submit(&e);
+	now = bpf_ktime_get_ns();
+	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV && !e.dport) {
+		bpf_map_update_elem(&syn_recv_held, &key, &now, BPF_ANY);
+		return 0;
+	}
+	if (!keep(&e))
+		return 0;
+	if (oldstate == TCP_SYN_RECV && (held = bpf_map_lookup_elem(&syn_recv_held, &key))) {
+		__u64 at = *held;
+
+		bpf_map_delete_elem(&syn_recv_held, &key);
+		emit_state(&e, at, TCP_LISTEN, TCP_SYN_RECV);
+	}
+	emit_state(&e, now, oldstate, newstate);
 	return 0;
 }
 
