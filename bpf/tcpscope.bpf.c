@@ -589,110 +589,296 @@ static __always_inline bool hit_clear(struct twin_state *t, __u64 id)
 	return false;
 }
 
-/* key: statements both programs run first (locals the id and the body
- * share, such as the cookie, fetched once); id: this hit's id, computed
- * only where it is needed. */
-#define TWIN(sec, name, slot, type, key, id, body, ...)                                 \
-	SEC(sec)                                                                        \
-	int BPF_PROG(name, __VA_ARGS__)                                                 \
-	{                                                                               \
-		struct twin_state *t;                                                   \
-		key                                                                     \
-		t = twin_state_of(slot);                                                \
-		if (!t)                                                                 \
-			return 0;                                                       \
-		t->primary_on = 1;                                                      \
-		if (!t->twin_on)                                                        \
-			hit_log(t, id);                                                 \
-		body                                                                    \
-		t->primary_on = 0;                                                      \
-		return 0;                                                               \
-	}                                                                               \
-	SEC(sec)                                                                        \
-	int BPF_PROG(name##_rescue, __VA_ARGS__)                                        \
-	{                                                                               \
-		struct twin_state *t;                                                   \
-		key                                                                     \
-		t = twin_state_of(slot);                                                \
-		if (!t)                                                                 \
-			return 0;                                                       \
-		t->twin_on = 1;                                                         \
-		if (t->primary_on || !hit_clear(t, id)) {                               \
-			count(CNT_RESCUED(type));                                       \
-			body                                                            \
-		}                                                                       \
-		t->twin_on = 0;                                                         \
-		return 0;                                                               \
+/*
+ * The twin protocol for one hit, the same for every tracepoint. The primary
+ * (rescue false) always handles its hit and logs its id unless it came in
+ * on top of a running twin; the twin (rescue true) handles the hit only
+ * when the kernel skipped the primary for it. True: this program handles
+ * the hit. twin_leave() ends either side's run.
+ */
+static __always_inline bool twin_enter(struct twin_state *t, __u64 id, __u32 type,
+				       const bool rescue)
+{
+	if (!rescue) {
+		t->primary_on = 1;
+		if (!t->twin_on)
+			hit_log(t, id);
+		return true;
 	}
+	t->twin_on = 1;
+	if (t->primary_on || !hit_clear(t, id)) {
+		count(CNT_RESCUED(type));
+		return true;
+	}
+	return false;
+}
 
-/* ---- tp_btf programs ---- */
+static __always_inline void twin_leave(struct twin_state *t, const bool rescue)
+{
+	if (rescue)
+		t->twin_on = 0;
+	else
+		t->primary_on = 0;
+}
 
-TWIN("tp_btf/tcp_retransmit_skb", btf_retransmit, NS_RETX, EV_RETRANSMIT,
-     __u64 cookie = bpf_get_socket_cookie((void *)sk);,
-     hit_id(ctx, 2, BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans)), {
-	int err = retransmit_has_err() ? (int)ctx[2] : 0;
+/*
+ * One function per tracepoint: its hit's id, then its handler under the
+ * twin protocol. btf and rescue are constants in each caller, so every
+ * program keeps only its own flavour's path (raw_tp has no cookie helper:
+ * it reads the cookie the socket already has). ctx is the tracepoint's
+ * raw arguments, for the hit id and for arguments that only some kernels
+ * pass.
+ */
+static __always_inline int retransmit_hit(unsigned long long *ctx, const struct sock *sk,
+					  const struct sk_buff *skb, const bool btf,
+					  const bool rescue)
+{
+	__u64 cookie = btf ? bpf_get_socket_cookie((void *)sk) : 0;
+	__u64 id = hit_id(ctx, 2, BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans));
+	struct twin_state *t = twin_state_of(NS_RETX);
 
-	handle_retransmit(sk, skb, err, cookie);
-}, const struct sock *sk, const struct sk_buff *skb)
+	if (!t)
+		return 0;
+	if (twin_enter(t, id, EV_RETRANSMIT, rescue))
+		handle_retransmit(sk, skb, retransmit_has_err() ? (int)ctx[2] : 0,
+				  btf ? cookie : raw_cookie(sk));
+	twin_leave(t, rescue);
+	return 0;
+}
 
-TWIN("tp_btf/tcp_retransmit_synack", btf_synack, NS_SYNACK, EV_RETRANSMIT, ,
-     hit_id(ctx, 2, BPF_CORE_READ(req, num_retrans)), {
-	handle_synack(req);
-}, const struct sock *sk, const struct request_sock *req)
+static __always_inline int synack_hit(unsigned long long *ctx, const struct request_sock *req,
+				      const bool rescue)
+{
+	__u64 id = hit_id(ctx, 2, BPF_CORE_READ(req, num_retrans));
+	struct twin_state *t = twin_state_of(NS_SYNACK);
 
-TWIN("tp_btf/inet_sock_set_state", btf_state, NS_STATE, EV_STATE,
-     __u64 cookie = bpf_get_socket_cookie((void *)sk);,
-     COOKIE_ID(cookie, oldstate, newstate), {
-	handle_state(sk, oldstate, newstate, cookie, true);
-}, const struct sock *sk, int oldstate, int newstate)
+	if (!t)
+		return 0;
+	if (twin_enter(t, id, EV_RETRANSMIT, rescue))
+		handle_synack(req);
+	twin_leave(t, rescue);
+	return 0;
+}
 
-TWIN("tp_btf/tcp_probe", btf_probe, NS_PROBE, EV_PROBE, , hit_id(ctx, 2, skb_seq_salt(skb)), {
-	handle_probe(sk, skb, bpf_get_socket_cookie(sk), true);
-}, struct sock *sk, const struct sk_buff *skb)
+static __always_inline int state_hit(unsigned long long *ctx, const struct sock *sk,
+				     int oldstate, int newstate, const bool btf, const bool rescue)
+{
+	__u64 cookie = btf ? bpf_get_socket_cookie((void *)sk) : raw_cookie(sk);
+	/* raw_tp's cookie may still be 0: its id needs the socket's address. */
+	__u64 id = btf ? COOKIE_ID(cookie, oldstate, newstate) : hit_id(ctx, 3, cookie);
+	struct twin_state *t = twin_state_of(NS_STATE);
 
-TWIN("tp_btf/tcp_send_reset", btf_send_reset, NS_SEND_RST, EV_SEND_RESET, , hit_id(ctx, 2, 0), {
-	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
+	if (!t)
+		return 0;
+	if (twin_enter(t, id, EV_STATE, rescue))
+		handle_state(sk, oldstate, newstate, cookie, btf);
+	twin_leave(t, rescue);
+	return 0;
+}
 
-	handle_send_reset(sk, skb, reason, sk ? bpf_get_socket_cookie((void *)sk) : 0, true);
-}, const struct sock *sk, const struct sk_buff *skb)
+static __always_inline int probe_hit(unsigned long long *ctx, struct sock *sk,
+				     const struct sk_buff *skb, const bool btf, const bool rescue)
+{
+	__u64 id = hit_id(ctx, 2, skb_seq_salt(skb));
+	struct twin_state *t = twin_state_of(NS_PROBE);
 
-TWIN("tp_btf/tcp_receive_reset", btf_recv_reset, NS_RECV_RST, EV_RECV_RESET,
-     __u64 cookie = bpf_get_socket_cookie(sk);, COOKIE_ID(cookie, 0, 0), {
-	handle_recv_reset(sk, cookie, true);
-}, struct sock *sk)
+	if (!t)
+		return 0;
+	if (twin_enter(t, id, EV_PROBE, rescue))
+		handle_probe(sk, skb, btf ? bpf_get_socket_cookie(sk) : raw_cookie(sk), btf);
+	twin_leave(t, rescue);
+	return 0;
+}
 
-/* ---- raw_tp fallbacks ---- */
+static __always_inline int send_reset_hit(unsigned long long *ctx, const struct sock *sk,
+					  const struct sk_buff *skb, const bool btf,
+					  const bool rescue)
+{
+	__u64 id = hit_id(ctx, 2, 0);
+	struct twin_state *t = twin_state_of(NS_SEND_RST);
+	__u64 cookie;
 
-TWIN("raw_tp/tcp_retransmit_skb", raw_retransmit, NS_RETX, EV_RETRANSMIT, ,
-     hit_id(ctx, 2, BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans)), {
-	int err = retransmit_has_err() ? (int)ctx[2] : 0;
+	if (!t)
+		return 0;
+	if (twin_enter(t, id, EV_SEND_RESET, rescue)) {
+		if (btf)
+			cookie = sk ? bpf_get_socket_cookie((void *)sk) : 0;
+		else
+			cookie = raw_cookie(sk);
+		handle_send_reset(sk, skb, send_reset_has_reason() ? (__u32)ctx[2] : 0, cookie,
+				  btf);
+	}
+	twin_leave(t, rescue);
+	return 0;
+}
 
-	handle_retransmit(sk, skb, err, raw_cookie(sk));
-}, const struct sock *sk, const struct sk_buff *skb)
+static __always_inline int recv_reset_hit(unsigned long long *ctx, struct sock *sk,
+					  const bool btf, const bool rescue)
+{
+	__u64 cookie = btf ? bpf_get_socket_cookie(sk) : raw_cookie(sk);
+	__u64 id = btf ? COOKIE_ID(cookie, 0, 0) : hit_id(ctx, 1, cookie);
+	struct twin_state *t = twin_state_of(NS_RECV_RST);
 
-TWIN("raw_tp/tcp_retransmit_synack", raw_synack, NS_SYNACK, EV_RETRANSMIT, ,
-     hit_id(ctx, 2, BPF_CORE_READ(req, num_retrans)), {
-	handle_synack(req);
-}, const struct sock *sk, const struct request_sock *req)
+	if (!t)
+		return 0;
+	if (twin_enter(t, id, EV_RECV_RESET, rescue))
+		handle_recv_reset(sk, cookie, btf);
+	twin_leave(t, rescue);
+	return 0;
+}
 
-TWIN("raw_tp/inet_sock_set_state", raw_state, NS_STATE, EV_STATE,
-     __u64 cookie = raw_cookie(sk);, hit_id(ctx, 3, cookie), {
-	handle_state(sk, oldstate, newstate, cookie, false);
-}, const struct sock *sk, int oldstate, int newstate)
+/*
+ * The programs: per tracepoint and attach flavour a primary and its rescue
+ * twin, named <flavour>_<short name>[_rescue]; src/tracer/tracepoints.c
+ * finds them by those names.
+ */
 
-TWIN("raw_tp/tcp_probe", raw_probe, NS_PROBE, EV_PROBE, , hit_id(ctx, 2, skb_seq_salt(skb)), {
-	handle_probe(sk, skb, raw_cookie(sk), false);
-}, struct sock *sk, const struct sk_buff *skb)
+/* ---- tp_btf ---- */
 
-TWIN("raw_tp/tcp_send_reset", raw_send_reset, NS_SEND_RST, EV_SEND_RESET, , hit_id(ctx, 2, 0), {
-	__u32 reason = send_reset_has_reason() ? (__u32)ctx[2] : 0;
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(btf_retransmit, const struct sock *sk, const struct sk_buff *skb)
+{
+	return retransmit_hit(ctx, sk, skb, true, false);
+}
 
-	handle_send_reset(sk, skb, reason, raw_cookie(sk), false);
-}, const struct sock *sk, const struct sk_buff *skb)
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(btf_retransmit_rescue, const struct sock *sk, const struct sk_buff *skb)
+{
+	return retransmit_hit(ctx, sk, skb, true, true);
+}
 
-TWIN("raw_tp/tcp_receive_reset", raw_recv_reset, NS_RECV_RST, EV_RECV_RESET,
-     __u64 cookie = raw_cookie(sk);, hit_id(ctx, 1, cookie), {
-	handle_recv_reset(sk, cookie, false);
-}, struct sock *sk)
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(btf_synack, const struct sock *sk, const struct request_sock *req)
+{
+	return synack_hit(ctx, req, false);
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(btf_synack_rescue, const struct sock *sk, const struct request_sock *req)
+{
+	return synack_hit(ctx, req, true);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(btf_state, const struct sock *sk, int oldstate, int newstate)
+{
+	return state_hit(ctx, sk, oldstate, newstate, true, false);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(btf_state_rescue, const struct sock *sk, int oldstate, int newstate)
+{
+	return state_hit(ctx, sk, oldstate, newstate, true, true);
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(btf_probe, struct sock *sk, const struct sk_buff *skb)
+{
+	return probe_hit(ctx, sk, skb, true, false);
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(btf_probe_rescue, struct sock *sk, const struct sk_buff *skb)
+{
+	return probe_hit(ctx, sk, skb, true, true);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(btf_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	return send_reset_hit(ctx, sk, skb, true, false);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(btf_send_reset_rescue, const struct sock *sk, const struct sk_buff *skb)
+{
+	return send_reset_hit(ctx, sk, skb, true, true);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(btf_recv_reset, struct sock *sk)
+{
+	return recv_reset_hit(ctx, sk, true, false);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(btf_recv_reset_rescue, struct sock *sk)
+{
+	return recv_reset_hit(ctx, sk, true, true);
+}
+
+/* ---- raw_tp: the fallback for kernels without typed tracepoints ---- */
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(raw_retransmit, const struct sock *sk, const struct sk_buff *skb)
+{
+	return retransmit_hit(ctx, sk, skb, false, false);
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(raw_retransmit_rescue, const struct sock *sk, const struct sk_buff *skb)
+{
+	return retransmit_hit(ctx, sk, skb, false, true);
+}
+
+SEC("raw_tp/tcp_retransmit_synack")
+int BPF_PROG(raw_synack, const struct sock *sk, const struct request_sock *req)
+{
+	return synack_hit(ctx, req, false);
+}
+
+SEC("raw_tp/tcp_retransmit_synack")
+int BPF_PROG(raw_synack_rescue, const struct sock *sk, const struct request_sock *req)
+{
+	return synack_hit(ctx, req, true);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(raw_state, const struct sock *sk, int oldstate, int newstate)
+{
+	return state_hit(ctx, sk, oldstate, newstate, false, false);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(raw_state_rescue, const struct sock *sk, int oldstate, int newstate)
+{
+	return state_hit(ctx, sk, oldstate, newstate, false, true);
+}
+
+SEC("raw_tp/tcp_probe")
+int BPF_PROG(raw_probe, struct sock *sk, const struct sk_buff *skb)
+{
+	return probe_hit(ctx, sk, skb, false, false);
+}
+
+SEC("raw_tp/tcp_probe")
+int BPF_PROG(raw_probe_rescue, struct sock *sk, const struct sk_buff *skb)
+{
+	return probe_hit(ctx, sk, skb, false, true);
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(raw_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	return send_reset_hit(ctx, sk, skb, false, false);
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(raw_send_reset_rescue, const struct sock *sk, const struct sk_buff *skb)
+{
+	return send_reset_hit(ctx, sk, skb, false, true);
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(raw_recv_reset, struct sock *sk)
+{
+	return recv_reset_hit(ctx, sk, false, false);
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(raw_recv_reset_rescue, struct sock *sk)
+{
+	return recv_reset_hit(ctx, sk, false, true);
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
