@@ -16,39 +16,25 @@
 #include <bpf/libbpf.h>
 #include "lib/parse.h"
 #include "lib/privs.h"
+#include "tracer/tracepoints.h"
 #include "tracer/tracer.h" /* before the skeleton: its rodata uses our types */
 #include "tcpscope.skel.h"
 
-#define NTP 6 /* tracepoints: the five event types and SYN-ACK retransmits */
-
+/* A tracepoint's primary program and its rescue twin, of one flavour. */
 struct twin {
 	struct bpf_program *main, *rescue;
-	int type; /* enum ev_type */
+	const struct tracepoint *tp;
 };
 
 struct tracer {
 	struct tcpscope_bpf *skel;
-	struct twin twins[NTP];
-	struct bpf_link *links[2 * NTP];
+	struct twin twins[TP_MAX]; /* by row of the tracepoint table */
+	struct bpf_link *links[2 * TP_MAX];
 	struct ring_buffer *rb;
 	tracer_event_fn fn;
 	void *ctx;
 	int ncpus;
 	bool raw_tp;
-};
-
-static const char *const tp_names[EV_TYPE_MAX] = {
-	[EV_RETRANSMIT] = "tcp_retransmit_skb",
-	[EV_STATE] = "inet_sock_set_state",
-	[EV_PROBE] = "tcp_probe",
-	[EV_SEND_RESET] = "tcp_send_reset",
-	[EV_RECV_RESET] = "tcp_receive_reset",
-};
-
-/* In the order of twins_of(). */
-static const char *const tp_names_all[] = {
-	"tcp:tcp_retransmit_skb", "tcp:tcp_retransmit_synack", "sock:inet_sock_set_state",
-	"tcp:tcp_probe", "tcp:tcp_send_reset", "tcp:tcp_receive_reset",
 };
 
 static bool verbose;
@@ -152,31 +138,70 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return t->fn(t->ctx, data);
 }
 
-/* The programs of one attach type, with the event type each one feeds. */
-static void twins_of(struct tcpscope_bpf *s, bool raw, struct twin *t)
+static char errbuf[200];
+
+/* The programs of one flavour for each row of the tracepoint table, by
+ * their names: <flavour>_<prog> and <flavour>_<prog>_rescue. */
+static int twins_of(struct tcpscope_bpf *s, bool raw, struct twin *t, const char **msg)
 {
-#define PAIR(i, name, ty)                                                              \
-	t[i] = (struct twin){ raw ? s->progs.raw_##name : s->progs.btf_##name,         \
-			      raw ? s->progs.raw_##name##_rescue : s->progs.btf_##name##_rescue, \
-			      ty }
-	PAIR(0, retransmit, EV_RETRANSMIT);
-	PAIR(1, synack, EV_RETRANSMIT);
-	PAIR(2, state, EV_STATE);
-	PAIR(3, probe, EV_PROBE);
-	PAIR(4, send_reset, EV_SEND_RESET);
-	PAIR(5, recv_reset, EV_RECV_RESET);
-#undef PAIR
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < ntracepoints; i++) {
+		const struct tracepoint *tp = &tracepoints[i];
+
+		snprintf(name, sizeof(name), "%s_%s", raw ? "raw" : "btf", tp->prog);
+		t[i].main = bpf_object__find_program_by_name(s->obj, name);
+		snprintf(name, sizeof(name), "%s_%s_rescue", raw ? "raw" : "btf", tp->prog);
+		t[i].rescue = bpf_object__find_program_by_name(s->obj, name);
+		t[i].tp = tp;
+		if (!t[i].main || !t[i].rescue) {
+			snprintf(errbuf, sizeof(errbuf),
+				 "the BPF object has no program %s for tracepoint %s:%s", name,
+				 tp->category, tp->name);
+			*msg = errbuf;
+			return -ENOENT;
+		}
+	}
+	return 0;
 }
 
-static void select_programs(struct tracer *tr, unsigned int events, bool raw)
+/* Does the running kernel have this tracepoint? Typed ones show in BTF;
+ * otherwise look in tracefs (mounting it if nobody has). */
+static bool kernel_has_tracepoint(const struct tracepoint *tp)
 {
-	struct twin other[NTP];
-	int i;
+	char path[160];
+	struct stat st;
 
-	twins_of(tr->skel, raw, tr->twins);
-	twins_of(tr->skel, !raw, other);
-	for (i = 0; i < NTP; i++) {
-		bool on = events & EVMASK(tr->twins[i].type);
+	if (kernel_has_btf_tracepoint(tp->name))
+		return true;
+	if (stat("/sys/kernel/tracing/events", &st))
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", tp->category, tp->name);
+	return !stat(path, &st);
+}
+
+/* The tracepoint's events were asked for, and the kernel has it (a
+ * missing optional tracepoint is left out; a missing required one fails
+ * check_tracepoints() first). */
+static bool wanted(const struct tracepoint *tp, unsigned int events)
+{
+	return (events & EVMASK(tp->type)) && (!tp->optional || kernel_has_tracepoint(tp));
+}
+
+static int select_programs(struct tracer *tr, unsigned int events, bool raw, const char **msg)
+{
+	struct twin other[TP_MAX];
+	size_t i;
+	int err;
+
+	err = twins_of(tr->skel, raw, tr->twins, msg);
+	if (!err)
+		err = twins_of(tr->skel, !raw, other, msg);
+	if (err)
+		return err;
+	for (i = 0; i < ntracepoints; i++) {
+		bool on = wanted(tr->twins[i].tp, events);
 
 		bpf_program__set_autoload(tr->twins[i].main, on);
 		bpf_program__set_autoload(tr->twins[i].rescue, on);
@@ -185,18 +210,19 @@ static void select_programs(struct tracer *tr, unsigned int events, bool raw)
 		if (!on)
 			tr->twins[i].main = tr->twins[i].rescue = NULL;
 	}
+	return 0;
 }
 
-static char errbuf[200];
 
 /* Every primary before any twin: a tracepoint calls its programs in the
  * order they were attached, and a twin must run after its primary. */
 static int attach_programs(struct tracer *tr, const char **msg)
 {
-	int i, k, n = 0;
+	size_t i;
+	int k, n = 0;
 
 	for (k = 0; k < 2; k++) {
-		for (i = 0; i < NTP; i++) {
+		for (i = 0; i < ntracepoints; i++) {
 			struct bpf_program *p = k ? tr->twins[i].rescue : tr->twins[i].main;
 
 			if (!p)
@@ -206,8 +232,9 @@ static int attach_programs(struct tracer *tr, const char **msg)
 				int err = -errno;
 
 				snprintf(errbuf, sizeof(errbuf),
-					 "cannot attach %s to tracepoint %s (-v shows libbpf's log)",
-					 bpf_program__name(p), tp_names_all[i]);
+					 "cannot attach %s to tracepoint %s:%s (-v shows libbpf's log)",
+					 bpf_program__name(p), tr->twins[i].tp->category,
+					 tr->twins[i].tp->name);
 				*msg = errbuf;
 				return err;
 			}
@@ -269,7 +296,9 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 		return errno ? -errno : -ENOMEM; /* never 0 with no skeleton */
 	}
 	t->skel = s;
-	select_programs(t, o->events, raw);
+	err = select_programs(t, o->events, raw, msg);
+	if (err)
+		return err;
 	set_filters(s, o);
 	err = bpf_map__set_max_entries(s->maps.events,
 				       (__u32)(o->ringbuf_size ? o->ringbuf_size :
@@ -300,48 +329,36 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 	return 0;
 }
 
-/* A tracepoint the kernel lacks: say which, in a line. Typed tracepoints
- * show in BTF; otherwise look in tracefs (mounting it if nobody has). */
+/* A required tracepoint the kernel lacks: say which, in a line. */
 static int check_tracepoints(unsigned int events, const char **msg)
 {
-	static const int types[] = { EV_RETRANSMIT, EV_RETRANSMIT, EV_STATE, EV_PROBE,
-				     EV_SEND_RESET, EV_RECV_RESET };
-	char path[160];
-	struct stat st;
 	size_t i;
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		const char *tp = strchr(tp_names_all[i], ':') + 1;
+	for (i = 0; i < ntracepoints; i++) {
+		const struct tracepoint *tp = &tracepoints[i];
 
-		if (!(events & EVMASK(types[i])) || kernel_has_btf_tracepoint(tp))
-			continue;
-		if (stat("/sys/kernel/tracing/events", &st))
-			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%.*s/%s",
-			 (int)(strchr(tp_names_all[i], ':') - tp_names_all[i]), tp_names_all[i], tp);
-		if (!stat(path, &st))
+		if (!(events & EVMASK(tp->type)) || tp->optional || kernel_has_tracepoint(tp))
 			continue;
 		snprintf(errbuf, sizeof(errbuf),
-			 "this kernel has no tracepoint %s ('tcpscope doctor' lists what it has)",
-			 tp_names_all[i]);
+			 "this kernel has no tracepoint %s:%s ('tcpscope doctor' lists what it has)",
+			 tp->category, tp->name);
 		*msg = errbuf;
 		return -ENOENT;
 	}
 	return 0;
 }
 
+/* Auto: tp_btf unless a tracepoint to attach has no typed form. */
 static bool want_raw_tp(const struct tracer_opts *o)
 {
-	int i;
+	size_t i;
 
 	if (o->attach != ATTACH_AUTO)
 		return o->attach == ATTACH_RAW_TP;
-	for (i = 0; i < EV_TYPE_MAX; i++)
-		if ((o->events & EVMASK(i)) && !kernel_has_btf_tracepoint(tp_names[i]))
+	for (i = 0; i < ntracepoints; i++)
+		if (wanted(&tracepoints[i], o->events) &&
+		    !kernel_has_btf_tracepoint(tracepoints[i].name))
 			return true;
-	if ((o->events & EVMASK(EV_RETRANSMIT)) &&
-	    !kernel_has_btf_tracepoint("tcp_retransmit_synack"))
-		return true;
 	return false;
 }
 
@@ -437,7 +454,7 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 				c->rescued[type] += vals[i];
 		}
 	}
-	for (i = 0; i < NTP; i++) {
+	for (i = 0; i < (int)ntracepoints; i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
@@ -446,7 +463,7 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 		err = bpf_obj_get_info_by_fd(bpf_program__fd(t->twins[i].main), &info, &len);
 		if (err)
 			return err;
-		c->recursion_misses[t->twins[i].type] += info.recursion_misses;
+		c->recursion_misses[t->twins[i].tp->type] += info.recursion_misses;
 	}
 	for (i = 0; i < EV_TYPE_MAX; i++) {
 		/* Misses the twin did not rescue are gone for good. */
