@@ -48,3 +48,12 @@ wait_for_line() {
 }
 
 need() { command -v "$1" >/dev/null 2>&1 || { skip "$1" "$1 not installed"; exit 0; }; }
+
+# kernel_has CHECK: what `tcpscope doctor` says the running kernel has
+# (reset_reasons, reset_without_socket, retransmit_err, ...); KERNEL_SAYS
+# gets doctor's detail, for the reason a test prints.
+kernel_has() {
+	[ -s "$TMP/.doctor.json" ] || "$TCPSCOPE" doctor --json > "$TMP/.doctor.json" 2>/dev/null
+	KERNEL_SAYS="$1: $(jq -r --arg c "$1" '.checks[$c].detail // "doctor does not know"' "$TMP/.doctor.json")"
+	[ "$(jq -r --arg c "$1" '.checks[$c].ok' "$TMP/.doctor.json")" = true ]
+}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cli/commands.h"
 #include "lib/jsonw.h"
@@ -52,6 +53,39 @@ static bool ensure_tracefs(char *detail, size_t len)
 	return false;
 }
 
+/* What the running kernel's tracepoints can tell, from its BTF: these are
+ * the per-kernel gaps (not errors) that docs/kernels.md describes. */
+struct gap {
+	const char *name;
+	bool ok;
+	const char *yes, *no;
+};
+
+static size_t kernel_gaps(struct gap *g)
+{
+	size_t n = 0;
+
+	/* "tcp: add reasons to tcp_send_reset tracepoint" (6.10). */
+	g[n++] = (struct gap){ "reset_reasons",
+		kernel_has_btf_type("sk_rst_reason", BTF_KIND_ENUM, NULL),
+		"enum sk_rst_reason: tcp_send_reset carries why",
+		"no enum sk_rst_reason: sent resets have reason \"unknown\"" };
+	/* "trace: tcp: fully support trace_tcp_send_reset" (6.10) gave the
+	 * event its own record and calls it without a full socket. */
+	g[n++] = (struct gap){ "reset_without_socket",
+		kernel_has_btf_type("trace_event_raw_tcp_send_reset", BTF_KIND_STRUCT, NULL),
+		"tcp_send_reset has its own record: resets answering a segment no socket owns are traced",
+		"tcp_send_reset shares tcp_event_sk_skb: only resets a full socket sends are traced, "
+		"not those answering a segment no socket owns" };
+	/* "tcp: Add err to tcp_retransmit_skb tracepoint" (6.12). */
+	g[n++] = (struct gap){ "retransmit_err",
+		kernel_has_btf_type("trace_event_raw_tcp_retransmit_skb", BTF_KIND_STRUCT, "err"),
+		"tcp_retransmit_skb has err: failed retransmit attempts are traced",
+		"tcp_retransmit_skb has no err: failed retransmit attempts are not traced, "
+		"kind \"failed\" never appears" };
+	return n;
+}
+
 static int noop_event(void *ctx, const struct event *e)
 {
 	(void)ctx;
@@ -68,13 +102,14 @@ int cmd_doctor(int argc, char **argv)
 		{},
 	};
 	struct check checks[32];
+	struct gap gaps[8];
 	struct tracer_opts to = { .events = (1u << EV_TYPE_MAX) - 1 };
 	struct tracer *t = NULL;
 	struct utsname u;
 	const char *msg = "";
 	char path[256];
 	bool json = false, tracefs, fatal = false;
-	size_t n = 0, i;
+	size_t n = 0, i, ngaps;
 	int c, err;
 
 	optind = 1;
@@ -143,6 +178,11 @@ int cmd_doctor(int argc, char **argv)
 	checks[n].name = "ringbuf";
 	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
 	ADD(true, err == 1, "BPF_MAP_TYPE_RINGBUF %s", err == 1 ? "yes" : "no (kernel < 5.8?)");
+	ngaps = kernel_gaps(gaps);
+	for (i = 0; i < ngaps; i++) {
+		checks[n].name = gaps[i].name;
+		ADD(false, gaps[i].ok, "%s", gaps[i].ok ? gaps[i].yes : gaps[i].no);
+	}
 	/* Prove each attach type by loading it; a probe alone can mislead
 	 * (libbpf cannot probe BPF_PROG_TYPE_TRACING without a target). */
 	checks[n].name = "tp_btf";

@@ -206,7 +206,7 @@ void metrics__write(struct metrics *m, struct tracer *t, FILE *f)
 					"%" PRIu64 "\n",
 					tcp_state_name(i), tcp_state_name(j), m->transitions[i][j]);
 	header(f, "tcpscope_resets_sent_total", "counter",
-	       "Resets sent, by the kernel's reason (kernels >= 6.10; else not_specified)");
+	       "Resets sent, by the kernel's reason (kernels >= 6.10; else unknown)");
 	for (i = 0; i < NREASONS; i++) {
 		if (!m->resets_sent[i])
 			continue;

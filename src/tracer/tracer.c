@@ -73,6 +73,26 @@ bool kernel_has_btf_tracepoint(const char *tp)
 	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
 }
 
+bool kernel_has_btf_type(const char *name, int kind, const char *member)
+{
+	struct btf *btf = vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, name, kind) : -1;
+	if (id <= 0)
+		return false;
+	if (!member)
+		return true;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
+			return true;
+	return false;
+}
+
 const char *reset_reason_name(uint32_t reason)
 {
 	static char names[128][48];
