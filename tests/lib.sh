@@ -57,3 +57,19 @@ kernel_has() {
 	KERNEL_SAYS="$1: $(jq -r --arg c "$1" '.checks[$c].detail // "doctor does not know"' "$TMP/.doctor.json")"
 	[ "$(jq -r --arg c "$1" '.checks[$c].ok' "$TMP/.doctor.json")" = true ]
 }
+
+# Wait until process PID holds its BPF links (tcpscope attaches them all at
+# once, after the programs load): loading takes about 0.1 s on this machine
+# and over a second on an emulated CPU, so a fixed sleep is wrong somewhere.
+wait_attached() { # PID [SECS, default 30]
+	local pid=$1 secs=${2:-30} i
+	for ((i = 0; i < secs * 20; i++)); do
+		if ls -l "/proc/$pid/fd" 2>/dev/null | grep -q 'bpf_link'; then
+			sleep 0.1
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}

@@ -145,7 +145,7 @@ wait_for_line "$TMP/bt.out" 'Attaching' 20 || fail setup "bpftrace did not attac
 "$TCPSCOPE" trace --json --events state --port $P --ringbuf-size 4k >"$TMP/rb.jsonl" 2>"$TMP/rb.err" &
 tr=$!
 cleanup_add kill $tr
-sleep 1.5
+wait_attached $tr || fail setup "the tracer did not attach"
 ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:$P --duration 3 >"$TMP/srv5.out" 2>&1 &
 wait_for_line "$TMP/srv5.out" '^listening'
 nsx "$TCPSCOPE" stress 127.0.0.1:$P --mode churn -n 2000 --concurrency 64 >/dev/null
@@ -255,7 +255,7 @@ P=7608
 "$TCPSCOPE" trace --json --events state --port $P >"$FULL/trace.jsonl" 2>"$TMP/full-trace.err" &
 tr=$!
 cleanup_add kill $tr
-sleep 1.5
+wait_attached $tr || fail setup "the tracer did not attach"
 ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:$P --duration 10 >"$TMP/srv8.out" 2>&1 &
 wait_for_line "$TMP/srv8.out" '^listening'
 nsx "$TCPSCOPE" stress 127.0.0.1:$P --mode churn -n 2000 >/dev/null

@@ -18,7 +18,7 @@ wait_for_line "$TMP/bpftrace.out" 'Attaching' 20 || fail setup "bpftrace did not
 "$TCPSCOPE" trace --json --events state --port $PORT --netns /proc/self/ns/net > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
-sleep 1.5
+wait_attached $TR || fail setup "the tracer did not attach"
 "$TCPSCOPE" stress 127.0.0.1:$PORT --mode churn --rate 10000 --duration 3 --json > "$TMP/stress.json"
 sleep 1
 kill -INT $TR; wait $TR

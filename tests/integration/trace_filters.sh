@@ -25,7 +25,7 @@ traced() { # outfile trace-args...
 	shift
 	"$TCPSCOPE" trace --json --events state "$@" > "$out" 2>/dev/null &
 	local tr=$!
-	sleep 1.3
+	wait_attached $tr || fail setup "the tracer did not attach"
 	ip netns exec "$NS_A" $LOAD client "$IP_B" $PORT --conns 3 > "$out.c4"
 	ip netns exec "$NS_A" $LOAD client "$IP6_B" $PORT --conns 3 > "$out.c6"
 	for i in 1 2 3; do

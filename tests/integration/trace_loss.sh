@@ -30,7 +30,7 @@ wait_for_line "$TMP/bpftrace.out" 'Attaching' 20 || fail setup "bpftrace did not
 "$TCPSCOPE" trace --json --events retransmit --port "$PORT" > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
-sleep 1.5 # the tracer is attached once its programs load; give it time
+wait_attached $TR || fail setup "the tracer did not attach"
 a0=$(nstat_retrans "$NS_A"); b0=$(nstat_retrans "$NS_B")
 
 ip netns exec "$NS_A" $LOAD client "$IP_B" "$PORT" --conns 16 --parallel 8 --bytes 300000 \
@@ -92,7 +92,7 @@ cleanup_add kill $!
 wait_for_line "$TMP/server2.out" '^listening'
 "$TCPSCOPE" trace --json --events retransmit --port "$BPORT" --duration 4 > "$TMP/bh.jsonl" 2>/dev/null &
 TR=$!
-sleep 1.5
+wait_attached $TR || fail setup "the tracer did not attach"
 ip netns exec "$NS_A" $LOAD client "$IP_B" "$BPORT" --bytes 1000 --timeout 2 > "$TMP/bh-client.out" 2>&1 &
 wait $TR
 bh_cookie=$(jq -r .cookie "$TMP/bh-client.out" 2>/dev/null | head -1)

@@ -23,7 +23,7 @@ wait_for_line "$TMP/server.out" '^listening' || { fail setup "server did not sta
 "$TCPSCOPE" trace --json --events reset --netns "/run/netns/$NS" > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
-sleep 1.5 # JSON mode says nothing when attached; the other tests wait as long
+wait_attached $TR || fail setup "the tracer did not attach"
 kill -0 $TR 2>/dev/null || { fail setup "trace exited: $(head -c 300 "$TMP/trace.err")"; exit 0; }
 
 # A bare ACK (no SYN) from 127.0.0.1:SPORT to DPORT, checksummed, through a

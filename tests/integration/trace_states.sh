@@ -17,7 +17,7 @@ run_clients() { # attach-mode outfile
 	"$TCPSCOPE" trace --json --attach "$1" --events state,probe --probe-interval 0 \
 		--port "$PORT" > "$2" 2> "$2.err" &
 	local tr=$!
-	sleep 1.5
+	wait_attached $tr || fail setup "the tracer did not attach"
 	ip netns exec "$NS_A" $LOAD client "$IP_B" "$PORT" --conns $N --parallel 5 \
 		--bytes 20000 --hold 0.3 > "$2.clients"
 	sleep 0.5
@@ -72,7 +72,7 @@ done
 # SIGINT mid-stream: the output stays valid JSON with the summary last.
 "$TCPSCOPE" trace --json --events all --probe-interval 0 > "$TMP/int.jsonl" 2>/dev/null &
 TR=$!
-sleep 1.2
+wait_attached $TR || fail setup "the tracer did not attach"
 ip netns exec "$NS_A" $LOAD client "$IP_B" "$PORT" --conns 20 --parallel 10 --bytes 50000 >/dev/null &
 CL=$!
 sleep 0.3
@@ -88,7 +88,7 @@ grep -q '^lost events: 0' "$TMP/term.txt" && pass sigterm_summary || fail sigter
 # --count stops by itself after N events.
 "$TCPSCOPE" trace --json --events probe --probe-interval 0 --port "$PORT" --count 5 > "$TMP/count.jsonl" 2>/dev/null &
 TR=$!
-sleep 1.2
+wait_attached $TR || fail setup "the tracer did not attach"
 ip netns exec "$NS_A" $LOAD client "$IP_B" "$PORT" --conns 2 --bytes 200000 >/dev/null
 for i in $(seq 50); do kill -0 $TR 2>/dev/null || break; sleep 0.1; done
 kill -0 $TR 2>/dev/null && { fail count_stops "still running"; kill -INT $TR; } || pass count_stops
