@@ -73,3 +73,11 @@ wait_attached() { # PID [SECS, default 30]
 	done
 	return 1
 }
+
+# True when this kernel runs on an emulated CPU (QEMU without KVM, as
+# tests/vm/run boots it): loads there reach a tenth of the rate, so tests
+# scale them down, and say so. systemd-detect-virt --vm says "qemu" for
+# TCG and "kvm" when the CPU is virtualised.
+emulated() {
+	[ "$(systemd-detect-virt --vm 2>/dev/null)" = qemu ]
+}

@@ -73,24 +73,45 @@ bool kernel_has_btf_tracepoint(const char *tp)
 	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
 }
 
+/* The type id of member NAME of struct or union ID, looking inside
+ * anonymous members too; -1 if there is none. */
+static int btf_member_type(const struct btf *btf, int id, const char *name)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	const char *n;
+	int i, sub;
+
+	id = btf__resolve_type(btf, id);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (!t || (!btf_is_struct(t) && !btf_is_union(t)))
+		return -1;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		n = btf__name_by_offset(btf, m->name_off);
+		if (n && *n && !strcmp(n, name))
+			return m->type;
+		if ((!n || !*n) && (sub = btf_member_type(btf, m->type, name)) >= 0)
+			return sub;
+	}
+	return -1;
+}
+
 bool kernel_has_btf_type(const char *name, int kind, const char *member)
 {
 	struct btf *btf = vmlinux_btf();
-	const struct btf_member *m;
-	const struct btf_type *t;
-	int id, i;
+	char path[128], *part, *save = NULL;
+	int id;
 
 	id = btf ? btf__find_by_name_kind(btf, name, kind) : -1;
 	if (id <= 0)
 		return false;
 	if (!member)
 		return true;
-	t = btf__type_by_id(btf, id);
-	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
-			return true;
-	return false;
+	snprintf(path, sizeof(path), "%s", member);
+	for (part = strtok_r(path, ".", &save); part && id >= 0; part = strtok_r(NULL, ".", &save))
+		id = btf_member_type(btf, id, part);
+	return id >= 0;
 }
 
 const char *reset_reason_name(uint32_t reason)

@@ -80,7 +80,8 @@ enum attach_mode tracer_opt_attach(const char *cmd, const char *val);
 /* Does the running kernel's BTF have a typed tracepoint for tp? */
 bool kernel_has_btf_tracepoint(const char *tp);
 /* The running kernel's BTF has type NAME of KIND (BTF_KIND_*), with a
- * member MEMBER unless that is NULL. */
+ * member MEMBER ("a.b" for a member of a member; anonymous members are
+ * looked into) unless that is NULL. */
 bool kernel_has_btf_type(const char *name, int kind, const char *member);
 /* Name of a kernel enum sk_rst_reason value, from the kernel's BTF ("" if
  * unknown). */

@@ -168,7 +168,11 @@ echo "  delivered $delivered lost $lost; bpftrace $bt_n + $bt_miss skipped"
 check_cmp ringbuf_lost_some "$lost" -gt 0
 check_eq ringbuf_lost_by_type "$(jq '.lost_by_type.state' <<<"$s")" "$lost"
 check_eq ringbuf_delivered_counted "$(grep -c '"type":"state"' "$TMP/rb.jsonl")" "$delivered"
-if [ "$bt_miss" -eq 0 ]; then
+if ! kernel_has classic_tp_misses; then
+	# bpftrace's program may have been skipped, uncounted: a lower bound.
+	echo "  bpftrace is a lower bound here ($KERNEL_SAYS)"
+	check_cmp ringbuf_delivered_plus_lost_ge_bpftrace "$((delivered + lost))" -ge "$bt_n"
+elif [ "$bt_miss" -eq 0 ]; then
 	check_eq ringbuf_delivered_plus_lost_is_every_hit "$((delivered + lost))" "$bt_n"
 else
 	check_cmp ringbuf_delivered_plus_lost_ge_bpftrace "$((delivered + lost))" -ge "$bt_n"

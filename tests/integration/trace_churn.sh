@@ -19,7 +19,10 @@ wait_for_line "$TMP/bpftrace.out" 'Attaching' 20 || fail setup "bpftrace did not
 TR=$!
 cleanup_add kill $TR
 wait_attached $TR || fail setup "the tracer did not attach"
-"$TCPSCOPE" stress 127.0.0.1:$PORT --mode churn --rate 10000 --duration 3 --json > "$TMP/stress.json"
+# An emulated CPU opens about 1700 connections/s: a tenth of the load.
+rate=10000
+emulated && { rate=1000; echo "  emulated CPU: churn at $rate/s instead of 10000/s"; }
+"$TCPSCOPE" stress 127.0.0.1:$PORT --mode churn --rate $rate --duration 3 --json > "$TMP/stress.json"
 sleep 1
 kill -INT $TR; wait $TR
 kill -INT $BT; wait $BT
@@ -27,7 +30,7 @@ kill -INT $BT; wait $BT
 attempted=$(jq -r .connections.attempted "$TMP/stress.json")
 achieved=$(jq -r '.rate.achieved | floor' "$TMP/stress.json")
 summary=$(tail -n1 "$TMP/trace.jsonl")
-check_cmp load_ran "$attempted" -ge 20000
+check_cmp load_ran "$attempted" -ge $((rate * 2))
 echo "  churn: $attempted connections, $achieved/s"
 check_eq lost_zero "$(jq -r .lost <<<"$summary")" 0
 # Each connection makes nine or ten transitions: SYN_SENT, ESTABLISHED,

@@ -55,7 +55,12 @@ summary=$(tail -n 1 "$TMP/trace.jsonl")
 got_events=$(jq -r 'select(.type=="retransmit")' "$TMP/trace.jsonl" | jq -s length)
 want_events=$(awk '/^@n:/ {print $2}' "$TMP/bpftrace.out"); want_events=${want_events:-0}
 check_cmp some_retransmits "$got_events" -gt 20
-check_eq events_equal_bpftrace "$got_events" "$want_events"
+if kernel_has classic_tp_misses; then
+	check_eq events_equal_bpftrace "$got_events" "$want_events"
+else
+	echo "  bpftrace is a lower bound here ($KERNEL_SAYS)"
+	check_cmp events_not_fewer_than_bpftrace "$got_events" -ge "$want_events"
+fi
 check_eq summary_counts_events "$(jq -r .events.retransmit <<<"$summary")" "$got_events"
 check_eq lost_zero "$(jq -r .lost <<<"$summary")" 0
 
