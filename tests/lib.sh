@@ -81,3 +81,17 @@ wait_attached() { # PID [SECS, default 30]
 emulated() {
 	[ "$(systemd-detect-virt --vm 2>/dev/null)" = qemu ]
 }
+
+# Wait until process PID catches signal SIG (INT, TERM, ...): its handler
+# is installed (SigCgt in /proc/PID/status), so the signal cannot kill it.
+wait_catches() { # PID SIG [SECS, default 30]
+	local pid=$1 bit i mask
+	bit=$(kill -l "$2") || return 1
+	for ((i = 0; i < ${3:-30} * 100; i++)); do
+		mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || return 1
+		[ -n "$mask" ] || return 1
+		(((0x$mask >> (bit - 1)) & 1)) && return 0
+		sleep 0.01
+	done
+	return 1
+}

@@ -211,6 +211,10 @@ sig_check() { # name signal delay-ms command...
 	pid=$!
 	collect_prog_ids $pid "$TMP/sig.ids" &
 	local col=$!
+	# The moment counts from when the process catches the signal: the
+	# start before that is the dynamic loader's, ten times longer on an
+	# emulated CPU.
+	wait_catches $pid "$sig" || fail "$name/setup" "it never caught SIG$sig"
 	sleep "$(awk -v d="$delay" 'BEGIN { print d / 1000 }')"
 	kill "-$sig" $pid
 	wait $pid
@@ -241,7 +245,7 @@ done
 pid=$!
 collect_prog_ids $pid "$TMP/live.ids" &
 col=$!
-sleep 2
+wait_attached $pid || fail setup "the tracer did not attach"
 check_cmp oracle_sees_programs "$(progs_left "$TMP/live.ids" 2>/dev/null; true)" -ge 0
 live=$(grep -h '^prog_id:' /proc/$pid/fdinfo/* 2>/dev/null | sort -u | wc -l)
 check_cmp oracle_programs_while_running "$live" -gt 0

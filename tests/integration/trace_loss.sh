@@ -99,7 +99,9 @@ wait_for_line "$TMP/server2.out" '^listening'
 TR=$!
 wait_attached $TR || fail setup "the tracer did not attach"
 ip netns exec "$NS_A" $LOAD client "$IP_B" "$BPORT" --bytes 1000 --timeout 2 > "$TMP/bh-client.out" 2>&1 &
+CL=$!
 wait $TR
+wait $CL # its cookie
 bh_cookie=$(jq -r .cookie "$TMP/bh-client.out" 2>/dev/null | head -1)
 rto=$(jq -s --argjson c "${bh_cookie:-0}" '[.[]|select(.type=="retransmit" and .cookie==$c and .kind=="rto")]|length' "$TMP/bh.jsonl")
 # Before the first RTO the kernel may send one tail loss probe (Open: other).
