@@ -22,16 +22,19 @@ within() {
 	fi
 }
 
-# -- churn at 800/s for 4 s, with a 100-byte echo each
+# -- churn at 800/s for 4 s, with a 100-byte echo each (200/s on an
+# emulated CPU, which reaches about 600/s with its echo)
+rate=800
+emulated && { rate=200; echo "  emulated CPU: churn at $rate/s, not 800/s"; }
 before=$(counter TcpActiveOpens)
-nsx "$TCPSCOPE" stress --mode churn --rate 800 --duration 4s --size 100 --json >"$TMP/churn.json"
+nsx "$TCPSCOPE" stress --mode churn --rate $rate --duration 4s --size 100 --json >"$TMP/churn.json"
 check_eq churn_exit "$?" 0
 after=$(counter TcpActiveOpens)
 j="$TMP/churn.json"
 achieved=$(jq .rate.achieved "$j")
-within churn_rate_achieved "$achieved" 800 5
+within churn_rate_achieved "$achieved" $rate 5
 opens=$((after - before))
-within churn_nstat_rate "$(awk -v n="$opens" -v d="$(jq .rate.launch_s "$j")" 'BEGIN { print n / d }')" 800 5
+within churn_nstat_rate "$(awk -v n="$opens" -v d="$(jq .rate.launch_s "$j")" 'BEGIN { print n / d }')" $rate 5
 check_eq churn_attempted_eq_nstat "$(jq .connections.attempted "$j")" "$opens"
 check_eq churn_failed "$(jq .connections.failed "$j")" 0
 check_eq churn_verify_errors "$(jq .verify_errors "$j")" 0
