@@ -71,8 +71,16 @@ t0=$(date +%s.%N)
 ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:9999" -c 5 --connect-timeout 1500ms --duration 1s --json >"$TMP/bh.json" &
 pid=$!
 cleanup_add kill "$pid"
-sleep 0.7
-synsent=$(ip netns exec "$NS_A" ss -Htn state syn-sent "( dport = :9999 )" | wc -l)
+# The most ss sees at once while the connects wait (polled: an emulated
+# CPU takes longer to get there than a fixed sleep allows).
+synsent=0
+for _ in $(seq 1 40); do
+	n=$(ip netns exec "$NS_A" ss -Htn state syn-sent "( dport = :9999 )" | wc -l)
+	[ "$n" -gt "$synsent" ] && synsent=$n
+	[ "$synsent" -ge 5 ] && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.05
+done
 wait "$pid"
 t1=$(date +%s.%N)
 j="$TMP/bh.json"
