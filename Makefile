@@ -135,9 +135,11 @@ $(OUTPUT)/fuzz/%: $(OUTPUT)/fuzz/obj/fuzz_%.o $(FUZZ_LIB)
 
 fuzz: $(FUZZ_BINS)
 
-# The whole suite: unit tests, then (as root) the integration tests.
+# The whole suite: unit tests, then (as root) the integration tests;
+# VM=debian12 also runs the kernel-facing ones in Debian 12's kernel under
+# QEMU (tests/vm/run), in the same count.
 test: all unit
-	$(Q)tests/run
+	$(Q)tests/run $(if $(VM),--vm $(VM))
 
 bench: all
 	$(Q)bench/run

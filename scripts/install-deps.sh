@@ -6,12 +6,15 @@
 #                                    and oracles it compares against
 #                                    (bpftrace, nstat, ss, nftables, jq,
 #                                    headless Chromium, promtool, ...)
+#                                    and QEMU, busybox-static and cpio for
+#                                    tests/vm/run (Debian 12's own kernel)
 set -euo pipefail
 pkgs=(make gcc clang bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config)
 case "${1:-}" in
 --test) pkgs+=(bpftrace nftables iproute2 ethtool libbpf-tools python3 procps jq
                util-linux chromium prometheus curl groff-base
-               libclang-rt-14-dev cppcheck clang-tidy valgrind strace) ;;
+               libclang-rt-14-dev cppcheck clang-tidy valgrind strace
+               qemu-system-x86 busybox-static cpio systemd) ;;
 "") ;;
 *) echo "usage: scripts/install-deps.sh [--test]" >&2; exit 2 ;;
 esac
