@@ -134,7 +134,9 @@ int cmd_doctor(int argc, char **argv)
 		case 'h':
 			printf("Usage: tcpscope doctor [--json] [-v]\n\n"
 			       "Checks what tracing needs (privileges, BTF, tracefs, each tracepoint,\n"
-			       "tp_btf, raw_tp, the BPF ring buffer), then loads and attaches the\n"
+			       "tp_btf, raw_tp, the BPF ring buffer), names what this kernel's\n"
+			       "tracepoints cannot tell (\"no\" lines: reset reasons, resets without\n"
+			       "a socket, failed retransmits, ...), then loads and attaches the\n"
 			       "tracer once to prove it. Exits 1 if tracing cannot work here.\n\n"
 			       "  --json         one JSON object instead of text\n"
 			       "  -v, --verbose  libbpf's log on stderr\n"

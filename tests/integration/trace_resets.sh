@@ -56,13 +56,22 @@ rsts=$(ip netns exec "$NS" nstat -a TcpOutRsts | awk '/TcpOutRsts/ {print $2}')
 kill -INT $TR; wait $TR
 
 check_eq out_rsts_oracle "${rsts:-0}" 6
-check_eq events_equal_out_rsts "$(jq -s '[.[] | select(.type == "send_reset")] | length' "$TMP/trace.jsonl")" "${rsts:-0}"
+# Where tcp_send_reset fires only for a full socket, the three resets
+# answering the closed port are sent but not traced.
+want_events=${rsts:-0}
+want_nosock="127.0.0.1 false"
+if ! kernel_has reset_without_socket; then
+	echo "  the 3 resets from no socket are not traced here ($KERNEL_SAYS)"
+	want_events=$((want_events - 3))
+	want_nosock=""
+fi
+check_eq events_equal_out_rsts "$(jq -s '[.[] | select(.type == "send_reset")] | length' "$TMP/trace.jsonl")" "$want_events"
 for p in $SPORTS; do
 	check_eq "listener_reset_names_peer/$p" \
 		"$(jq -r "select(.type == \"send_reset\" and .sport == $LPORT and .dport == $p) | \"\(.state) \(.daddr) \(.has_sock)\"" "$TMP/trace.jsonl")" \
 		"LISTEN 127.0.0.1 true"
 	check_eq "no_socket_reset_names_peer/$p" \
 		"$(jq -r "select(.type == \"send_reset\" and .sport == $CPORT and .dport == $p) | \"\(.daddr) \(.has_sock)\"" "$TMP/trace.jsonl")" \
-		"127.0.0.1 false"
+		"$want_nosock"
 done
 check_eq lost_zero "$(tail -n1 "$TMP/trace.jsonl" | jq .lost)" 0
