@@ -536,10 +536,11 @@ int tracer__del_cookie(struct tracer *t, uint64_t cookie)
 	return bpf_map__delete_elem(t->skel->maps.cookies, &cookie, sizeof(cookie), 0);
 }
 
-/* Since Linux 6.5 ("bpf: Move unprivileged checks into map_create() and
- * bpf_prog_load()") a map fd we hold works without any capability; before,
- * every bpf() command needs CAP_BPF while kernel.unprivileged_bpf_disabled
- * is set (Debian 12: 6.1, and 2). Rather than guess from the version, a
+/* With kernel.unprivileged_bpf_disabled set, 6.5+ ("bpf: Move unprivileged
+ * checks into map_create() and bpf_prog_load()") and Debian 12's 6.1
+ * refuse only map creation and program loading without CAP_BPF: a map fd
+ * we hold works without any capability. A kernel that checks every bpf()
+ * command would refuse that too. Rather than guess from the version, a
  * child drops everything and tries a lookup on our counters map. */
 uint64_t tracer__caps_needed(struct tracer *t)
 {
