@@ -78,12 +78,13 @@ done
 
 # -- --records (the hook API): one line per connection, and each cookie is
 # the one the kernel reports for that socket (ss -e "sk:", inet_diag's cookie)
-ip netns exec "$NS" "$TCPSCOPE" stress -c 20 --duration 2s --records "$TMP/rec.jsonl" >/dev/null 2>&1 &
+ip netns exec "$NS" "$TCPSCOPE" stress -c 20 --duration $((hold - 1))s --records "$TMP/rec.jsonl" >/dev/null 2>&1 &
 pid=$!
 cleanup_add kill "$pid"
-: >"$TMP/ss_cookies"
-for _ in $(seq 1 30); do
+: >"$TMP/ss_cookies" >"$TMP/ss_e"
+for _ in $(seq 1 150); do
 	sleep 0.1
+	kill -0 "$pid" 2>/dev/null || break
 	port=$(nsx ss -Htln src 127.0.0.1 | awk '{ print $4 }' | sed 's/.*://' | head -1)
 	[ -n "$port" ] || continue
 	nsx ss -Htne state established "( dport = :$port )" 2>/dev/null >"$TMP/ss_e"
