@@ -32,6 +32,8 @@ status_after_drop() { # pid want-capeff
 	echo "$line"
 }
 ZERO=0000000000000000
+# What the drop is tested against (docs/security.md: 2 on Debian 12's 6.1).
+echo "  kernel.unprivileged_bpf_disabled=$(cat /proc/sys/kernel/unprivileged_bpf_disabled 2>/dev/null)"
 NETADMIN=0000000000001000
 
 # -- trace under sudo: nobody, no capabilities, and still tracing
