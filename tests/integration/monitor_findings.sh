@@ -127,13 +127,18 @@ NFT
 	ip netns exec "$NS_A" python3 -c '
 import socket, sys, time
 s = socket.create_connection((sys.argv[1], 7100)); end = time.time() + 3.5; buf = b"x" * 1400
+print("sending", flush=True)
 while time.time() < end: s.send(buf); time.sleep(0.0005)
-time.sleep(5)' "$IP_B" &
+print("done", flush=True)
+time.sleep(5)' "$IP_B" >"$TMP/stream.log" &
 	cleanup_add "kill $! 2>/dev/null"
+	wait_for_line "$TMP/stream.log" sending 10
 	sleep 0.5
 	"$TCPSCOPE" monitor --netns "$NS_A" --json --interval 2s >"$TMP/rt.json"
-	# The stream has ended (3.5 s) and its retransmits are acked: tcp_info
-	# holds still, and ss's retrans:N/TOTAL is the oracle.
+	# The stream has ended and its retransmits are acked: tcp_info holds
+	# still, and ss's retrans:N/TOTAL is the oracle. (Waited for, not
+	# slept: python starts ten times slower on an emulated CPU.)
+	wait_for_line "$TMP/stream.log" done 10
 	sleep 1.5
 	"$TCPSCOPE" monitor --netns "$NS_A" --json --interval 0 --port 7100 >"$TMP/rt7100.json"
 	ss_total=$(ip netns exec "$NS_A" ss -tinH dst "$IP_B" dport = :7100 |
