@@ -61,6 +61,11 @@ for mode in ${MODES:-churn rr}; do
 	kill -INT $BT; wait $BT
 	bt_lost=$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' "$TMP/bt-$mode.out" | awk '{s += $1} END {print s + 0}')
 	bt_missed=$((bt_missed + bt_lost))
+	# Where the kernel skips bpftrace's nested runs without counting them,
+	# bpftrace is only a lower bound: ours may exceed it by any amount.
+	bt_bounded=1
+	kernel_has classic_tp_misses ||
+		{ bt_bounded=""; echo "  $mode: bpftrace is a lower bound here ($KERNEL_SAYS)"; }
 	j="$TMP/$mode.json"
 	[ $mode = churn ] && want_conns=200 || want_conns=8
 	jq -c '.trace.agreement.mismatches[]' "$j" | sed 's/^/  /'
@@ -72,6 +77,7 @@ for mode in ${MODES:-churn rr}; do
 	check_eq "$mode/mismatches_are_kernel_ahead" "$(jq -r .trace.agreement.kernel_ahead "$j")" "$mism"
 	check_cmp "$mode/mismatches_rare" "$mism" -le $((want_conns / 50 + 1))
 	checked=$(jq -r .trace.agreement.connections "$j")
+	echo "  $mode: $(jq -c '{connections, retransmit_segs: .trace.retransmit_segs, agreement: (.trace.agreement | del(.mismatches))}' "$j")"
 	check_cmp "$mode/agreement_covers_connections" "$checked" -ge $((want_conns * 9 / 10))
 	check_cmp "$mode/retransmits_happened" "$(jq -r .trace.retransmit_segs "$j")" -gt 0
 	read -r tl_checked tl_bad tl_drift < <(agreement_from_timeline "$TMP/tl-$mode.jsonl")
@@ -97,14 +103,18 @@ for mode in ${MODES:-churn rr}; do
 		      for (p in n) if (n[p] < b[p]) { print "  port " p ": ours " n[p] ", bpftrace " b[p]+0; bad++ }
 		      else extra += n[p] - b[p]
 		      for (p in b) if (!(p in n)) { print "  port " p ": ours 0, bpftrace " b[p]; bad++ }
-		      if (extra > missed) { print "  ours exceed bpftrace by " extra ", more than the " missed " it missed"; bad++ }
-		      exit bad > 0 }' missed="$bt_missed" "$TMP/polls-$mode" "$TMP/ours-$mode" "$TMP/bt-lines-$mode"; then
+		      if (bounded && extra > missed) { print "  ours exceed bpftrace by " extra ", more than the " missed " it missed"; bad++ }
+		      exit bad > 0 }' missed="$bt_missed" bounded="$bt_bounded" "$TMP/polls-$mode" "$TMP/ours-$mode" "$TMP/bt-lines-$mode"; then
 		pass "$mode/per_socket_equal_bpftrace"
 	else
 		fail "$mode/per_socket_equal_bpftrace" "see above"
 	fi
-	check_cmp "$mode/events_at_most_bpftrace_and_its_misses" "$ours" -le \
-		$(( $(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out") + bt_missed ))
+	if [ -n "$bt_bounded" ]; then
+		check_cmp "$mode/events_at_most_bpftrace_and_its_misses" "$ours" -le \
+			$(( $(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out") + bt_missed ))
+	else
+		check_cmp "$mode/events_at_least_bpftrace" "$ours" -ge "$(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out")"
+	fi
 done
 "$LAB" clear "$LABNAME"
 
