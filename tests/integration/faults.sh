@@ -58,7 +58,13 @@ t0=$(date +%s.%N)
 nsx "$TCPSCOPE" stress 127.0.0.1:7601 --mode rr -c 20 --size 1k --duration 4s --json \
 	>"$TMP/kill.json" 2>"$TMP/kill.err" &
 st=$!
-sleep 1.5
+# Killed once all 20 are established and exchanging (waited for: on an
+# emulated CPU the start alone can take longer than a fixed sleep).
+for _ in $(seq 1 100); do
+	[ "$(nsx ss -Htn state established '( dport = :7601 )' | wc -l)" -ge 20 ] && break
+	sleep 0.1
+done
+sleep 0.5
 { kill -KILL $srv; wait $srv; } 2>/dev/null
 wait $st
 rc=$?
