@@ -113,7 +113,10 @@ for mode in ${MODES:-churn rr}; do
 		check_cmp "$mode/events_at_most_bpftrace_and_its_misses" "$ours" -le \
 			$(( $(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out") + bt_missed ))
 	else
-		check_cmp "$mode/events_at_least_bpftrace" "$ours" -ge "$(awk '/^@n:/ {print $2}' "$TMP/bt-$mode.out")"
+		# Nor is the total a lower bound: bpftrace also counts the FINs
+		# retransmitted after our tracer stopped. The per-socket check above
+		# is what holds here.
+		skip "$mode/events_at_most_bpftrace_and_its_misses" "no upper bound from bpftrace here: $KERNEL_SAYS"
 	fi
 done
 "$LAB" clear "$LABNAME"
