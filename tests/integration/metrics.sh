@@ -64,7 +64,9 @@ ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$PORT" --mode churn --size 20000
 ST=$!
 sleep 2
 scrape "$TMP/m1.txt"
-check_eq trace/scrape_during_run "$?" 0
+rc=$?
+check_eq trace/scrape_during_run "$rc" 0
+[ "$rc" -ne 0 ] && { kill -0 $TR 2>/dev/null && echo "  the tracer runs" || echo "  the tracer is gone"; sed 's/^/  trace: /' "$TMP/trace.err" | head -5; }
 promcheck trace/promtool_during_run "$TMP/m1.txt"
 check_cmp trace/retransmits_move "$(msum "$TMP/m1.txt" tcpscope_retransmits_total)" -gt 0
 wait $ST
