@@ -36,12 +36,8 @@ ZERO=0000000000000000
 echo "  kernel.unprivileged_bpf_disabled=$(cat /proc/sys/kernel/unprivileged_bpf_disabled 2>/dev/null)"
 NETADMIN=0000000000001000
 
-# -- trace under sudo: nobody, no capabilities, and still tracing (for
-# long enough that the traffic below comes while it traces: on an emulated
-# CPU the load, the drop and the server's start take seconds)
-tdur=4
-emulated && { tdur=12; echo "  emulated CPU: traced for ${tdur}s, not 4s"; }
-"${AS_SUDO[@]}" "$TCPSCOPE" trace --json --events state --port 7301 --duration $tdur \
+# -- trace under sudo: nobody, no capabilities, and still tracing
+"${AS_SUDO[@]}" "$TCPSCOPE" trace --json --events state --port 7301 --duration 4 \
 	>"$TMP/trace.json" 2>"$TMP/trace.err" &
 pid=$!
 cleanup_add kill $pid
