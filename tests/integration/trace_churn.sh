@@ -7,7 +7,11 @@ need bpftrace
 PORT=29331
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
-"$TCPSCOPE" server --listen 127.0.0.1:$PORT --mode echo --duration 40 > "$TMP/server.out" &
+# The server outlives bpftrace's start, which takes an emulated CPU most
+# of a minute (seen: every connection refused, server gone, at 40 s).
+sdur=40
+emulated && { sdur=150; echo "  emulated CPU: the server runs ${sdur}s, not 40s"; }
+"$TCPSCOPE" server --listen 127.0.0.1:$PORT --mode echo --duration $sdur > "$TMP/server.out" &
 cleanup_add kill $!
 wait_for_line "$TMP/server.out" '^listening' || fail setup "server did not start"
 bpftrace -e "tracepoint:sock:inet_sock_set_state /args->protocol == 6 && (args->sport == $PORT || args->dport == $PORT)/ { @n = count(); @t[args->oldstate, args->newstate] = count(); }" \
