@@ -282,24 +282,6 @@ static int on_event(void *ctx, const struct event *e)
 	return 0;
 }
 
-static int by_retrans_desc(const void *a, const void *b)
-{
-	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
-
-	if (x->retrans_segs != y->retrans_segs)
-		return x->retrans_segs < y->retrans_segs ? 1 : -1;
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
-}
-
-static uint64_t sum(const uint64_t *v, int n)
-{
-	uint64_t s = 0;
-
-	while (n--)
-		s += v[n];
-	return s;
-}
-
 static void summary_json(struct trace_env *env, const struct tracer_counts *tc, double secs,
 			 const char *attach, struct conn **top, size_t ntop)
 {
@@ -320,14 +302,14 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 		jw_u64(&w, retrans_kind_name(t), env->by_kind[t]);
 	jw_obj_close(&w);
 	jw_u64(&w, "retransmit_segs", env->retrans_segs);
-	jw_u64(&w, "lost", sum(tc->lost, EV_TYPE_MAX));
+	jw_u64(&w, "lost", u64_sum(tc->lost, EV_TYPE_MAX));
 	jw_obj_open(&w, "lost_by_type");
 	for (t = 0; t < EV_TYPE_MAX; t++)
 		jw_u64(&w, ev_type_name(t), tc->lost[t]);
 	jw_obj_close(&w);
 	jw_u64(&w, "probes_sampled_out", tc->sampled[EV_PROBE]);
-	jw_u64(&w, "recursion_misses", sum(tc->recursion_misses, EV_TYPE_MAX));
-	jw_u64(&w, "recursion_rescued", sum(tc->rescued, EV_TYPE_MAX));
+	jw_u64(&w, "recursion_misses", u64_sum(tc->recursion_misses, EV_TYPE_MAX));
+	jw_u64(&w, "recursion_rescued", u64_sum(tc->rescued, EV_TYPE_MAX));
 	jw_double(&w, "duration_s", secs);
 	jw_str(&w, "attach", attach);
 	jw_arr_open(&w, "top_retransmits");
@@ -360,7 +342,7 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 			 const char *attach, struct conn **top, size_t ntop)
 {
 	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
-	uint64_t lost = sum(tc->lost, EV_TYPE_MAX);
+	uint64_t lost = u64_sum(tc->lost, EV_TYPE_MAX);
 	size_t i;
 	int t;
 
@@ -376,10 +358,10 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
-	if (sum(tc->recursion_misses, EV_TYPE_MAX))
+	if (u64_sum(tc->recursion_misses, EV_TYPE_MAX))
 		printf("nested hits the kernel skipped: %" PRIu64 ", taken by the twin programs: "
-		       "%" PRIu64 "\n", sum(tc->recursion_misses, EV_TYPE_MAX),
-		       sum(tc->rescued, EV_TYPE_MAX));
+		       "%" PRIu64 "\n", u64_sum(tc->recursion_misses, EV_TYPE_MAX),
+		       u64_sum(tc->rescued, EV_TYPE_MAX));
 	printf("lost events: %" PRIu64, lost);
 	if (lost) {
 		printf(" (");
@@ -480,11 +462,11 @@ int cmd_trace(int argc, char **argv)
 			break;
 		if (now >= next_check) {
 			next_check = now + NSEC_PER_SEC;
-			if (!tracer__counts(t, &tc) && sum(tc.lost, EV_TYPE_MAX) > last_lost) {
+			if (!tracer__counts(t, &tc) && u64_sum(tc.lost, EV_TYPE_MAX) > last_lost) {
 				fprintf(stderr, "tcpscope trace: WARNING: %" PRIu64 " events lost "
 					"so far (ring buffer full); raise --ringbuf-size\n",
-					sum(tc.lost, EV_TYPE_MAX));
-				last_lost = sum(tc.lost, EV_TYPE_MAX);
+					u64_sum(tc.lost, EV_TYPE_MAX));
+				last_lost = u64_sum(tc.lost, EV_TYPE_MAX);
 			}
 		}
 	}
@@ -493,7 +475,7 @@ int cmd_trace(int argc, char **argv)
 		tracer__drain(t);
 	if (tracer__counts(t, &tc))
 		fprintf(stderr, "tcpscope trace: cannot read the loss counters\n");
-	sorted = conntab__sorted(&env.conns, by_retrans_desc, &n);
+	sorted = conntab__sorted(&env.conns, conn__by_segs, &n);
 	if (n > env.top)
 		n = env.top;
 	if (env.json)

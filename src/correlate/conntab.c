@@ -124,6 +124,34 @@ struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, 
 	return v;
 }
 
+static int cookie_order(const struct conn *x, const struct conn *y)
+{
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+int conn__by_cookie(const void *a, const void *b)
+{
+	return cookie_order(*(const struct conn *const *)a, *(const struct conn *const *)b);
+}
+
+int conn__by_segs(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+
+	if (x->retrans_segs != y->retrans_segs)
+		return x->retrans_segs < y->retrans_segs ? 1 : -1;
+	return cookie_order(x, y);
+}
+
+int conn__by_srtt(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+
+	if (x->max_srtt_us != y->max_srtt_us)
+		return x->max_srtt_us < y->max_srtt_us ? 1 : -1;
+	return cookie_order(x, y);
+}
+
 void conntab__free(struct conntab *t)
 {
 	size_t i;

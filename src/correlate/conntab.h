@@ -79,4 +79,10 @@ struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, 
 			      size_t *n);
 void conntab__free(struct conntab *t);
 
+/* conntab__sorted() orders (struct conn * elements): most retransmitted
+ * segments first, highest max srtt first, by cookie; ties by cookie. */
+int conn__by_segs(const void *a, const void *b);
+int conn__by_srtt(const void *a, const void *b);
+int conn__by_cookie(const void *a, const void *b);
+
 #endif

@@ -17,7 +17,6 @@
 #include "lib/privs.h"
 #include "lib/util.h"
 
-#define NSTATES 14
 #define MAX_PATHS 64
 #define MAX_LISTED 10
 #define RTX_RING 8 /* ARRAY_SIZE(conn.rtx_ts) */
@@ -87,7 +86,7 @@ struct correlator {
 	bool by_port;         /* the built-in server's port selects our sockets */
 	bool typed;           /* tp_btf: every event has its socket's cookie */
 	struct hist handshake_ns;
-	struct hist in_state_ns[NSTATES];
+	struct hist in_state_ns[TCP_NSTATES];
 	struct tracer_counts tc;
 	struct metrics *metrics; /* --metrics: the poll thread's alone */
 	/* filled at the end */
@@ -134,7 +133,7 @@ static void on_state(struct correlator *k, struct conn *c, const struct event *e
 {
 	uint8_t old = e->state.oldstate, new = e->state.newstate;
 
-	if (c->state_ns && old < NSTATES)
+	if (c->state_ns && old < TCP_NSTATES)
 		hist__record(&k->in_state_ns[old], e->ts_ns - c->state_ns);
 	if (new == TCP_STATE_LISTEN || (old == TCP_STATE_LISTEN && new == TCP_STATE_CLOSE)) {
 		c->side = SIDE_LISTENER; /* the built-in server's listeners */
@@ -414,7 +413,7 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 	k->o = *o;
 	pthread_mutex_init(&k->lock, NULL);
 	hist__init(&k->handshake_ns);
-	for (i = 0; i < NSTATES; i++)
+	for (i = 0; i < TCP_NSTATES; i++)
 		hist__init(&k->in_state_ns[i]);
 	err = conntab__init(&k->conns, 4000000);
 	if (err)
@@ -523,21 +522,20 @@ void correlator__destroy(struct correlator *c)
 
 /* ---- the summary ---- */
 
-static uint64_t sum(const uint64_t *v, int n)
-{
-	uint64_t s = 0;
-
-	while (n--)
-		s += v[n];
-	return s;
-}
-
 static bool path_usual(const struct path_count *p)
 {
+	enum {
+		SENT = TCP_STATE_SYN_SENT, RECV = TCP_STATE_SYN_RECV, EST = TCP_STATE_ESTABLISHED,
+		FW1 = TCP_STATE_FIN_WAIT1, FW2 = TCP_STATE_FIN_WAIT2, CLOSE = TCP_STATE_CLOSE,
+		CW = TCP_STATE_CLOSE_WAIT, LA = TCP_STATE_LAST_ACK,
+	};
 	/* FIN_WAIT2 is skipped when the peer's FIN comes with its ACK. */
-	static const uint8_t client_fin[] = { 2, 1, 4, 5, 7 }, client_fin_ack[] = { 2, 1, 4, 7 },
-			     client_rst[] = { 2, 1, 7 }, server_fin[] = { 3, 1, 8, 9, 7 },
-			     server_rst[] = { 3, 1, 7 }, server_peer_rst[] = { 3, 1, 8, 7 };
+	static const uint8_t client_fin[] = { SENT, EST, FW1, FW2, CLOSE },
+			     client_fin_ack[] = { SENT, EST, FW1, CLOSE },
+			     client_rst[] = { SENT, EST, CLOSE },
+			     server_fin[] = { RECV, EST, CW, LA, CLOSE },
+			     server_rst[] = { RECV, EST, CLOSE },
+			     server_peer_rst[] = { RECV, EST, CW, CLOSE };
 	const uint8_t *known[] = { client_fin, client_fin_ack, client_rst, server_fin,
 				   server_rst, server_peer_rst };
 	const uint8_t lens[] = { 5, 4, 3, 5, 3, 4 };
@@ -607,31 +605,6 @@ static void tally_unverified(struct tally *t, const struct conn *c)
 	t->unverified++;
 }
 
-static int by_segs(const void *a, const void *b)
-{
-	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
-
-	if (x->retrans_segs != y->retrans_segs)
-		return x->retrans_segs < y->retrans_segs ? 1 : -1;
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
-}
-
-static int by_srtt(const void *a, const void *b)
-{
-	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
-
-	if (x->max_srtt_us != y->max_srtt_us)
-		return x->max_srtt_us < y->max_srtt_us ? 1 : -1;
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
-}
-
-static int by_cookie(const void *a, const void *b)
-{
-	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
-
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
-}
-
 /* One pass over every connection, once the run is over. */
 static void tally(struct correlator *k, struct tally *t)
 {
@@ -643,7 +616,7 @@ static void tally(struct correlator *k, struct tally *t)
 		hist__init(&t->by_syn[i]);
 	k->npaths = 0;
 	k->other_paths = 0;
-	t->all = conntab__sorted(&k->conns, by_cookie, &t->nall);
+	t->all = conntab__sorted(&k->conns, conn__by_cookie, &t->nall);
 	t->mismatches = calloc(MAX_LISTED, sizeof(*t->mismatches));
 	t->drifts = calloc(MAX_LISTED, sizeof(*t->drifts));
 	if (!t->all || !t->mismatches || !t->drifts) {
@@ -772,7 +745,7 @@ static void conn_line(FILE *f, const struct conn *c, const char *what)
 
 void correlator__print_text(struct correlator *k, const struct stress_result *r, FILE *f)
 {
-	uint64_t lost = sum(k->tc.lost, EV_TYPE_MAX);
+	uint64_t lost = u64_sum(k->tc.lost, EV_TYPE_MAX);
 	struct tally t;
 	char buf[200];
 	size_t i, n;
@@ -838,7 +811,7 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 				hist_line(f, labels[s], &t.by_syn[s]);
 	}
 	fprintf(f, "time in state\n");
-	for (s = 1; s < NSTATES; s++)
+	for (s = 1; s < TCP_NSTATES; s++)
 		if (k->in_state_ns[s].count)
 			hist_line(f, tcp_state_name((unsigned)s), &k->in_state_ns[s]);
 	if (k->events[EV_SEND_RESET] || k->events[EV_RECV_RESET]) {
@@ -869,7 +842,7 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 			k->paths[i].count, path_usual(&k->paths[i]) ? "" : "  (unusual)");
 	}
 	if (t.nall) {
-		qsort(t.all, t.nall, sizeof(*t.all), by_segs);
+		qsort(t.all, t.nall, sizeof(*t.all), conn__by_segs);
 		for (i = n = 0; i < t.nall && n < 5 && t.all[i]->retrans_segs; i++) {
 			if (!t.all[i]->ours)
 				continue;
@@ -885,7 +858,7 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 				 kinds_text(kinds, kt, sizeof(kt)));
 			conn_line(f, t.all[i], buf);
 		}
-		qsort(t.all, t.nall, sizeof(*t.all), by_srtt);
+		qsort(t.all, t.nall, sizeof(*t.all), conn__by_srtt);
 		for (i = n = 0; i < t.nall && n < 5 && t.all[i]->max_srtt_us; i++) {
 			if (!t.all[i]->ours)
 				continue;
@@ -981,9 +954,9 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 			       k->reasons[s]);
 	jw_obj_close(w);
 	jw_obj_close(w);
-	jw_u64(w, "lost", sum(k->tc.lost, EV_TYPE_MAX));
-	jw_u64(w, "recursion_misses", sum(k->tc.recursion_misses, EV_TYPE_MAX));
-	jw_u64(w, "recursion_rescued", sum(k->tc.rescued, EV_TYPE_MAX));
+	jw_u64(w, "lost", u64_sum(k->tc.lost, EV_TYPE_MAX));
+	jw_u64(w, "recursion_misses", u64_sum(k->tc.recursion_misses, EV_TYPE_MAX));
+	jw_u64(w, "recursion_rescued", u64_sum(k->tc.rescued, EV_TYPE_MAX));
 	jw_u64(w, "untraced", k->untraced);
 	jw_obj_open(w, "connections");
 	jw_u64(w, "ours", t.ours);
@@ -1022,7 +995,7 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	}
 	jw_obj_close(w);
 	jw_obj_open(w, "time_in_state_us");
-	for (s = 1; s < NSTATES; s++)
+	for (s = 1; s < TCP_NSTATES; s++)
 		if (k->in_state_ns[s].count)
 			hist_json(w, tcp_state_name((unsigned)s), &k->in_state_ns[s]);
 	jw_obj_close(w);
@@ -1039,7 +1012,7 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	jw_arr_close(w);
 	jw_arr_open(w, "top_retransmits");
 	if (t.nall) {
-		qsort(t.all, t.nall, sizeof(*t.all), by_segs);
+		qsort(t.all, t.nall, sizeof(*t.all), conn__by_segs);
 		for (i = n = 0; i < t.nall && n < MAX_LISTED && t.all[i]->retrans_segs; i++)
 			if (t.all[i]->ours && ++n)
 				conn_json(w, t.all[i]);
@@ -1047,7 +1020,7 @@ void correlator__print_json(struct correlator *k, struct jw *w)
 	jw_arr_close(w);
 	jw_arr_open(w, "top_srtt");
 	if (t.nall) {
-		qsort(t.all, t.nall, sizeof(*t.all), by_srtt);
+		qsort(t.all, t.nall, sizeof(*t.all), conn__by_srtt);
 		for (i = n = 0; i < t.nall && n < MAX_LISTED && t.all[i]->max_srtt_us; i++)
 			if (t.all[i]->ours && ++n)
 				conn_json(w, t.all[i]);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "monitor/monitor.h"
 #include "lib/jsonw.h"
+#include "lib/netutil.h"
 #include "lib/parse.h"
 #include "lib/privs.h"
 #include "monitor/procfs.h"
@@ -99,8 +100,8 @@ struct report {
 	double interval_s;
 	struct sysctl_val sys[SC_MAX];
 	struct sock_table socks;
-	uint64_t states[TCP_STATE_MAX];     /* filtered */
-	uint64_t all_states[TCP_STATE_MAX]; /* unfiltered, for the findings */
+	uint64_t states[TCP_NSTATES];     /* filtered */
+	uint64_t all_states[TCP_NSTATES]; /* unfiltered, for the findings */
 	struct finding findings[MAX_FINDINGS];
 	int nfindings;
 	char when[32];
@@ -357,18 +358,6 @@ static bool sock_matches(const struct opts *o, const struct tcp_sock_info *s)
 	return o->state < 0 || s->state == o->state;
 }
 
-static void fmt_endpoint(char *out, size_t outlen, int family, const uint8_t *addr, uint16_t port)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(family, addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	if (family == AF_INET6)
-		snprintf(out, outlen, "[%s]:%u", a, port);
-	else
-		snprintf(out, outlen, "%s:%u", a, port);
-}
-
 /* An endpoint in at most WIDTH columns: long IPv6 ones keep their tail. */
 static const char *fit(const char *s, size_t width, char *buf, size_t buflen)
 {
@@ -452,7 +441,7 @@ static void find_listen_overflow(struct report *r)
 		if (s->state != TCP_LISTEN || s->rqueue < s->wqueue || s->wqueue == 0)
 			continue;
 		if (nfull++ < 3) {
-			fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
+			endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
 			snprintf(full + len, sizeof(full) - len, "%s%s (%u/%u)", len ? ", " : "", ep,
 				 s->rqueue, s->wqueue);
 		}
@@ -709,7 +698,7 @@ static void text_states(const struct report *r)
 	int col = 0;
 	size_t i;
 
-	for (i = 0; i < TCP_STATE_MAX; i++)
+	for (i = 0; i < TCP_NSTATES; i++)
 		total += r->states[i];
 	printf("States   %" PRIu64 " TCP sockets (IPv4+IPv6, as ss -tan counts them)\n", total);
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
@@ -741,7 +730,7 @@ static void text_listeners(const struct report *r)
 			continue;
 		if (!n++)
 			printf("  %-46s %10s %10s\n", "LOCAL", "QUEUE", "BACKLOG");
-		fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
+		endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
 		printf("  %-46s %10u %10u%s\n", fit(ep, 46, fitbuf, sizeof(fitbuf)), s->rqueue,
 		       s->wqueue, s->rqueue >= s->wqueue && s->wqueue ? "  FULL" : "");
 	}
@@ -763,8 +752,8 @@ static void text_top(const struct report *r, bool by_rtt)
 		printf("  %-28s %-28s %-10s %7s %9s %6s\n", "LOCAL", "PEER", "STATE", "RETRANS",
 		       "RTT ms", "CWND");
 	for (i = 0; i < n; i++) {
-		fmt_endpoint(l, sizeof(l), v[i]->family, v[i]->saddr, v[i]->sport);
-		fmt_endpoint(p, sizeof(p), v[i]->family, v[i]->daddr, v[i]->dport);
+		endpoint_format(l, sizeof(l), v[i]->family, v[i]->saddr, v[i]->sport);
+		endpoint_format(p, sizeof(p), v[i]->family, v[i]->daddr, v[i]->dport);
 		printf("  %-28s %-28s %-10s %7u %9.3f %6u\n", fit(l, 28, lb, sizeof(lb)),
 		       fit(p, 28, pb, sizeof(pb)), tcp_state_ss_name(v[i]->state), v[i]->total_retrans,
 		       v[i]->rtt_us / 1000.0, v[i]->snd_cwnd);
@@ -893,11 +882,11 @@ static void json_sock(struct jw *w, const struct tcp_sock_info *s)
 	char ep[64];
 
 	jw_obj_open(w, NULL);
-	fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
+	endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
 	jw_str(w, "local", ep);
-	fmt_endpoint(ep, sizeof(ep), s->family, s->daddr, s->dport);
+	endpoint_format(ep, sizeof(ep), s->family, s->daddr, s->dport);
 	jw_str(w, "peer", ep);
-	jw_str(w, "state", tcp_state_kernel_name(s->state));
+	jw_str(w, "state", tcp_state_name(s->state));
 	jw_u64(w, "total_retrans", s->total_retrans);
 	jw_u64(w, "retrans", s->retrans);
 	jw_u64(w, "lost", s->lost);
@@ -978,11 +967,11 @@ static void print_json(const struct report *r)
 	if (o->port >= 0)
 		jw_u64(&w, "port", (uint64_t)o->port);
 	if (o->state >= 0)
-		jw_str(&w, "state", tcp_state_kernel_name((unsigned)o->state));
+		jw_str(&w, "state", tcp_state_name((unsigned)o->state));
 	jw_obj_close(&w);
 	jw_obj_open(&w, "states");
-	for (st = 1; st < TCP_STATE_MAX - 1; st++)
-		jw_u64(&w, tcp_state_kernel_name((unsigned)st), r->states[st]);
+	for (st = 1; st <= TCP_STATE_CLOSING; st++)
+		jw_u64(&w, tcp_state_name((unsigned)st), r->states[st]);
 	jw_obj_close(&w);
 	json_counters(&w, "sockstat", &r->b.sockstat);
 	jw_arr_open(&w, "listeners");
@@ -993,9 +982,9 @@ static void print_json(const struct report *r)
 		if (s->state != TCP_LISTEN || !sock_matches(o, s))
 			continue;
 		jw_obj_open(&w, NULL);
-		fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
+		endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
 		jw_str(&w, "local", ep);
-		inet_ntop(s->family, s->saddr, addr, sizeof(addr));
+		addr_format(addr, sizeof(addr), s->family, s->saddr);
 		jw_str(&w, "addr", addr);
 		jw_u64(&w, "port", s->sport);
 		jw_u64(&w, "accept_queue", s->rqueue);

@@ -21,12 +21,12 @@
 #include "lib/hist.h"
 #include "lib/jsonr.h"
 #include "lib/jsonw.h"
+#include "lib/netutil.h"
 #include "lib/parse.h"
 #include "report/report.h"
 #include "lib/util.h"
 #include "report_assets.h" /* generated: report_css, report_js */
 
-#define NSTATES	     14
 #define NBUCKETS_MAX 150
 #define NBINS	     32
 #define MAX_ERRNAMES 8
@@ -75,7 +75,7 @@ struct mark {
 struct drawn {
 	uint64_t cookie;
 	unsigned int why; /* bits of enum why */
-	char label[120];
+	char label[136];
 	struct vec s[S_MAX]; /* struct pt */
 	struct vec rtx;	     /* struct mark */
 	struct vec st;	     /* struct mark */
@@ -111,8 +111,8 @@ struct report {
 	uint64_t state_events, probes, resets_sent, resets_recv, lost_lines;
 	uint64_t ours, clients, servers, foreign_events;
 	struct vec connect_lat, handshake; /* uint64_t ns */
-	struct hist in_state[NSTATES];
-	uint64_t in_state_total[NSTATES];
+	struct hist in_state[TCP_NSTATES];
+	uint64_t in_state_total[TCP_NSTATES];
 	/* over time */
 	uint64_t bucket_ns;
 	int nbuckets;
@@ -178,14 +178,12 @@ static struct rconn *ctab_get(struct ctab *t, uint64_t cookie, bool create)
 static int state_index(const struct jr_obj *o, const char *key)
 {
 	char buf[24];
-	unsigned int s;
+	int s;
 
 	if (!jr_str(o, key, buf, sizeof(buf)))
 		return -1;
-	for (s = 1; s < NSTATES; s++)
-		if (!strcmp(buf, tcp_state_name(s)))
-			return (int)s;
-	return -1;
+	s = tcp_state_parse(buf);
+	return s > 0 ? s : -1;
 }
 
 static unsigned int kind_index(const struct jr_obj *o)
@@ -376,7 +374,7 @@ static struct drawn *drawn_of(struct report *r, const struct rconn *c)
 
 static void label_from(struct drawn *d, const struct jr_obj *o)
 {
-	char s[48], dst[48], side[12];
+	char s[48], dst[48], side[12], from[56], to[56];
 	uint64_t sport = 0, dport = 0;
 
 	if (!jr_str(o, "saddr", s, sizeof(s)) || !jr_str(o, "daddr", dst, sizeof(dst)) ||
@@ -384,10 +382,9 @@ static void label_from(struct drawn *d, const struct jr_obj *o)
 		return;
 	if (!jr_str(o, "side", side, sizeof(side)))
 		snprintf(side, sizeof(side), "?");
-	snprintf(d->label, sizeof(d->label),
-		 strchr(s, ':') ? "[%s]:%" PRIu64 " > [%s]:%" PRIu64 " (%s)"
-				: "%s:%" PRIu64 " > %s:%" PRIu64 " (%s)",
-		 s, sport, dst, dport, side);
+	endpoint_text(from, sizeof(from), s, (unsigned int)sport);
+	endpoint_text(to, sizeof(to), dst, (unsigned int)dport);
+	snprintf(d->label, sizeof(d->label), "%s > %s (%s)", from, to, side);
 }
 
 static int second_pass(struct report *r, const struct jr_obj *o, const char *line, size_t len)
@@ -624,13 +621,6 @@ static void script_safe(FILE *f, const char *s, size_t n)
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static uint64_t quantile(const uint64_t *v, size_t n, double q)
 {
 	size_t i = (size_t)ceil(q * (double)n);
@@ -647,7 +637,7 @@ static void dist_json(struct jw *w, const char *key, struct vec *vals)
 	int b;
 
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_u64);
+		qsort(v, n, sizeof(*v), u64_cmp);
 	jw_obj_open(w, key);
 	jw_u64(w, "n", n);
 	jw_u64(w, "p50_ns", quantile(v, n, 0.5));
@@ -840,7 +830,7 @@ static void data_json(struct report *r, FILE *f)
 	jw_obj_close(&w);
 	jw_obj_close(&w);
 	jw_arr_open(&w, "states");
-	for (s = 1; s < NSTATES; s++) {
+	for (s = 1; s < TCP_NSTATES; s++) {
 		const struct hist *h = &r->in_state[s];
 
 		if (!h->count)
@@ -1001,7 +991,7 @@ int report__render(const char *in, const char *out, const struct report_opts *o)
 	r->o = o;
 	r->in = in;
 	r->connect_lat.size = r->handshake.size = sizeof(uint64_t);
-	for (s = 0; s < NSTATES; s++)
+	for (s = 0; s < TCP_NSTATES; s++)
 		hist__init(&r->in_state[s]);
 	err = each_line(r, first_pass, true);
 	if (err)

@@ -76,44 +76,6 @@ int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen
 	return 0;
 }
 
-/* glibc's inet_ntop() formats IPv4 through sprintf(): 40% of the
- * instructions of a text event (callgrind, bench/cost.sh). */
-static bool ipv4_format(char *buf, size_t len, const uint8_t *a)
-{
-	char tmp[INET_ADDRSTRLEN], *p = tmp;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (a[i] >= 100)
-			*p++ = (char)('0' + a[i] / 100);
-		if (a[i] >= 10)
-			*p++ = (char)('0' + a[i] / 10 % 10);
-		*p++ = (char)('0' + a[i] % 10);
-		*p++ = i < 3 ? '.' : '\0';
-	}
-	if ((size_t)(p - tmp) > len)
-		return false;
-	memcpy(buf, tmp, (size_t)(p - tmp));
-	return true;
-}
-
-void addr_format(char *buf, size_t len, unsigned int family, const uint8_t *addr)
-{
-	if (family != 6 && ipv4_format(buf, len, addr))
-		return;
-	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
-void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr,
-		     uint16_t port)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	addr_format(a, sizeof(a), family, addr);
-	snprintf(buf, len, family == 6 ? "[%s]:%u" : "%s:%u", a, port);
-}
-
 /* HH:MM:SS.micro of a CLOCK_MONOTONIC stamp; localtime_r once a second. */
 static const char *clock_text(uint64_t ts_ns, int64_t real_off_ns)
 {
