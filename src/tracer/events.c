@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -7,7 +8,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "tracer/events.h"
-#include "tracer/tracer.h"
 
 static const char *const kinds[RK_MAX] = {
 	[RK_FAST] = "fast", [RK_RTO] = "rto", [RK_SYN] = "syn",
@@ -18,6 +18,25 @@ static const char *const types[EV_TYPE_MAX] = {
 	[EV_RETRANSMIT] = "retransmit", [EV_STATE] = "state", [EV_PROBE] = "probe",
 	[EV_SEND_RESET] = "send_reset", [EV_RECV_RESET] = "receive_reset",
 };
+
+#define NREASONS 128
+static char reasons[NREASONS][48];
+
+const char *reset_reason_name(uint32_t reason)
+{
+	return reason < NREASONS ? reasons[reason] : "";
+}
+
+void reset_reason_set(uint32_t reason, const char *name)
+{
+	char *d;
+
+	if (reason >= NREASONS)
+		return;
+	snprintf(reasons[reason], sizeof(reasons[0]), "%s", name);
+	for (d = reasons[reason]; *d; d++)
+		*d = (char)tolower((unsigned char)*d);
+}
 
 const char *retrans_kind_name(unsigned int kind)
 {

@@ -12,6 +12,13 @@
 #include "lib/tcpstate.h"
 #include "lib/netutil.h" /* addr_format(), endpoint_format() */
 
+/* Name of a kernel enum sk_rst_reason value ("no_socket"), "" if unknown:
+ * the tracer reads the names from the kernel's BTF and sets them here, so
+ * the printers need no libbpf. */
+const char *reset_reason_name(uint32_t reason);
+/* Lower-cased, without its SK_RST_REASON_ prefix; reasons past 127 ignored. */
+void reset_reason_set(uint32_t reason, const char *name);
+
 /* "fast", "rto", "syn", "failed", "other". */
 const char *retrans_kind_name(unsigned int kind);
 /* The JSON "type": "retransmit", "state", "probe", "send_reset",

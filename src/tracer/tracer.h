@@ -83,9 +83,9 @@ bool kernel_has_btf_tracepoint(const char *tp);
  * member MEMBER ("a.b" for a member of a member; anonymous members are
  * looked into) unless that is NULL. */
 bool kernel_has_btf_type(const char *name, int kind, const char *member);
-/* Name of a kernel enum sk_rst_reason value, from the kernel's BTF ("" if
- * unknown). */
-const char *reset_reason_name(uint32_t reason);
+/* Give reset_reason_name() (events.h) the names of the kernel's enum
+ * sk_rst_reason, from its BTF; tracer__open() does it. */
+void reset_reasons_load(void);
 /* Needs root or CAP_BPF and CAP_PERFMON: 0, or -EPERM with *msg set. */
 int check_bpf_privileges(const char **msg);
 
