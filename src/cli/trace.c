@@ -31,8 +31,7 @@ struct trace_env {
 	int64_t real_off_ns;
 	/* what we handled, by type */
 	uint64_t events[EV_TYPE_MAX];
-	uint64_t by_kind[RK_MAX];
-	uint64_t retrans_segs;
+	struct rtx_count rtx;
 	uint64_t handled;
 	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
@@ -253,16 +252,12 @@ static int on_event(void *ctx, const struct event *e)
 	if (e->type < EV_TYPE_MAX)
 		env->events[e->type]++;
 	if (e->type == EV_RETRANSMIT) {
-		env->by_kind[e->retrans.kind < RK_MAX ? e->retrans.kind : RK_OTHER]++;
-		env->retrans_segs += e->retrans.segs;
+		rtx_count__add(&env->rtx, e->retrans.kind, e->retrans.segs, e->retrans.err);
 		/* --top 0 keeps no table: a long-lived daemon's memory stays flat. */
 		c = env->top ? conntab__get(&env->conns, e) : NULL;
 		if (c) {
-			c->retrans_events++;
-			c->retrans_segs += e->retrans.segs;
-			c->by_kind[e->retrans.kind < RK_MAX ? e->retrans.kind : RK_OTHER]++;
-			if (e->retrans.total_retrans > c->max_total_retrans)
-				c->max_total_retrans = e->retrans.total_retrans;
+			conn__retransmit(c, e->ts_ns, e->retrans.kind, e->retrans.segs,
+					 e->retrans.err, e->retrans.total_retrans);
 			c->last_ns = e->ts_ns;
 		}
 	}
@@ -299,9 +294,10 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_obj_close(&w);
 	jw_obj_open(&w, "retransmits");
 	for (t = 0; t < RK_MAX; t++)
-		jw_u64(&w, retrans_kind_name(t), env->by_kind[t]);
+		jw_u64(&w, retrans_kind_name(t), env->rtx.by_kind[t]);
 	jw_obj_close(&w);
-	jw_u64(&w, "retransmit_segs", env->retrans_segs);
+	jw_u64(&w, "retransmit_segs", env->rtx.segs_sent);
+	jw_u64(&w, "retransmit_segs_failed", env->rtx.segs_failed);
 	jw_u64(&w, "lost", u64_sum(tc->lost, EV_TYPE_MAX));
 	jw_obj_open(&w, "lost_by_type");
 	for (t = 0; t < EV_TYPE_MAX; t++)
@@ -327,6 +323,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 		jw_u64(&w, "dport", c->dport);
 		jw_u64(&w, "retransmits", c->retrans_events);
 		jw_u64(&w, "segs", c->retrans_segs);
+		jw_u64(&w, "segs_failed", c->retrans_segs_failed);
 		jw_obj_open(&w, "kinds");
 		for (t = 0; t < RK_MAX; t++)
 			jw_u64(&w, retrans_kind_name(t), c->by_kind[t]);
@@ -350,11 +347,11 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	printf("events:");
 	for (t = 0; t < EV_TYPE_MAX; t++)
 		printf(" %s %" PRIu64, ev_type_name(t), env->events[t]);
-	printf("\nretransmits: %" PRIu64 " events, %" PRIu64 " segments (fast %" PRIu64
-	       ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64 ", other %" PRIu64 ")\n",
-	       env->events[EV_RETRANSMIT], env->retrans_segs, env->by_kind[RK_FAST],
-	       env->by_kind[RK_RTO], env->by_kind[RK_SYN], env->by_kind[RK_FAILED],
-	       env->by_kind[RK_OTHER]);
+	printf("\nretransmits: %" PRIu64 " events, %" PRIu64 " segments sent, %" PRIu64
+	       " failed to send (fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
+	       ", other %" PRIu64 ")\n", env->events[EV_RETRANSMIT], env->rtx.segs_sent,
+	       env->rtx.segs_failed, env->rtx.by_kind[RK_FAST], env->rtx.by_kind[RK_RTO],
+	       env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED], env->rtx.by_kind[RK_OTHER]);
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
@@ -375,16 +372,16 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	if (!ntop)
 		return;
 	printf("top connections by retransmitted segments:\n");
-	printf("  %-28s %-28s %6s %5s %5s %5s %5s\n", "local", "remote", "segs", "fast", "rto",
-	       "syn", "other");
+	printf("  %-28s %-28s %6s %6s %5s %5s %5s %5s\n", "local", "remote", "segs", "failed",
+	       "fast", "rto", "syn", "other");
 	for (i = 0; i < ntop; i++) {
 		struct conn *c = top[i];
 
 		endpoint_format(s, sizeof(s), c->family, c->saddr, c->sport);
 		endpoint_format(d, sizeof(d), c->family, c->daddr, c->dport);
-		printf("  %-28s %-28s %6u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
-		       c->by_kind[RK_FAST], c->by_kind[RK_RTO], c->by_kind[RK_SYN],
-		       c->by_kind[RK_OTHER] + c->by_kind[RK_FAILED]);
+		printf("  %-28s %-28s %6u %6u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
+		       c->retrans_segs_failed, c->by_kind[RK_FAST], c->by_kind[RK_RTO],
+		       c->by_kind[RK_SYN], c->by_kind[RK_OTHER]);
 	}
 }
 

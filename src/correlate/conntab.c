@@ -124,6 +124,35 @@ struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, 
 	return v;
 }
 
+void rtx_count__add(struct rtx_count *r, unsigned int kind, uint32_t segs, int err)
+{
+	r->by_kind[kind < RK_MAX ? kind : RK_OTHER]++;
+	if (err)
+		r->segs_failed += segs;
+	else
+		r->segs_sent += segs;
+}
+
+void conn__retransmit(struct conn *c, uint64_t ts, unsigned int kind, uint32_t segs, int err,
+		      uint32_t total)
+{
+	unsigned int slot = c->rtx_head % CONN_RTX_RING;
+
+	c->retrans_events++;
+	c->by_kind[kind < RK_MAX ? kind : RK_OTHER]++;
+	if (total > c->max_total_retrans)
+		c->max_total_retrans = total;
+	if (err) {
+		c->retrans_segs_failed += segs;
+		return;
+	}
+	c->retrans_segs += segs;
+	c->rtx_ts[slot] = ts;
+	c->rtx_segs[slot] = (uint16_t)(segs > 65535 ? 65535 : segs);
+	c->rtx_total[slot] = total;
+	c->rtx_head++;
+}
+
 static int cookie_order(const struct conn *x, const struct conn *y)
 {
 	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
