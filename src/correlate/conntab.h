@@ -43,6 +43,7 @@ struct conn {
 	int32_t err;
 	uint8_t close_kind;
 	uint8_t info_valid;
+	uint8_t drawn; /* tcpscope report: its place in the drawn list, plus 1 */
 	uint32_t info_total_retrans, info_rtt_us, info_cwnd;
 };
 
