@@ -92,7 +92,14 @@ $(OUTPUT)/tcpscope: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+# Unit tests take from an archive only the objects they use: no command
+# line, and the tracer only through a module that still calls it (metrics).
+UNIT_LIB  := $(OUTPUT)/unit/libtcpscope.a
+$(UNIT_LIB): $(filter-out $(OUTPUT)/obj/cli/%,$(OBJS)) | $(OUTPUT)/unit
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/unit-tests: $(UNIT_OBJS) $(UNIT_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
