@@ -66,6 +66,16 @@ enum agree_verdict agree__verdict(const struct conn *c, bool lost_rtx)
 	return AGREE_MISMATCHED;
 }
 
+void agree__json_counts(const struct agree_tally *t, struct jw *w)
+{
+	jw_u64(w, "connections", t->checked);
+	jw_u64(w, "agreed", t->agreed);
+	jw_u64(w, "mismatched", t->mismatched);
+	jw_u64(w, "unverified", t->unverified);
+	jw_u64(w, "segment_count_drift", t->drift);
+	jw_u64(w, "kernel_ahead", t->kernel_ahead);
+}
+
 static void list(const struct conn **v, size_t *n, const struct conn *c)
 {
 	if (*n < AGREE_LISTED)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "correlate/conntab.h"
+#include "lib/jsonw.h"
 
 #define AGREE_LISTED 10 /* connections named per verdict */
 
@@ -42,5 +43,9 @@ int64_t agree__bpf_total(const struct conn *c);
 enum agree_verdict agree__verdict(const struct conn *c, bool lost_rtx);
 /* Count c's verdict into t. */
 void agree__add(struct agree_tally *t, const struct conn *c, bool lost_rtx);
+/* The counts as members of the JSON object open in w: "connections"
+ * (checked), "agreed", "mismatched", "unverified", "segment_count_drift",
+ * "kernel_ahead". */
+void agree__json_counts(const struct agree_tally *t, struct jw *w);
 
 #endif

@@ -516,12 +516,7 @@ static void json_agreement(const struct corr_summary *s, struct jw *w)
 	size_t i;
 
 	jw_obj_open(w, "agreement");
-	jw_u64(w, "connections", a->checked);
-	jw_u64(w, "agreed", a->agreed);
-	jw_u64(w, "mismatched", a->mismatched);
-	jw_u64(w, "unverified", a->unverified);
-	jw_u64(w, "segment_count_drift", a->drift);
-	jw_u64(w, "kernel_ahead", a->kernel_ahead);
+	agree__json_counts(a, w);
 	jw_arr_open(w, "unverified_cookies");
 	for (i = 0; i < a->nunverified_listed; i++)
 		jw_u64(w, NULL, a->unverified_cookies[i]);

@@ -821,13 +821,8 @@ static void data_json(struct report *r, FILE *f)
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
-	jw_obj_open(&w, "check");
-	jw_u64(&w, "checked", r->check.checked);
-	jw_u64(&w, "agreed", r->check.agreed);
-	jw_u64(&w, "mismatched", r->check.mismatched);
-	jw_u64(&w, "unverified", r->check.unverified);
-	jw_u64(&w, "drift", r->check.drift);
-	jw_u64(&w, "kernel_ahead", r->check.kernel_ahead);
+	jw_obj_open(&w, "check"); /* the keys of stress --json's trace.agreement */
+	agree__json_counts(&r->check, &w);
 	jw_obj_close(&w);
 	jw_arr_open(&w, "conns");
 	for (s = 0; s < r->ndrawn; s++)

@@ -162,12 +162,12 @@ function statesChart() {
 
 function checkSection() {
 	const host = document.getElementById("check"), c = D.check;
-	const p = h("p", host, null, { id: "check-timeline", "data-checked": c.checked, "data-agreed": c.agreed,
-		"data-mismatched": c.mismatched, "data-unverified": c.unverified, "data-drift": c.drift });
+	const p = h("p", host, null, { id: "check-timeline", "data-checked": c.connections, "data-agreed": c.agreed,
+		"data-mismatched": c.mismatched, "data-unverified": c.unverified, "data-drift": c.segment_count_drift });
 	p.appendChild(document.createTextNode("Recomputed from this timeline, by the rule stress --trace uses: per client " +
 		"connection, the segments of successful retransmit events up to its last TCP_INFO poll equal that poll's total_retrans on "));
-	h("span", p, c.agreed + " of " + c.checked, { class: c.mismatched ? "bad" : "ok" });
-	p.appendChild(document.createTextNode(" connections; " + c.drift + " with every retransmit seen but more segments " +
+	h("span", p, c.agreed + " of " + c.connections, { class: c.mismatched ? "bad" : "ok" });
+	p.appendChild(document.createTextNode(" connections; " + c.segment_count_drift + " with every retransmit seen but more segments " +
 		"counted by the kernel, " + c.mismatched + " mismatched, " + c.unverified +
 		" unverified (no TCP_INFO, or retransmit events lost)."));
 	const a = S && S.trace && S.trace.agreement;

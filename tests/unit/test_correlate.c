@@ -314,9 +314,9 @@ static void same_verdicts(bool lost)
 	    !ASSERT_TRUE(jr_sub(&data, "check", &check), "check") ||
 	    !ASSERT_TRUE(jr_sub(&data, "totals", &totals), "totals"))
 		goto out;
-	ASSERT_EQ(u64_of(&check, "checked"), s->agree.checked, "checked");
+	ASSERT_EQ(u64_of(&check, "connections"), s->agree.checked, "checked");
 	ASSERT_EQ(u64_of(&check, "agreed"), s->agree.agreed, "agreed");
-	ASSERT_EQ(u64_of(&check, "drift"), s->agree.drift, "drift");
+	ASSERT_EQ(u64_of(&check, "segment_count_drift"), s->agree.drift, "drift");
 	ASSERT_EQ(u64_of(&check, "mismatched"), s->agree.mismatched, "mismatched");
 	ASSERT_EQ(u64_of(&check, "unverified"), s->agree.unverified, "unverified");
 	ASSERT_EQ(u64_of(&check, "kernel_ahead"), s->agree.kernel_ahead, "kernel_ahead");
