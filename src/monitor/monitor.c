@@ -18,34 +18,19 @@
 #include "lib/netutil.h"
 #include "lib/parse.h"
 #include "lib/privs.h"
+#include "monitor/findings.h"
 #include "monitor/procfs.h"
 #include "monitor/sockdiag.h"
 #include "lib/util.h"
 
 #define CMD "monitor"
 #define NET "/proc/thread-self/net/"
-#define TIME_WAIT_SECS 60 /* TCP_TIMEWAIT_LEN: fixed in the kernel */
-
-enum { TCP_ESTAB = 1, TCP_TW = 6, TCP_UNCONN = 7, TCP_LISTEN = 10 };
 
 struct opts {
 	bool json, watch;
 	uint64_t interval_ns, watch_ns, count;
 	int port, state, top;
 	const char *netns;
-};
-
-struct sample {
-	struct counters ctr; /* snmp, netstat, snmp6: nstat's names */
-	struct counters sockstat;
-	struct softnet softnet;
-	uint64_t t_ns;
-};
-
-enum sysctl_id {
-	SC_KA_TIME, SC_KA_INTVL, SC_KA_PROBES, SC_SOMAXCONN, SC_SYN_BACKLOG, SC_PORT_RANGE,
-	SC_TW_REUSE, SC_FIN_TIMEOUT, SC_MAX_TW, SC_SYNCOOKIES, SC_CC, SC_RMEM, SC_WMEM,
-	SC_NETDEV_BACKLOG, SC_MAX,
 };
 
 static const struct {
@@ -68,14 +53,6 @@ static const struct {
 	[SC_NETDEV_BACKLOG] = { "net.core.netdev_max_backlog", false },
 };
 
-struct sysctl_val {
-	bool ok;
-	int n;
-	uint64_t v[3];
-	char word[32];
-	char text[64]; /* as printed: "4096 131072 6291456" */
-};
-
 /* The counters shown with their rates, in this order. */
 static const char *const key_counters[] = {
 	"TcpActiveOpens", "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets",
@@ -85,26 +62,6 @@ static const char *const key_counters[] = {
 	"TcpExtTCPSynRetrans", "TcpExtTCPLostRetransmit", "TcpExtTCPAbortOnTimeout",
 	"TcpExtTCPTimeWaitOverflow", "TcpExtTCPBacklogDrop", "TcpExtTW",
 	"IpExtInOctets", "IpExtOutOctets",
-};
-
-#define MAX_FINDINGS 16
-struct finding {
-	const char *id, *severity; /* "warn" or "info" */
-	char what[96], evidence[256], knob[512];
-};
-
-struct report {
-	const struct opts *o;
-	struct sample a, b;
-	bool rates;
-	double interval_s;
-	struct sysctl_val sys[SC_MAX];
-	struct sock_table socks;
-	uint64_t states[TCP_NSTATES];     /* filtered */
-	uint64_t all_states[TCP_NSTATES]; /* unfiltered, for the findings */
-	struct finding findings[MAX_FINDINGS];
-	int nfindings;
-	char when[32];
 };
 
 static void usage(FILE *f)
@@ -341,16 +298,6 @@ static void read_sysctls(struct sysctl_val *sys)
 	}
 }
 
-static const char *sysctl_text(const struct report *r, enum sysctl_id id)
-{
-	return r->sys[id].ok ? r->sys[id].text : "?";
-}
-
-static int64_t delta(const struct report *r, const char *name)
-{
-	return (int64_t)(counters_get(&r->b.ctr, name) - counters_get(&r->a.ctr, name));
-}
-
 static bool sock_matches(const struct opts *o, const struct tcp_sock_info *s)
 {
 	if (o->port >= 0 && s->sport != o->port && s->dport != o->port)
@@ -367,255 +314,6 @@ static const char *fit(const char *s, size_t width, char *buf, size_t buflen)
 		return s;
 	snprintf(buf, buflen, "~%s", s + n - (width - 1));
 	return buf;
-}
-
-static void add_finding(struct report *r, const char *id, const char *severity,
-			const char *what, const char *knob, const char *evfmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static void add_finding(struct report *r, const char *id, const char *severity,
-			const char *what, const char *knob, const char *evfmt, ...)
-{
-	struct finding *f;
-	va_list ap;
-
-	if (r->nfindings == MAX_FINDINGS)
-		return;
-	f = &r->findings[r->nfindings++];
-	f->id = id;
-	f->severity = severity;
-	snprintf(f->what, sizeof(f->what), "%s", what);
-	snprintf(f->knob, sizeof(f->knob), "%s", knob);
-	va_start(ap, evfmt);
-	vsnprintf(f->evidence, sizeof(f->evidence), evfmt, ap);
-	va_end(ap);
-}
-
-/* A counter that moved during the interval is a "warn"; one that only
- * moved some time before (since the namespace was created) an "info". */
-static bool counter_finding(struct report *r, const char *id, const char *what,
-			    const char *knob, const char *const *names, size_t n)
-{
-	char ev[192] = "";
-	bool rising = false, ever = false;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint64_t total = counters_get(&r->b.ctr, names[i]);
-		int64_t d = r->rates ? delta(r, names[i]) : 0;
-		size_t len = strlen(ev);
-
-		if (!total)
-			continue;
-		ever = true;
-		rising |= d > 0;
-		if (r->rates)
-			snprintf(ev + len, sizeof(ev) - len, "%s%s %" PRIu64 " (+%" PRId64 " in %.1fs)",
-				 len ? ", " : "", names[i], total, d, r->interval_s);
-		else
-			snprintf(ev + len, sizeof(ev) - len, "%s%s %" PRIu64, len ? ", " : "",
-				 names[i], total);
-	}
-	if (ever)
-		add_finding(r, id, rising ? "warn" : "info", what, knob, "%s%s", ev,
-			    rising ? "" : "; not rising now");
-	return ever;
-}
-
-static void find_listen_overflow(struct report *r)
-{
-	static const char *const names[] = { "TcpExtListenOverflows", "TcpExtListenDrops" };
-	char knob[512], full[160] = "", ep[64];
-	size_t i, nfull = 0;
-
-	snprintf(knob, sizeof(knob),
-		 "the listen() backlog, capped by net.core.somaxconn (%s); "
-		 "net.ipv4.tcp_max_syn_backlog (%s); or accept() faster",
-		 sysctl_text(r, SC_SOMAXCONN), sysctl_text(r, SC_SYN_BACKLOG));
-	counter_finding(r, "listen-overflow", "accept queues overflowed: SYNs or ACKs dropped",
-			knob, names, ARRAY_SIZE(names));
-	for (i = 0; i < r->socks.n; i++) {
-		const struct tcp_sock_info *s = &r->socks.v[i];
-		size_t len = strlen(full);
-
-		if (s->state != TCP_LISTEN || s->rqueue < s->wqueue || s->wqueue == 0)
-			continue;
-		if (nfull++ < 3) {
-			endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
-			snprintf(full + len, sizeof(full) - len, "%s%s (%u/%u)", len ? ", " : "", ep,
-				 s->rqueue, s->wqueue);
-		}
-	}
-	if (nfull)
-		add_finding(r, "accept-queue-full", "warn", "listeners with a full accept queue now",
-			    knob, "%zu listener(s): %s", nfull, full);
-}
-
-static void find_syncookies(struct report *r)
-{
-	static const char *const names[] = { "TcpExtSyncookiesSent" };
-	static const char *const drop_names[] = { "TcpExtTCPReqQFullDrop" };
-	char knob[512];
-
-	snprintf(knob, sizeof(knob),
-		 "net.ipv4.tcp_max_syn_backlog (%s), the listen() backlog and "
-		 "net.core.somaxconn (%s); net.ipv4.tcp_syncookies (%s)",
-		 sysctl_text(r, SC_SYN_BACKLOG), sysctl_text(r, SC_SOMAXCONN),
-		 sysctl_text(r, SC_SYNCOOKIES));
-	counter_finding(r, "syn-cookies", "SYN queue full: SYN cookies sent (options lost)",
-			knob, names, ARRAY_SIZE(names));
-	/* Without cookies a full SYN queue drops the SYN instead. */
-	counter_finding(r, "syn-drops", "SYN queue full: SYNs dropped (no SYN cookies)", knob,
-			drop_names, ARRAY_SIZE(drop_names));
-}
-
-static void find_time_wait(struct report *r)
-{
-	uint64_t tw = r->all_states[TCP_TW], max = r->sys[SC_MAX_TW].v[0];
-	uint64_t overflow = counters_get(&r->b.ctr, "TcpExtTCPTimeWaitOverflow");
-	char knob[512];
-
-	snprintf(knob, sizeof(knob), "net.ipv4.tcp_max_tw_buckets (%s); net.ipv4.tcp_tw_reuse "
-		 "(%s); reuse connections", sysctl_text(r, SC_MAX_TW), sysctl_text(r, SC_TW_REUSE));
-	if (overflow || (r->sys[SC_MAX_TW].ok && tw * 10 >= max * 8 && tw > 0))
-		add_finding(r, "time-wait-buckets", overflow ? "warn" : "info",
-			    "TIME_WAIT sockets close to net.ipv4.tcp_max_tw_buckets", knob,
-			    "%" PRIu64 " TIME-WAIT sockets of %" PRIu64 " allowed; "
-			    "TcpExtTCPTimeWaitOverflow %" PRIu64, tw, max, overflow);
-}
-
-static void find_port_range(struct report *r)
-{
-	const struct sysctl_val *pr = &r->sys[SC_PORT_RANGE];
-	uint64_t lo, hi, range, used = 0, tw = 0, need = 0;
-	double rate = 0;
-	char knob[512];
-	size_t i;
-
-	if (!pr->ok || pr->n != 2 || pr->v[1] < pr->v[0])
-		return;
-	lo = pr->v[0];
-	hi = pr->v[1];
-	range = hi - lo + 1;
-	for (i = 0; i < r->socks.n; i++) {
-		const struct tcp_sock_info *s = &r->socks.v[i];
-
-		if (s->state == TCP_LISTEN || s->state == TCP_UNCONN || s->sport < lo ||
-		    s->sport > hi || s->dport == 0)
-			continue;
-		used++;
-		tw += s->state == TCP_TW;
-	}
-	if (r->rates && r->interval_s > 0) {
-		rate = (double)delta(r, "TcpActiveOpens") / r->interval_s;
-		/* Each actively closed connection holds its port for TIME_WAIT. */
-		need = (uint64_t)(rate * TIME_WAIT_SECS);
-	}
-	if (used * 2 < range && need * 2 < range)
-		return;
-	snprintf(knob, sizeof(knob), "net.ipv4.ip_local_port_range (%s); net.ipv4.tcp_tw_reuse "
-		 "(%s); connection reuse (keep-alive, pools)", pr->text, sysctl_text(r, SC_TW_REUSE));
-	add_finding(r, "port-range", used >= range * 9 / 10 || need >= range ? "warn" : "info",
-		    "ephemeral port range too narrow for the connection rate", knob,
-		    "%" PRIu64 " of %" PRIu64 " local ports in use (%" PRIu64 " TIME-WAIT); "
-		    "TcpActiveOpens %.1f/s x %ds TIME_WAIT needs ~%" PRIu64 " per destination",
-		    used, range, tw, rate, TIME_WAIT_SECS, need);
-}
-
-static void find_softnet(struct report *r)
-{
-	uint64_t dropped = r->b.softnet.dropped, squeeze = r->b.softnet.time_squeeze;
-	uint64_t ddrop = dropped - r->a.softnet.dropped, dsq = squeeze - r->a.softnet.time_squeeze;
-	char knob[512];
-
-	if (dropped) {
-		snprintf(knob, sizeof(knob), "net.core.netdev_max_backlog (%s)",
-			 sysctl_text(r, SC_NETDEV_BACKLOG));
-		add_finding(r, "softnet-drops", ddrop ? "warn" : "info",
-			    "packets dropped: the per-CPU input backlog was full (system-wide)",
-			    knob, "softnet_stat dropped %" PRIu64 " (+%" PRIu64 " in %.1fs)",
-			    dropped, ddrop, r->interval_s);
-	}
-	if (r->rates && dsq)
-		add_finding(r, "softnet-squeeze", "info",
-			    "softirq ran out of budget with work left (system-wide)",
-			    "net.core.netdev_budget, net.core.netdev_budget_usecs",
-			    "softnet_stat time_squeeze %" PRIu64 " (+%" PRIu64 " in %.1fs)",
-			    squeeze, dsq, r->interval_s);
-}
-
-static void find_retrans(struct report *r)
-{
-	uint64_t out = counters_get(&r->b.ctr, "TcpOutSegs");
-	uint64_t re = counters_get(&r->b.ctr, "TcpRetransSegs");
-	int64_t dout = r->rates ? delta(r, "TcpOutSegs") : 0;
-	int64_t dre = r->rates ? delta(r, "TcpRetransSegs") : 0;
-	char knob[512];
-
-	snprintf(knob, sizeof(knob), "the path (loss, queueing: see the top retransmitters); "
-		 "net.ipv4.tcp_congestion_control (%s)", sysctl_text(r, SC_CC));
-	/* 2%: well above what a healthy path shows; enough segments to mean it. */
-	if (dout >= 100 && dre * 50 > dout)
-		add_finding(r, "retransmit-ratio", "warn", "high retransmit ratio now", knob,
-			    "TcpRetransSegs/TcpOutSegs +%" PRId64 "/+%" PRId64 " = %.1f%% in %.1fs",
-			    dre, dout, 100.0 * (double)dre / (double)dout, r->interval_s);
-	else if (out >= 1000 && re * 50 > out)
-		add_finding(r, "retransmit-ratio", "info", "high retransmit ratio overall", knob,
-			    "TcpRetransSegs/TcpOutSegs %" PRIu64 "/%" PRIu64 " = %.1f%% since start",
-			    re, out, 100.0 * (double)re / (double)out);
-}
-
-static bool is_loopback(const struct tcp_sock_info *s)
-{
-	static const uint8_t v6_lo[16] = { [15] = 1 };
-
-	if (s->family == AF_INET)
-		return s->daddr[0] == 127;
-	return !memcmp(s->daddr, v6_lo, 16);
-}
-
-static void find_keepalive(struct report *r)
-{
-	const struct sysctl_val *t = &r->sys[SC_KA_TIME];
-	uint64_t estab = 0;
-	uint32_t idle = 0, d;
-	size_t i;
-
-	/* Typical NAT and load-balancer idle timeouts are 60 s to 350 s;
-	 * loopback connections cross neither, so they do not count. */
-	if (!t->ok || t->v[0] <= 600)
-		return;
-	for (i = 0; i < r->socks.n; i++) {
-		const struct tcp_sock_info *s = &r->socks.v[i];
-
-		if (s->state != TCP_ESTAB || is_loopback(s))
-			continue;
-		estab++;
-		d = s->last_data_recv_ms < s->last_data_sent_ms ? s->last_data_recv_ms
-								: s->last_data_sent_ms;
-		if (s->has_info && d > idle)
-			idle = d;
-	}
-	if (!estab)
-		return;
-	add_finding(r, "keepalive-long", "info",
-		    "keepalive starts long after typical idle timeouts (60-350 s)",
-		    "net.ipv4.tcp_keepalive_time, _intvl, _probes; or TCP_KEEPIDLE per socket",
-		    "tcp_keepalive_time %" PRIu64 " s (intvl %s s, probes %s); %" PRIu64
-		    " non-loopback ESTAB sockets, the longest idle for %.0f s",
-		    t->v[0], sysctl_text(r, SC_KA_INTVL), sysctl_text(r, SC_KA_PROBES), estab,
-		    idle / 1000.0);
-}
-
-static void find_all(struct report *r)
-{
-	find_listen_overflow(r);
-	find_syncookies(r);
-	find_time_wait(r);
-	find_port_range(r);
-	find_softnet(r);
-	find_retrans(r);
-	find_keepalive(r);
 }
 
 static void count_states(struct report *r)
@@ -670,7 +368,7 @@ static size_t top_of(const struct report *r, bool by_rtt, const struct tcp_sock_
 	for (i = 0; i < r->socks.n; i++) {
 		const struct tcp_sock_info *s = &r->socks.v[i];
 
-		if (!s->has_info || s->state == TCP_LISTEN || !sock_matches(r->o, s))
+		if (!s->has_info || s->state == TCP_STATE_LISTEN || !sock_matches(r->o, s))
 			continue;
 		if (by_rtt ? s->rtt_us == 0 : s->total_retrans == 0)
 			continue;
@@ -726,7 +424,7 @@ static void text_listeners(const struct report *r)
 	for (i = 0; i < r->socks.n; i++) {
 		const struct tcp_sock_info *s = &r->socks.v[i];
 
-		if (s->state != TCP_LISTEN || !sock_matches(r->o, s))
+		if (s->state != TCP_STATE_LISTEN || !sock_matches(r->o, s))
 			continue;
 		if (!n++)
 			printf("  %-46s %10s %10s\n", "LOCAL", "QUEUE", "BACKLOG");
@@ -778,7 +476,7 @@ static void text_counters(const struct report *r)
 			continue;
 		printf("%s  %-25s %11" PRIu64, col % 2 ? " " : "", name, counters_get(&r->b.ctr, name));
 		if (r->rates)
-			printf(" %9.1f", (double)delta(r, name) / r->interval_s);
+			printf(" %9.1f", (double)sample_delta(r, name) / r->interval_s);
 		else
 			printf(" %9s", "");
 		if (col++ % 2)
@@ -979,7 +677,7 @@ static void print_json(const struct report *r)
 		const struct tcp_sock_info *s = &r->socks.v[i];
 		char ep[64], addr[INET6_ADDRSTRLEN];
 
-		if (s->state != TCP_LISTEN || !sock_matches(o, s))
+		if (s->state != TCP_STATE_LISTEN || !sock_matches(o, s))
 			continue;
 		jw_obj_open(&w, NULL);
 		endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
@@ -999,7 +697,7 @@ static void print_json(const struct report *r)
 	for (i = 0; r->rates && i < ARRAY_SIZE(key_counters); i++)
 		if (counters_has(&r->b.ctr, key_counters[i]))
 			jw_double(&w, key_counters[i],
-				  (double)delta(r, key_counters[i]) / r->interval_s);
+				  (double)sample_delta(r, key_counters[i]) / r->interval_s);
 	jw_obj_close(&w);
 	jw_obj_open(&w, "softnet");
 	jw_u64(&w, "processed", r->b.softnet.processed);
@@ -1063,7 +761,7 @@ static int snapshot(const struct opts *o)
 	if (!err) {
 		read_sysctls(r->sys);
 		count_states(r);
-		find_all(r);
+		findings__run(r);
 		time_now(r->when, sizeof(r->when));
 		if (o->json)
 			print_json(r);
