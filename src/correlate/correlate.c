@@ -84,66 +84,68 @@ static void on_retransmit(struct correlator *k, struct conn *c, const struct eve
 				 e->retrans.total_retrans);
 }
 
+/* The connection of e's cookie, made on first sight, learning its
+ * endpoints from the events (the local port arrives after SYN_SENT). */
+static struct conn *conn_of(struct correlator *k, const struct event *e)
+{
+	struct conn *c;
+
+	if (!e->cookie)
+		return NULL;
+	c = conntab__find(&k->conns, e->cookie);
+	/* Unknown cookies: the built-in server's sockets before accept() (they
+	 * pass the kernel's filter by port), or, with --trace-all, everyone
+	 * else's. */
+	if (!c && (c = conntab__get(&k->conns, e)))
+		c->ours = !k->o.trace_all; /* filtered in the kernel: ours */
+	if (!c)
+		return NULL;
+	if (!c->first_ns)
+		c->first_ns = e->ts_ns;
+	c->last_ns = e->ts_ns;
+	if (!c->family && e->family) {
+		c->family = e->family;
+		memcpy(c->saddr, e->saddr, sizeof(c->saddr));
+		memcpy(c->daddr, e->daddr, sizeof(c->daddr));
+		c->dport = e->dport;
+	}
+	if (!c->sport && e->family == c->family)
+		c->sport = e->sport;
+	return c;
+}
+
+static void on_probe(struct conn *c, const struct event *e)
+{
+	c->probes++;
+	c->last_srtt_us = e->probe.srtt_us;
+	if (e->probe.srtt_us > c->max_srtt_us)
+		c->max_srtt_us = e->probe.srtt_us;
+}
+
 int correlator__event(void *ctx, const struct event *e)
 {
 	struct correlator *k = ctx;
-	struct conn *c = NULL;
+	struct conn *c;
 	char extra[96];
 	unsigned int type = e->type < EV_TYPE_MAX ? e->type : EV_RETRANSMIT;
 
 	pthread_mutex_lock(&k->lock);
-	if (e->cookie) {
-		c = conntab__find(&k->conns, e->cookie);
-		/* Unknown cookies: the built-in server's sockets before accept()
-		 * (they pass the kernel's filter by port), or, with --trace-all,
-		 * everyone else's. */
-		if (!c && (c = conntab__get(&k->conns, e)))
-			c->ours = !k->o.trace_all; /* filtered in the kernel: ours */
-	}
+	c = conn_of(k, e);
 	k->events[type]++;
 	if (!c || !c->ours)
 		k->foreign[type]++;
-	if (c) {
-		if (!c->first_ns)
-			c->first_ns = e->ts_ns;
-		c->last_ns = e->ts_ns;
-		/* Entries made from a cookie alone learn their endpoints here;
-		 * the local port arrives after SYN_SENT. */
-		if (!c->family && e->family) {
-			c->family = e->family;
-			memcpy(c->saddr, e->saddr, sizeof(c->saddr));
-			memcpy(c->daddr, e->daddr, sizeof(c->daddr));
-			c->dport = e->dport;
-		}
-		if (!c->sport && e->family == c->family)
-			c->sport = e->sport;
-	}
-	switch (type) {
-	case EV_STATE:
-		if (c)
-			on_state(k, c, e);
-		break;
-	case EV_RETRANSMIT:
+	if (type == EV_RETRANSMIT)
 		on_retransmit(k, c, e);
-		break;
-	case EV_PROBE:
-		if (c) {
-			c->probes++;
-			c->last_srtt_us = e->probe.srtt_us;
-			if (e->probe.srtt_us > c->max_srtt_us)
-				c->max_srtt_us = e->probe.srtt_us;
-		}
-		break;
-	case EV_SEND_RESET:
+	else if (type == EV_SEND_RESET)
 		k->reasons[e->reset.reason < 64 ? e->reset.reason : 0]++;
-		if (c)
-			c->resets_sent++;
-		break;
-	case EV_RECV_RESET:
-		if (c)
-			c->resets_received++;
-		break;
-	}
+	if (c && type == EV_STATE)
+		on_state(k, c, e);
+	else if (c && type == EV_PROBE)
+		on_probe(c, e);
+	else if (c && type == EV_SEND_RESET)
+		c->resets_sent++;
+	else if (c && type == EV_RECV_RESET)
+		c->resets_received++;
 	if (k->timeline) {
 		snprintf(extra, sizeof(extra), ",\"side\":\"%s\"", side_name(c));
 		event_print_json(k->timeline, e, extra);

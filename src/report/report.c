@@ -755,10 +755,80 @@ static void drawn_json(struct jw *w, const struct report *r, const struct drawn 
 	jw_obj_close(w);
 }
 
+static void totals_json(const struct report *r, struct jw *w)
+{
+	int s;
+
+	jw_obj_open(w, "totals");
+	jw_u64(w, "connections", r->ours);
+	jw_u64(w, "client", r->clients);
+	jw_u64(w, "server", r->servers);
+	jw_u64(w, "connects", r->connects);
+	jw_u64(w, "established", r->established);
+	jw_u64(w, "errors", r->errors);
+	jw_u64(w, "retransmits", r->rtx_events);
+	jw_u64(w, "retransmit_segs", r->rtx.segs_sent);
+	jw_u64(w, "retransmit_segs_failed", r->rtx.segs_failed);
+	jw_obj_open(w, "kinds");
+	for (s = 0; s < RK_MAX; s++)
+		jw_u64(w, retrans_kind_name((unsigned int)s), r->rtx.by_kind[s]);
+	jw_obj_close(w);
+	jw_u64(w, "state_events", r->state_events);
+	jw_u64(w, "probes", r->probes);
+	jw_u64(w, "resets_sent", r->resets_sent);
+	jw_u64(w, "resets_received", r->resets_recv);
+	jw_obj_close(w);
+}
+
+static void series_json(const struct report *r, struct jw *w)
+{
+	int s, e;
+
+	jw_obj_open(w, "series");
+	jw_u64(w, "bucket_us", r->bucket_ns / 1000);
+	u64_array(w, "connects", r->b_connects, r->nbuckets);
+	u64_array(w, "established", r->b_established, r->nbuckets);
+	u64_array(w, "resets", r->b_resets, r->nbuckets);
+	jw_obj_open(w, "errors");
+	for (e = 0; e < r->nerrnames; e++)
+		u64_array(w, r->errnames[e], r->b_errors[e], r->nbuckets);
+	if (r->nerrnames == MAX_ERRNAMES)
+		u64_array(w, "other", r->b_errors[MAX_ERRNAMES], r->nbuckets);
+	jw_obj_close(w);
+	jw_obj_open(w, "retransmits");
+	for (s = 0; s < RK_MAX; s++)
+		u64_array(w, retrans_kind_name((unsigned int)s), r->b_kinds[s], r->nbuckets);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
+static void states_json(const struct report *r, struct jw *w)
+{
+	int s;
+
+	jw_arr_open(w, "states");
+	for (s = 1; s < TCP_NSTATES; s++) {
+		const struct hist *h = &r->in_state[s];
+
+		if (!h->count)
+			continue;
+		jw_obj_open(w, NULL);
+		jw_str(w, "state", tcp_state_name((unsigned int)s));
+		jw_u64(w, "n", h->count);
+		jw_u64(w, "total_us", r->in_state_total[s] / 1000);
+		jw_double(w, "mean_us", hist__mean(h) / 1e3);
+		jw_double(w, "p50_us", (double)hist__quantile(h, 0.5) / 1e3);
+		jw_double(w, "p99_us", (double)hist__quantile(h, 0.99) / 1e3);
+		jw_double(w, "max_us", (double)h->max / 1e3);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
 static void data_json(struct report *r, FILE *f)
 {
 	struct jw w;
-	int s, e;
+	int s;
 
 	jw_init(&w, f);
 	jw_obj_open(&w, NULL);
@@ -767,60 +837,11 @@ static void data_json(struct report *r, FILE *f)
 	jw_u64(&w, "bad_lines", r->bad_lines);
 	jw_u64(&w, "span_us", r->t1 > r->t0 ? (r->t1 - r->t0) / 1000 : 0);
 	jw_u64(&w, "max_points", r->o->max_points);
-	jw_obj_open(&w, "totals");
-	jw_u64(&w, "connections", r->ours);
-	jw_u64(&w, "client", r->clients);
-	jw_u64(&w, "server", r->servers);
-	jw_u64(&w, "connects", r->connects);
-	jw_u64(&w, "established", r->established);
-	jw_u64(&w, "errors", r->errors);
-	jw_u64(&w, "retransmits", r->rtx_events);
-	jw_u64(&w, "retransmit_segs", r->rtx.segs_sent);
-	jw_u64(&w, "retransmit_segs_failed", r->rtx.segs_failed);
-	jw_obj_open(&w, "kinds");
-	for (s = 0; s < RK_MAX; s++)
-		jw_u64(&w, retrans_kind_name((unsigned int)s), r->rtx.by_kind[s]);
-	jw_obj_close(&w);
-	jw_u64(&w, "state_events", r->state_events);
-	jw_u64(&w, "probes", r->probes);
-	jw_u64(&w, "resets_sent", r->resets_sent);
-	jw_u64(&w, "resets_received", r->resets_recv);
-	jw_obj_close(&w);
+	totals_json(r, &w);
 	dist_json(&w, "connect", &r->connect_lat);
 	dist_json(&w, "handshake", &r->handshake);
-	jw_obj_open(&w, "series");
-	jw_u64(&w, "bucket_us", r->bucket_ns / 1000);
-	u64_array(&w, "connects", r->b_connects, r->nbuckets);
-	u64_array(&w, "established", r->b_established, r->nbuckets);
-	u64_array(&w, "resets", r->b_resets, r->nbuckets);
-	jw_obj_open(&w, "errors");
-	for (e = 0; e < r->nerrnames; e++)
-		u64_array(&w, r->errnames[e], r->b_errors[e], r->nbuckets);
-	if (r->nerrnames == MAX_ERRNAMES)
-		u64_array(&w, "other", r->b_errors[MAX_ERRNAMES], r->nbuckets);
-	jw_obj_close(&w);
-	jw_obj_open(&w, "retransmits");
-	for (s = 0; s < RK_MAX; s++)
-		u64_array(&w, retrans_kind_name((unsigned int)s), r->b_kinds[s], r->nbuckets);
-	jw_obj_close(&w);
-	jw_obj_close(&w);
-	jw_arr_open(&w, "states");
-	for (s = 1; s < TCP_NSTATES; s++) {
-		const struct hist *h = &r->in_state[s];
-
-		if (!h->count)
-			continue;
-		jw_obj_open(&w, NULL);
-		jw_str(&w, "state", tcp_state_name((unsigned int)s));
-		jw_u64(&w, "n", h->count);
-		jw_u64(&w, "total_us", r->in_state_total[s] / 1000);
-		jw_double(&w, "mean_us", hist__mean(h) / 1e3);
-		jw_double(&w, "p50_us", (double)hist__quantile(h, 0.5) / 1e3);
-		jw_double(&w, "p99_us", (double)hist__quantile(h, 0.99) / 1e3);
-		jw_double(&w, "max_us", (double)h->max / 1e3);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
+	series_json(r, &w);
+	states_json(r, &w);
 	jw_obj_open(&w, "check"); /* the keys of stress --json's trace.agreement */
 	agree__json_counts(&r->check, &w);
 	jw_obj_close(&w);
@@ -952,65 +973,51 @@ void report_opts__init(struct report_opts *o)
 	o->max_points = 1500;
 }
 
-int report__render(const char *in, const char *out, const struct report_opts *o)
+/* Both passes over the timeline, and the cross-check. 0 or -errno. */
+static int read_timeline(struct report *r)
 {
-	struct report *r = calloc(1, sizeof(*r));
-	char *json = NULL;
-	size_t jlen = 0;
-	FILE *mem = NULL, *f = NULL;
-	int err, fd, s;
+	int err = each_line(r, first_pass, true);
 
-	if (!r)
-		return -ENOMEM;
-	r->o = o;
-	r->in = in;
-	r->connect_lat.size = r->handshake.size = sizeof(uint64_t);
-	err = conntab__init(&r->conns, 0);
-	if (err) {
-		report_free(r);
-		return err;
-	}
-	for (s = 0; s < TCP_NSTATES; s++)
-		hist__init(&r->in_state[s]);
-	err = each_line(r, first_pass, true);
 	if (err)
-		goto out;
+		return err;
 	if (!r->t0) {
 		fprintf(stderr,
 			"tcpscope report: %s has no timeline events (%" PRIu64 " lines, %" PRIu64
 			" not JSON)\n",
-			in, r->lines, r->bad_lines);
-		err = -EINVAL;
-		goto out;
+			r->in, r->lines, r->bad_lines);
+		return -EINVAL;
 	}
 	choose_buckets(r);
 	err = choose(r);
 	if (!err)
 		err = each_line(r, second_pass, false);
-	if (err)
-		goto out;
-	err = cross_check(r);
-	if (err)
-		goto out;
-	mem = open_memstream(&json, &jlen);
-	if (!mem) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!err)
+		err = cross_check(r);
+	return err;
+}
+
+/* The page's data object, in memory. */
+static int data_text(struct report *r, char **json, size_t *jlen)
+{
+	FILE *mem = open_memstream(json, jlen);
+
+	if (!mem)
+		return -ENOMEM;
 	data_json(r, mem);
-	if (fclose(mem)) {
-		mem = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	mem = NULL;
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	return fclose(mem) ? -ENOMEM : 0;
+}
+
+static int write_file(struct report *r, const char *out, const char *json, size_t jlen)
+{
+	int err = 0, fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
 		err = -errno;
 		if (fd >= 0)
 			close(fd);
 		fprintf(stderr, "tcpscope report: cannot write %s: %s\n", out, strerror(-err));
-		goto out;
+		return err;
 	}
 	write_page(r, f, json, jlen);
 	if (fflush(f) || ferror(f)) {
@@ -1021,7 +1028,30 @@ int report__render(const char *in, const char *out, const struct report_opts *o)
 		err = -errno;
 		fprintf(stderr, "tcpscope report: writing %s: %s\n", out, strerror(-err));
 	}
-out:
+	return err;
+}
+
+int report__render(const char *in, const char *out, const struct report_opts *o)
+{
+	struct report *r = calloc(1, sizeof(*r));
+	char *json = NULL;
+	size_t jlen = 0;
+	int err, s;
+
+	if (!r)
+		return -ENOMEM;
+	r->o = o;
+	r->in = in;
+	r->connect_lat.size = r->handshake.size = sizeof(uint64_t);
+	for (s = 0; s < TCP_NSTATES; s++)
+		hist__init(&r->in_state[s]);
+	err = conntab__init(&r->conns, 0);
+	if (!err)
+		err = read_timeline(r);
+	if (!err)
+		err = data_text(r, &json, &jlen);
+	if (!err)
+		err = write_file(r, out, json, jlen);
 	if (err == -ENOMEM)
 		fprintf(stderr, "tcpscope report: out of memory\n");
 	free(json);
