@@ -63,13 +63,13 @@ static void client_close(struct httpd *s, struct client *c)
 
 static struct client *client_slot(struct httpd *s)
 {
-	struct client *oldest = NULL;
+	struct client *oldest = &s->clients[0]; /* max_clients >= 1 */
 	unsigned int i;
 
 	for (i = 0; i < s->lim.max_clients; i++) {
 		if (s->clients[i].fd < 0)
 			return &s->clients[i];
-		if (!oldest || s->clients[i].seq < oldest->seq)
+		if (s->clients[i].seq < oldest->seq)
 			oldest = &s->clients[i];
 	}
 	/* Full: the newest client gets its turn, the one that had the
@@ -114,11 +114,11 @@ static void accept_clients(struct httpd *s)
 			return;
 		}
 		c = client_slot(s);
-		*c = (struct client){
-			.fd = fd,
-			.seq = s->seq++,
-			.deadline_ms = now_ms() + s->lim.deadline_ms,
-		};
+		c->fd = fd;
+		c->seq = s->seq++;
+		c->deadline_ms = now_ms() + s->lim.deadline_ms;
+		c->got = c->outlen = c->sent = 0;
+		c->out = NULL;
 		s->nclients++;
 		if (client_watch(s, c, EPOLL_CTL_ADD, EPOLLIN)) {
 			s->accept_errors++;
