@@ -12,10 +12,11 @@ Connects are non-blocking: a server that does not accept stalls none of
 the others. A client the server closes is opened again after --pause
 seconds (one that could not connect, after 0.1 s); a slow one, which never
 reads, is replaced by a new one every --slow-every seconds.
-Prints "started" once all are connected, then at the end one JSON line:
-per kind, how many were opened (connected) and how many the server closed.
+Prints "running" as it starts, "started" once all are connected, then at the end (--seconds, or
+SIGTERM) one JSON line: per kind, how many were opened (connected) and how
+many the server closed.
 """
-import argparse, errno, json, selectors, socket, sys, time
+import argparse, errno, json, selectors, signal, socket, sys, time
 
 KINDS = ("idle", "half", "slow")
 REQUEST = {"idle": b"", "half": b"GET /metr",
@@ -125,13 +126,16 @@ def main():
     a = ap.parse_args()
     if a.seconds > 120 or sum(getattr(a, k) for k in KINDS) > 200:
         sys.exit("badclients.py: bounded to 120 s and 200 clients")
+    print("running", flush=True)
     c = Clients(a)
     for k in KINDS:
         for _ in range(getattr(a, k)):
             c.start(k)
     end = time.monotonic() + a.seconds
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     announced = False
-    while time.monotonic() < end:
+    while time.monotonic() < end and not stop:
         c.step()
         if not announced and not c.due and not c.connecting:
             print("started", flush=True)
