@@ -416,8 +416,13 @@ int cmd_trace(int argc, char **argv)
 	}
 	/* Attached: the ring buffer and the maps are fds we hold. */
 	err = privs_drop(tracer__caps_needed(t), &msg);
-	if (err) {
+	if (err)
 		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
+	/* After the drop: the server's thread starts with what we kept. */
+	if (!err && env.metrics)
+		err = metrics__start(env.metrics, t, NULL, CMD);
+	if (err) {
+		metrics__destroy(env.metrics);
 		tracer__destroy(t);
 		conntab__free(&env.conns);
 		return 1;
@@ -453,7 +458,7 @@ int cmd_trace(int argc, char **argv)
 		}
 		err = 0;
 		if (env.metrics)
-			metrics__serve(env.metrics, t);
+			metrics__publish(env.metrics);
 		now = now_mono_ns();
 		if (env.duration_ns && now - start >= env.duration_ns)
 			break;
@@ -470,6 +475,8 @@ int cmd_trace(int argc, char **argv)
 	/* Whatever the kernel wrote before we stopped is still ours to show. */
 	if (!env.max_events || env.handled < env.max_events)
 		tracer__drain(t);
+	if (env.metrics)
+		metrics__publish(env.metrics);
 	if (tracer__counts(t, &tc))
 		fprintf(stderr, "tcpscope trace: cannot read the loss counters\n");
 	sorted = conntab__sorted(&env.conns, conn__by_segs, &n);
@@ -483,8 +490,8 @@ int cmd_trace(int argc, char **argv)
 			     tracer__attach_name(t), sorted, sorted ? n : 0);
 	fflush(stdout);
 	free(sorted);
+	metrics__destroy(env.metrics); /* its thread reads t's counters */
 	tracer__destroy(t);
-	metrics__destroy(env.metrics);
 	conntab__free(&env.conns);
 	return err ? 1 : 0;
 }

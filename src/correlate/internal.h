@@ -51,7 +51,7 @@ struct correlator {
 	/* set by correlator__stop() */
 	struct tracer_counts tc;
 	const char *attach;
-	struct metrics *metrics; /* --metrics: the poll thread's alone */
+	struct metrics *metrics; /* --metrics: counted by the poll thread */
 	struct corr_summary *summary; /* computed once, at the first print */
 };
 

@@ -50,7 +50,7 @@ static void *poll_thread(void *arg)
 			break;
 		}
 		if (k->metrics)
-			metrics__serve(k->metrics, k->t);
+			metrics__publish(k->metrics);
 	}
 	return NULL;
 }
@@ -119,8 +119,11 @@ fail:
 
 int correlator__start(struct correlator *c)
 {
-	int err = pthread_create(&c->thread, NULL, poll_thread, c);
+	int err = c->metrics ? metrics__start(c->metrics, c->t, NULL, "stress") : 0;
 
+	if (err)
+		return err;
+	err = pthread_create(&c->thread, NULL, poll_thread, c);
 	if (err)
 		return -err;
 	c->running = true;
@@ -137,6 +140,8 @@ void correlator__stop(struct correlator *c)
 	/* Late state changes (FIN_WAIT2 -> CLOSE) follow close() closely. */
 	usleep(100 * 1000);
 	tracer__drain(c->t);
+	if (c->metrics)
+		metrics__publish(c->metrics);
 	if (tracer__counts(c->t, &c->tc))
 		fprintf(stderr, "tcpscope stress: cannot read the tracer's loss counters\n");
 	if (c->poll_err)
@@ -178,8 +183,8 @@ void correlator__destroy(struct correlator *c)
 {
 	if (!c)
 		return;
+	metrics__destroy(c->metrics); /* its thread reads the tracer's counters */
 	tracer__destroy(c->t);
-	metrics__destroy(c->metrics);
 	correlator__fini(c);
 	free(c);
 }
