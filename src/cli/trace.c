@@ -420,7 +420,10 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
 	/* After the drop: the server's thread starts with what we kept. */
 	if (!err && env.metrics)
-		err = metrics__start(env.metrics, t, NULL, CMD);
+		err = metrics__start(env.metrics,
+				     &(struct metrics_source){ tracer__counts_of, t,
+							       tracer__attach_name(t) },
+				     NULL, CMD);
 	if (err) {
 		metrics__destroy(env.metrics);
 		tracer__destroy(t);

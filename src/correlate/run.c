@@ -119,7 +119,8 @@ fail:
 
 int correlator__start(struct correlator *c)
 {
-	int err = c->metrics ? metrics__start(c->metrics, c->t, NULL, "stress") : 0;
+	const struct metrics_source src = { tracer__counts_of, c->t, tracer__attach_name(c->t) };
+	int err = c->metrics ? metrics__start(c->metrics, &src, NULL, "stress") : 0;
 
 	if (err)
 		return err;

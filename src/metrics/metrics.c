@@ -55,7 +55,7 @@ struct metrics {
 	unsigned int back;	     /* the event thread's */
 	unsigned int front;	     /* the server thread's */
 	_Atomic unsigned int middle; /* slot | FRESH */
-	struct tracer *t;
+	struct metrics_source src; /* counts NULL: none */
 	struct httpd *srv;
 	struct syn_slot syn[SYN_SLOTS];
 };
@@ -200,17 +200,17 @@ static void hist_write(FILE *f, const char *name, const char *help, const struct
 	fprintf(f, "%s_count %" PRIu64 "\n", name, h->count);
 }
 
-void metrics__write(struct metrics *m, struct tracer *t, FILE *f)
+void metrics__write(struct metrics *m, const struct metrics_source *src, FILE *f)
 {
 	const struct counters *n = latest(m);
 	struct tracer_counts tc = {};
-	bool have_counts = t && !tracer__counts(t, &tc);
+	bool have_counts = src && src->counts && !src->counts(src->ctx, &tc);
 	unsigned int i, j;
 	const char *r;
 
 	header(f, "tcpscope_build_info", "gauge", "tcpscope version and attach mode");
 	fprintf(f, "tcpscope_build_info{version=\"%s\",attach=\"%s\"} 1\n", TCPSCOPE_VERSION,
-		t ? tracer__attach_name(t) : "none");
+		src && src->attach ? src->attach : "none");
 	header(f, "tcpscope_events_total", "counter", "Events delivered to user space, by type");
 	for (i = 0; i < EV_TYPE_MAX; i++)
 		fprintf(f, "tcpscope_events_total{type=\"%s\"} %" PRIu64 "\n", ev_type_name(i),
@@ -266,7 +266,7 @@ static void page(void *ctx, FILE *f)
 {
 	struct metrics *m = ctx;
 
-	metrics__write(m, m->t, f);
+	metrics__write(m, &m->src, f);
 }
 
 int metrics__open(struct metrics **mp, const char *addr, const char *cmd)
@@ -301,12 +301,13 @@ int metrics__open(struct metrics **mp, const char *addr, const char *cmd)
 	return 0;
 }
 
-int metrics__start(struct metrics *m, struct tracer *t, const struct httpd_limits *lim,
-		   const char *cmd)
+int metrics__start(struct metrics *m, const struct metrics_source *src,
+		   const struct httpd_limits *lim, const char *cmd)
 {
 	int err;
 
-	m->t = t;
+	if (src)
+		m->src = *src;
 	err = httpd__start(m->srv, lim, page, m);
 	if (err)
 		fprintf(stderr, "tcpscope %s: --metrics: starting its thread: %s\n", cmd,

@@ -507,6 +507,11 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 	return 0;
 }
 
+int tracer__counts_of(void *t, struct tracer_counts *c)
+{
+	return tracer__counts(t, c);
+}
+
 int tracer__add_cookie(struct tracer *t, uint64_t cookie)
 {
 	uint8_t one = 1;

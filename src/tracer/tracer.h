@@ -57,6 +57,9 @@ int tracer__poll(struct tracer *t, int timeout_ms);
 /* Take everything still in the ring buffer. */
 int tracer__drain(struct tracer *t);
 int tracer__counts(struct tracer *t, struct tracer_counts *c);
+/* The same with the tracer as a void *: a callback for those who must not
+ * link the tracer (metrics). */
+int tracer__counts_of(void *t, struct tracer_counts *c);
 int tracer__add_cookie(struct tracer *t, uint64_t cookie);
 int tracer__del_cookie(struct tracer *t, uint64_t cookie);
 /* With filter_cookies: sockets with this local port pass as well. */
