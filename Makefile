@@ -1,14 +1,29 @@
 # tcpscope build. Outputs go to build/. V=1 shows commands, SANITIZE=1 adds
 # ASan+UBSan to user code, DEBUG=1 builds user code with -O0.
+# ARCH=arm64 on another machine cross-builds into build/arm64/ with
+# CROSS_COMPILE (default aarch64-linux-gnu-) and the arm64 vmlinux.h.
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH      := $(HOST_ARCH)
+TRIPLE_x86   := x86_64-linux-gnu
+TRIPLE_arm64 := aarch64-linux-gnu
+VMLINUX_x86   := x86_64
+VMLINUX_arm64 := arm64
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= $(TRIPLE_$(ARCH))-
+OUTPUT    ?= build/$(ARCH)
+endif
+ifneq ($(CROSS_COMPILE),)
+ifeq ($(origin CC),default)
+CC        := $(CROSS_COMPILE)gcc
+endif
+endif
 OUTPUT    ?= build
 CC        ?= cc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 DESTDIR   ?=
-ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-VMLINUX_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
-VMLINUX   := vmlinux/$(VMLINUX_ARCH)
+VMLINUX   := vmlinux/$(VMLINUX_$(ARCH))
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARNINGS  := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
