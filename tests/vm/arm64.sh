@@ -7,7 +7,8 @@
 #
 # Sourced by tests/vm/run (--arch arm64) and scripts/gen-vmlinux.sh --arm64;
 # run directly it is the arm64 smoke run:
-#   tests/vm/arm64.sh           cross-build, boot, run tests/vm/smoke.sh
+#   tests/vm/arm64.sh [SCRIPT...]  cross-build, boot, run tests/vm/smoke.sh
+#                               (or the given test scripts) in the guest
 #   tests/vm/arm64.sh btf FILE  boot and copy the guest's /sys/kernel/btf/vmlinux
 #                               to FILE
 set -euo pipefail
@@ -49,19 +50,19 @@ a64_fetch() {
 }
 
 # The arm64 packages A64_PKGS need, one per line: Depends and Pre-Depends,
-# first alternative, virtual packages and A64_SKIP left out.
+# first alternative, virtual packages and A64_SKIP left out. One apt-cache
+# call per level of the tree (each call takes seconds).
 a64_closure() {
-	local queue=("${A64_PKGS[@]}") seen=" " p d
-	while [ ${#queue[@]} -gt 0 ]; do
-		p=${queue[0]}; queue=("${queue[@]:1}")
-		[[ "$seen" == *" $p "* ]] && continue
-		seen+="$p "
-		echo "$p"
-		while read -r d; do
-			[[ "$A64_SKIP" == *" $d "* ]] || queue+=("$d")
+	local level=("${A64_PKGS[@]}") next seen=" " p
+	while [ ${#level[@]} -gt 0 ]; do
+		for p in "${level[@]}"; do seen+="$p "; echo "$p"; done
+		next=()
+		while read -r p; do
+			[[ "$seen$A64_SKIP" == *" $p "* ]] || [[ " ${next[*]} " == *" $p "* ]] || next+=("$p")
 		done < <(apt-cache depends --no-recommends --no-suggests --no-conflicts \
-				--no-breaks --no-replaces --no-enhances "$p:arm64" 2>/dev/null |
+				--no-breaks --no-replaces --no-enhances "${level[@]/%/:arm64}" 2>/dev/null |
 			 sed -n 's/^  \(Pre\)\{0,1\}Depends: \([a-z0-9][^:<>]*\):arm64$/\2/p')
+		level=("${next[@]}")
 	done
 }
 
@@ -87,7 +88,7 @@ a64_kernel() {
 # "depends=" lines), relative to the modules directory.
 a64_module_files() {
 	local dir=$1 queue m f seen=" " dep
-	read -ra queue <<<"$A64_MODULES"
+	read -ra queue <<<"$(echo $A64_MODULES)"
 	while [ ${#queue[@]} -gt 0 ]; do
 		m=${queue[0]}; queue=("${queue[@]:1}")
 		[[ "$seen" == *" $m "* ]] && continue
@@ -109,7 +110,7 @@ a64_module_files() {
 a64_base() {
 	local key root mods f
 	a64_kernel
-	key=$( (echo "$A64_KVER ${A64_PKGS[*]}"; cat "${BASH_SOURCE[0]}") | sha1sum | cut -c1-12)
+	key=$( (echo "$A64_KVER ${A64_PKGS[*]} $A64_SKIP $A64_MODULES"; a64_init) | sha1sum | cut -c1-12)
 	A64_BASE=$A64_CACHE/base-$key.cpio.gz
 	[ -s "$A64_BASE" ] && return 0
 	root=$A64_CACHE/root.tmp
@@ -228,8 +229,49 @@ EOF
 	rm -rf "$run"
 }
 
+# a64_smoke [SCRIPT...]: cross-build, boot, run the smoke set (or the given
+# test scripts, paths relative to the tree) in the guest; print their
+# PASS/FAIL/SKIP lines, the guest's uname -a and "N passed, N failed".
+a64_smoke() {
+	local run t0 scripts=("$@") passed failed
+	[ ${#scripts[@]} -gt 0 ] || scripts=(tests/vm/smoke.sh)
+	make -C "$A64_TOP" -s ARCH=arm64 -j"$(nproc)" all >&2
+	a64_base
+	run=$(mktemp -d)
+	local tree=$run/ov/vm/tree
+	mkdir -p "$tree/build" "$tree/tests/vm" "$tree/scripts"
+	cp "$A64_TOP/build/arm64/tcpscope" "$tree/build/tcpscope"
+	cp "$A64_TOP/tests/lib.sh" "$tree/tests/"
+	cp "$A64_TOP"/tests/vm/*.sh "$tree/tests/vm/"
+	cp -r "$A64_TOP/tests/integration" "$tree/tests/"
+	cp "$A64_TOP/scripts/lab.sh" "$tree/scripts/"
+	{
+		echo "cd /vm/tree"
+		for t in "${scripts[@]}"; do
+			echo "echo '== $t'; timeout -k 10 ${A64_SCRIPT_TIMEOUT:-400} bash $t 2>&1 || echo \"FAIL: $(basename "$t" .sh): exited \$?\""
+		done
+	} > "$run/ov/vm/job"
+	a64_overlay "$run/ov" > "$run/ov.cpio.gz"
+	t0=$(date +%s)
+	a64_boot "$A64_BASE" "$run/ov.cpio.gz" > "$run/console" 2>&1 || true
+	tr -d '\r' < "$run/console" > "$run/log"
+	grep -E '^(== |PASS: |FAIL: |SKIP: |  )' "$run/log" || true
+	grep -q '^@@exit' "$run/log" ||
+		{ tail -n 30 "$run/log"; echo "FAIL: arm64: the guest did not finish"; echo "FAIL: x" >> "$run/log"; }
+	passed=$(grep -c '^PASS: ' "$run/log" || true)
+	failed=$(grep -c '^FAIL: ' "$run/log" || true)
+	echo
+	grep '^FAIL: ' "$run/log" | sed 's/^/  /' || true
+	echo "guest: $(sed -n 's/^@@uname //p' "$run/log")"
+	echo "arm64 run: $(( $(date +%s) - t0 )) s from boot to power-off"
+	echo "$passed passed, $failed failed"
+	[ -n "${A64_KEEP:-}" ] && echo "console: $run/log" || rm -rf "$run"
+	[ "$failed" -eq 0 ]
+}
+
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 case "${1:-}" in
 btf) a64_btf "${2:?usage: tests/vm/arm64.sh btf FILE}" ;;
-*) a64_die "usage: tests/vm/arm64.sh [btf FILE]" ;;
+-*) a64_die "usage: tests/vm/arm64.sh [btf FILE | SCRIPT...]" ;;
+*) a64_smoke "$@" ;;
 esac
