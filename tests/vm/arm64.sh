@@ -2,7 +2,7 @@
 # arm64 under qemu-system-aarch64 (TCG): Debian 12's arm64 kernel and a
 # minimal arm64 userland unpacked from Debian's arm64 packages, both fetched
 # with apt and cached outside the tree (TCPSCOPE_VM_CACHE, default
-# ~/.cache/tcpscope-vm). Needs `dpkg --add-architecture arm64` (done by
+# ~/.cache/tcpscope/vm, as tests/vm/run). Needs `dpkg --add-architecture arm64` (done by
 # scripts/install-deps.sh --arm64).
 #
 # Sourced by tests/vm/run (--arch arm64) and scripts/gen-vmlinux.sh --arm64;
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 A64_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-A64_CACHE=${TCPSCOPE_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tcpscope-vm}/arm64
+A64_CACHE=${TCPSCOPE_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tcpscope/vm}/arm64
 # The kernel flavour: -cloud has everything the smoke set needs (veth,
 # nf_tables, nft_numgen, inet_diag as modules; BTF built in) at a third of
 # the generic flavour's size. Everything here runs from the initramfs.
@@ -23,7 +23,11 @@ A64_KERNEL_META=${A64_KERNEL_META:-linux-image-cloud-arm64}
 # dependencies are resolved with apt-cache; the leaves below are Debian's
 # base system, which the busybox applets stand in for.
 A64_PKGS=(busybox-static bash libc6 libbpf1 libelf1 zlib1g iproute2 nftables
-	  ethtool jq)
+	  ethtool jq bpftool grep)
+# The scripts the guest runs: the smoke set, and doctor's per-kernel gaps
+# against bpftool's dump of the guest's BTF. The other integration scripts
+# need bpftrace or python3, which this userland leaves out.
+A64_TESTS=(tests/vm/smoke.sh tests/integration/doctor.sh)
 A64_SKIP=" base-files debianutils debconf cdebconf libcap2-bin dpkg perl-base
 	   install-info tar gawk mawk sensible-utils "
 A64_MODULES="virtio_mmio virtio_blk veth nf_tables nft_numgen inet_diag
@@ -229,12 +233,13 @@ EOF
 	rm -rf "$run"
 }
 
-# a64_smoke [SCRIPT...]: cross-build, boot, run the smoke set (or the given
-# test scripts, paths relative to the tree) in the guest; print their
-# PASS/FAIL/SKIP lines, the guest's uname -a and "N passed, N failed".
+# a64_smoke [SCRIPT...]: cross-build, boot, run A64_TESTS (or the given
+# scripts, paths relative to the tree) in the guest; print their
+# PASS/FAIL/SKIP lines (named TAG/..., TAG from A64_TAG), the guest's
+# uname -a, the time and "N passed, N failed, N skipped".
 a64_smoke() {
-	local run t0 scripts=("$@") passed failed
-	[ ${#scripts[@]} -gt 0 ] || scripts=(tests/vm/smoke.sh)
+	local run t0 secs scripts=("$@") passed failed skipped tag=${A64_TAG:-debian12-arm64}
+	[ ${#scripts[@]} -gt 0 ] || scripts=("${A64_TESTS[@]}")
 	make -C "$A64_TOP" -s ARCH=arm64 -j"$(nproc)" all >&2
 	a64_base
 	run=$(mktemp -d)
@@ -252,19 +257,24 @@ a64_smoke() {
 		done
 	} > "$run/ov/vm/job"
 	a64_overlay "$run/ov" > "$run/ov.cpio.gz"
+	echo "== $tag: $A64_KVER under qemu-system-aarch64, tests: ${scripts[*]}"
 	t0=$(date +%s)
 	a64_boot "$A64_BASE" "$run/ov.cpio.gz" > "$run/console" 2>&1 || true
-	tr -d '\r' < "$run/console" > "$run/log"
+	secs=$(( $(date +%s) - t0 ))
+	tr -d '\r' < "$run/console" | sed "s#^\(PASS\|FAIL\|SKIP\): #\1: $tag/#" > "$run/log"
 	grep -E '^(== |PASS: |FAIL: |SKIP: |  )' "$run/log" || true
-	grep -q '^@@exit' "$run/log" ||
-		{ tail -n 30 "$run/log"; echo "FAIL: arm64: the guest did not finish"; echo "FAIL: x" >> "$run/log"; }
+	if ! grep -q '^@@exit' "$run/log"; then
+		echo "FAIL: $tag: the guest did not finish; last console lines:" | tee -a "$run/log"
+		tail -n 20 "$run/console" | sed 's/\r$//; s/^/  /'
+	fi
 	passed=$(grep -c '^PASS: ' "$run/log" || true)
 	failed=$(grep -c '^FAIL: ' "$run/log" || true)
+	skipped=$(grep -c '^SKIP: ' "$run/log" || true)
 	echo
 	grep '^FAIL: ' "$run/log" | sed 's/^/  /' || true
 	echo "guest: $(sed -n 's/^@@uname //p' "$run/log")"
-	echo "arm64 run: $(( $(date +%s) - t0 )) s from boot to power-off"
-	echo "$passed passed, $failed failed"
+	echo "VM run: ${secs}s wall"
+	echo "$passed passed, $failed failed, $skipped skipped"
 	[ -n "${A64_KEEP:-}" ] && echo "console: $run/log" || rm -rf "$run"
 	[ "$failed" -eq 0 ]
 }
