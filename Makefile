@@ -61,7 +61,7 @@ TRACER_OBJS := $(filter $(OUTPUT)/obj/tracer/%.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all clean test unit install uninstall bench fuzz FORCE
+.PHONY: all clean test test-arm64 unit install uninstall bench fuzz FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -163,6 +163,11 @@ fuzz: $(FUZZ_BINS)
 # QEMU (tests/vm/run), in the same count.
 test: all unit
 	$(Q)tests/run $(if $(VM),--vm $(VM))
+
+# The arm64 cross build's smoke run in Debian 12's arm64 kernel under
+# qemu-system-aarch64 (2-5 min; scripts/install-deps.sh --arm64).
+test-arm64:
+	$(Q)tests/vm/run --arch arm64
 
 bench: all
 	$(Q)bench/run
