@@ -61,7 +61,7 @@ TRACER_OBJS := $(filter $(OUTPUT)/obj/tracer/%.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all clean test test-arm64 unit install uninstall bench fuzz FORCE
+.PHONY: all clean test test-arm64 test-all unit install uninstall bench fuzz FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -162,12 +162,17 @@ fuzz: $(FUZZ_BINS)
 # VM=debian12 also runs the kernel-facing ones in Debian 12's kernel under
 # QEMU (tests/vm/run), in the same count.
 test: all unit
-	$(Q)tests/run $(if $(VM),--vm $(VM))
+	$(Q)tests/run $(if $(VM),--vm $(VM) $(if $(VM_ARCH),--arch $(VM_ARCH)))
 
 # The arm64 cross build's smoke run in Debian 12's arm64 kernel under
 # qemu-system-aarch64 (2-5 min; scripts/install-deps.sh --arm64).
 test-arm64:
 	$(Q)tests/vm/run --arch arm64
+
+# Everything, in one count: this machine's kernel, then Debian 12's 6.1 for
+# x86_64 and for arm64 under QEMU (what CI runs).
+test-all: all unit
+	$(Q)tests/run --vm debian12 --arch x86_64,arm64
 
 bench: all
 	$(Q)bench/run
