@@ -9,9 +9,9 @@
 #include "tracer/events.h"
 #include "metrics/metrics.h"
 #include "lib/parse.h"
+#include "lib/tcpstate.h"
 #include "lib/util.h"
 
-#define NSTATES	    14
 #define NREASONS    64
 #define SYN_SLOTS   65536 /* handshakes in progress, 4-way buckets */
 #define SYN_WAYS    4
@@ -36,7 +36,7 @@ struct syn_slot {
 struct counters {
 	uint64_t events[EV_TYPE_MAX];
 	uint64_t rtx[RK_MAX], rtx_segs[RK_MAX];
-	uint64_t transitions[NSTATES][NSTATES];
+	uint64_t transitions[TCP_NSTATES][TCP_NSTATES];
 	uint64_t resets_sent[NREASONS], resets_received;
 	struct mhist handshake, srtt;
 	uint64_t handshake_untracked; /* ESTABLISHED whose SYN_SENT we did not hold */
@@ -117,7 +117,7 @@ static void count_state(struct metrics *m, struct counters *n, const struct even
 {
 	uint64_t ts;
 
-	if (e->state.oldstate < NSTATES && e->state.newstate < NSTATES)
+	if (e->state.oldstate < TCP_NSTATES && e->state.newstate < TCP_NSTATES)
 		n->transitions[e->state.oldstate][e->state.newstate]++;
 	if (!e->cookie)
 		return;
@@ -232,8 +232,8 @@ void metrics__write(struct metrics *m, const struct metrics_source *src, FILE *f
 			retrans_kind_name(i), n->rtx_segs[i]);
 	header(f, "tcpscope_state_transitions_total", "counter",
 	       "TCP state changes, by old and new state (pairs seen so far)");
-	for (i = 0; i < NSTATES; i++)
-		for (j = 0; j < NSTATES; j++)
+	for (i = 0; i < TCP_NSTATES; i++)
+		for (j = 0; j < TCP_NSTATES; j++)
 			if (n->transitions[i][j])
 				fprintf(f,
 					"tcpscope_state_transitions_total{old=\"%s\",new=\"%s\"} "
