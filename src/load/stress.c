@@ -34,6 +34,9 @@
 #define FD_RESERVE 64 /* descriptors kept aside for epoll, stdio, listeners */
 #define MIN_SPLIT_BUDGET 64 /* below this many descriptors, splitting cannot help */
 #define MAX_AUTO_PROCS 64   /* as --procs allows */
+/* Past --duration, what is in flight may finish for this long; then it is
+ * cut short, so that a run ends within a second of its bound. */
+#define DRAIN_NS (500 * NSEC_PER_MSEC)
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_SEND, C_RECV };
 
@@ -117,8 +120,10 @@ struct worker {
 	struct conn *conns;
 	size_t nconns;
 	struct conn *free;
+	struct resp *resps;   /* --response: one per connection, as conns */
 	struct conn connecting; /* list head, ordered by deadline */
 	uint64_t launched, live, pending;
+	uint64_t reopen;      /* rr: connections to open again (the server closed) */
 	uint64_t next_launch_ns, next_poll_ns, hold_start_ns;
 	bool launching_done, stopping;
 	int done;
@@ -140,6 +145,21 @@ const char *stress_source_plan_name(int plan)
 const char *stress_mode_name(int mode)
 {
 	return mode >= 0 && mode < (int)ARRAY_SIZE(mode_names) ? mode_names[mode] : "?";
+}
+
+bool stress_opts__exchanges(const struct stress_opts *o)
+{
+	return o->mode == STRESS_RR || (o->mode == STRESS_CHURN && (o->size || o->request));
+}
+
+uint64_t stress_counts__resp_errors(const struct stress_counts *c)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < RERR_MAX; i++)
+		n += c->resp_errors[i];
+	return n;
 }
 
 void stress_opts__init(struct stress_opts *o)
@@ -301,6 +321,33 @@ static int conn_want(struct worker *w, struct conn *c, uint32_t events)
 
 static void tx_send(struct worker *w, struct conn *c);
 
+static uint64_t request_size(const struct stress_opts *o)
+{
+	return o->request ? o->request_len : o->size;
+}
+
+/* The request's bytes from off, at most max of them: the --request bytes
+ * themselves, or the echo pattern of transaction seq written into w->buf. */
+static const uint8_t *request_bytes(struct worker *w, const struct conn *c, uint64_t seq,
+				    uint64_t off, size_t *len)
+{
+	const struct stress_opts *o = w->run->o;
+	uint64_t left = request_size(o) - off;
+	size_t i;
+
+	*len = left < IO_BUF ? (size_t)left : IO_BUF;
+	if (o->request)
+		return o->request + off;
+	for (i = 0; i < *len; i++)
+		w->buf[i] = pattern(c->id, seq, off + i);
+	return w->buf;
+}
+
+static struct resp *resp_of(struct worker *w, const struct conn *c)
+{
+	return w->resps ? &w->resps[c - w->conns] : NULL;
+}
+
 /* The next exchange begins; present: bytes of it already written (the
  * request sent right after connect()). */
 static void tx_begin(struct worker *w, struct conn *c, uint64_t now, uint64_t present)
@@ -310,6 +357,8 @@ static void tx_begin(struct worker *w, struct conn *c, uint64_t now, uint64_t pr
 	c->recvd = 0;
 	c->t_tx_ns = now;
 	c->state = C_SEND;
+	if (w->resps)
+		resp__init(resp_of(w, c), &w->run->o->framing);
 	if (present)
 		CNT_ADD(w->ws->c.bytes_sent, present);
 	tx_send(w, c);
@@ -343,7 +392,7 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now, uin
 			conn_close(w, c, CLOSE_RST, -err);
 		return;
 	}
-	if (o->mode == STRESS_CHURN && !o->size) {
+	if (o->mode == STRESS_CHURN && !o->size && !o->request) {
 		conn_close(w, c, o->close_kind, 0);
 		return;
 	}
@@ -357,16 +406,14 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now, uin
  * True when c was dealt with (established, or failed). */
 static bool try_send_first(struct worker *w, struct conn *c)
 {
-	uint64_t size = w->run->o->size;
-	size_t chunk = size < IO_BUF ? (size_t)size : IO_BUF, i;
+	size_t chunk;
+	const uint8_t *p = request_bytes(w, c, c->seq + 1, 0, &chunk);
 	ssize_t n;
 	int err = 0, soerr = 0;
 	socklen_t len = sizeof(soerr);
 
-	for (i = 0; i < chunk; i++)
-		w->buf[i] = pattern(c->id, c->seq + 1, i);
 	do
-		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
+		n = send(c->fd, p, chunk, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		conn_established(w, c, now_mono_ns(), (uint64_t)n);
@@ -523,17 +570,14 @@ static void conn_start(struct worker *w, uint64_t now)
 /* Write as much of the request as the socket takes. */
 static void tx_send(struct worker *w, struct conn *c)
 {
-	uint64_t size = w->run->o->size;
+	uint64_t size = request_size(w->run->o);
 	int err;
 
 	while (c->sent < size) {
-		size_t chunk = size - c->sent < IO_BUF ? (size_t)(size - c->sent) : IO_BUF;
-		ssize_t n;
-		size_t i;
+		size_t chunk;
+		const uint8_t *p = request_bytes(w, c, c->seq, c->sent, &chunk);
+		ssize_t n = send(c->fd, p, chunk, MSG_NOSIGNAL);
 
-		for (i = 0; i < chunk; i++)
-			w->buf[i] = pattern(c->id, c->seq, c->sent + i);
-		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -552,35 +596,115 @@ static void tx_send(struct worker *w, struct conn *c)
 		conn_close(w, c, CLOSE_RST, -err);
 }
 
+/* A whole response: counted, then the next request, or the close (the
+ * run is over, churn, or the server said it closes: then rr opens a
+ * connection in its place). */
 static void tx_done(struct worker *w, struct conn *c)
 {
 	const struct stress_opts *o = w->run->o;
+	const struct resp *rp = resp_of(w, c);
 	uint64_t now = now_mono_ns();
+	bool more = o->mode == STRESS_RR && !w->stopping && now < w->run->t_end;
 
 	hist__record(&w->ws->rr_ns, now - c->t_tx_ns);
 	CNT_ADD(w->ws->c.transactions, 1);
-	if (o->mode == STRESS_RR && !w->stopping && now < w->run->t_end)
+	if (rp && resp__status_class(rp))
+		CNT_ADD(w->ws->c.http_status[resp__status_class(rp)], 1);
+	if (more && !(rp && rp->close)) {
 		tx_begin(w, c, now, 0);
+		return;
+	}
+	conn_close(w, c, o->close_kind, 0);
+	if (more) {
+		w->reopen++;
+		CNT_ADD(w->ws->c.reopened, 1);
+	}
+}
+
+/* A response that is not one: counted by reason; the connection ends. */
+static void resp_fail(struct worker *w, struct conn *c, int rerr, int kind)
+{
+	CNT_ADD(w->ws->c.resp_errors[rerr], 1);
+	conn_close(w, c, kind, 0);
+}
+
+/* The peer closed: the end of an until-close response, or an error. */
+static void peer_closed(struct worker *w, struct conn *c)
+{
+	bool in_tx = c->state == C_SEND || c->state == C_RECV;
+	struct resp *rp = resp_of(w, c);
+	int ret;
+
+	CNT_ADD(w->ws->c.peer_closed, 1);
+	if (!in_tx) {
+		conn_close(w, c, CLOSE_PEER, 0);
+		return;
+	}
+	if (!rp) {
+		/* In the middle of an exchange the echo is incomplete. */
+		CNT_ADD(w->ws->c.verify_errors, 1);
+		conn_close(w, c, CLOSE_PEER, 0);
+		return;
+	}
+	ret = resp__eof(rp);
+	if (ret < 0) {
+		resp_fail(w, c, -ret, CLOSE_PEER);
+		return;
+	}
+	rp->close = 1;
+	tx_done(w, c);
+}
+
+/* --response: n bytes of it. False when c was closed. */
+static bool take_response(struct worker *w, struct conn *c, ssize_t n)
+{
+	struct resp *rp = resp_of(w, c);
+	size_t used;
+	int ret = resp__feed(rp, w->buf, (size_t)n, &used);
+
+	if (ret == RESP_MORE)
+		return true;
+	if (ret < 0)
+		resp_fail(w, c, -ret, CLOSE_RST);
+	else if (used < (size_t)n)
+		resp_fail(w, c, RERR_EXTRA, CLOSE_RST);
 	else
-		conn_close(w, c, o->close_kind, 0);
+		tx_done(w, c);
+	return false;
+}
+
+/* The echo: every byte checked against the pattern. False when c was
+ * closed. */
+static bool take_echo(struct worker *w, struct conn *c, ssize_t n)
+{
+	uint64_t size = w->run->o->size;
+	ssize_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c->recvd + (uint64_t)i >= size ||
+		    w->buf[i] != pattern(c->id, c->seq, c->recvd + (uint64_t)i)) {
+			CNT_ADD(w->ws->c.verify_errors, 1);
+			conn_close(w, c, CLOSE_RST, 0);
+			return false;
+		}
+	}
+	c->recvd += (uint64_t)n;
+	if (c->recvd == size) {
+		tx_done(w, c);
+		return false;
+	}
+	return true;
 }
 
 static void on_readable(struct worker *w, struct conn *c)
 {
-	uint64_t size = w->run->o->size;
 	int round;
 
 	for (round = 0; round < 16; round++) {
 		ssize_t n = read(c->fd, w->buf, sizeof(w->buf));
-		ssize_t i;
 
 		if (n == 0) {
-			/* The peer closed. In the middle of an exchange the
-			 * echo is incomplete: that is a verification error. */
-			if (c->state == C_SEND || c->state == C_RECV)
-				CNT_ADD(w->ws->c.verify_errors, 1);
-			CNT_ADD(w->ws->c.peer_closed, 1);
-			conn_close(w, c, CLOSE_PEER, 0);
+			peer_closed(w, c);
 			return;
 		}
 		if (n < 0) {
@@ -599,19 +723,8 @@ static void on_readable(struct worker *w, struct conn *c)
 				return;
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			if (c->recvd + (uint64_t)i >= size ||
-			    w->buf[i] != pattern(c->id, c->seq, c->recvd + (uint64_t)i)) {
-				CNT_ADD(w->ws->c.verify_errors, 1);
-				conn_close(w, c, CLOSE_RST, 0);
-				return;
-			}
-		}
-		c->recvd += (uint64_t)n;
-		if (c->recvd == size) {
-			tx_done(w, c);
+		if (!(w->resps ? take_response(w, c, n) : take_echo(w, c, n)))
 			return;
-		}
 		if ((size_t)n < sizeof(w->buf))
 			return;
 	}
@@ -676,8 +789,10 @@ static void close_all(struct worker *w)
 
 		if (c->state == C_SEND || c->state == C_RECV)
 			CNT_ADD(w->ws->c.cut_short, 1);
-		if (c->state == C_CONNECTING)
+		if (c->state == C_CONNECTING) {
+			CNT_ADD(w->ws->c.cut_connecting, 1);
 			conn_fail(w, c, ECANCELED);
+		}
 		else if (c->state != C_FREE)
 			conn_close(w, c, w->run->o->close_kind, 0);
 	}
@@ -692,7 +807,7 @@ static bool may_launch(struct worker *w, uint64_t now)
 	if (o->mode == STRESS_CHURN) {
 		if (w->live >= w->max_pending || (w->limited && w->launched >= w->share))
 			return false;
-	} else if (w->pending >= w->max_pending || w->launched >= w->share) {
+	} else if (w->pending >= w->max_pending || w->launched >= w->share + w->reopen) {
 		return false;
 	}
 	return !w->interval_ns || now >= w->next_launch_ns;
@@ -703,14 +818,12 @@ static void launch(struct worker *w, uint64_t now)
 	const struct stress_opts *o = w->run->o;
 	int n;
 
-	if (!w->launching_done) {
-		if (o->mode == STRESS_CHURN) {
-			if (now >= w->run->t_end || (w->limited && w->launched >= w->share))
-				w->launching_done = true;
-		} else if (w->launched >= w->share) {
-			w->launching_done = true;
-		}
-	}
+	/* hold, rr: until each connection is open (rr: again, after the
+	 * server closed one); churn: until the end or the count. */
+	if (o->mode != STRESS_CHURN)
+		w->launching_done = w->launched >= w->share + w->reopen;
+	else if (now >= w->run->t_end || (w->limited && w->launched >= w->share))
+		w->launching_done = true;
 	for (n = 0; n < LAUNCH_BURST && may_launch(w, now); n++) {
 		conn_start(w, now);
 		w->next_launch_ns += w->interval_ns;
@@ -759,8 +872,8 @@ static bool worker_finished(struct worker *w, uint64_t now)
 	case STRESS_CHURN:
 		if (w->launching_done && !w->live)
 			return true;
-		/* Draining: bounded by one connect timeout past the end. */
-		if (now >= w->run->t_end + o->so.connect_timeout_ns)
+		/* Draining, for DRAIN_NS at most: then what is left is cut. */
+		if (now >= w->run->t_end + DRAIN_NS)
 			w->stopping = true;
 		break;
 	case STRESS_RR:
@@ -914,6 +1027,11 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 	w->conns = calloc(w->nconns ? w->nconns : 1, sizeof(*w->conns));
 	if (!w->conns)
 		return -ENOMEM;
+	if (o->framing.kind != RESP_ECHO) {
+		w->resps = calloc(w->nconns ? w->nconns : 1, sizeof(*w->resps));
+		if (!w->resps)
+			return -ENOMEM;
+	}
 	for (i = w->nconns; i-- > 0;) {
 		w->conns[i].fd = -1;
 		w->conns[i].next = w->free;
@@ -928,6 +1046,7 @@ static void worker_fini(struct worker *w)
 	if (w->epfd >= 0)
 		close(w->epfd);
 	free(w->conns);
+	free(w->resps);
 }
 
 static void progress_line(struct run *r, uint64_t *last_att, uint64_t *last_ns);
@@ -1006,6 +1125,12 @@ static void merge(const struct shared *sh, struct stress_result *res)
 		res->c.transactions += s->c.transactions;
 		res->c.verify_errors += s->c.verify_errors;
 		res->c.cut_short += s->c.cut_short;
+		res->c.cut_connecting += s->c.cut_connecting;
+		res->c.reopened += s->c.reopened;
+		for (j = 0; j < (int)ARRAY_SIZE(s->c.http_status); j++)
+			res->c.http_status[j] += s->c.http_status[j];
+		for (j = 0; j < RERR_MAX; j++)
+			res->c.resp_errors[j] += s->c.resp_errors[j];
 		res->c.source_switches += s->c.source_switches;
 		if (s->c.launch_end_ns > res->c.launch_end_ns)
 			res->c.launch_end_ns = s->c.launch_end_ns;
@@ -1211,7 +1336,7 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 
 	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
 	r.want_local = hooks && hooks->on_conn_done;
-	r.send_first = o->mode != STRESS_HOLD && o->size;
+	r.send_first = o->mode != STRESS_HOLD && request_size(o);
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
 	hist__init(&res->rr_ns);
@@ -1431,6 +1556,7 @@ cleanup:
 		munmap(sh, shlen);
 	}
 	res->interrupted = exiting;
+	res->hit_duration = !exiting && o->mode != STRESS_HOLD && res->duration_ns >= o->duration_ns;
 	res->launch_ns = res->c.launch_end_ns > r.t0 ? res->c.launch_end_ns - r.t0 : 0;
 	if (res->launch_ns)
 		res->rate_achieved = (double)res->c.attempted * 1e9 / (double)res->launch_ns;
