@@ -1314,260 +1314,353 @@ static void wait_children(const pid_t *pids, int n)
 				;
 }
 
-int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
-	       struct stress_result *res)
-{
-	bool embedded = !o->has_target, split;
-	int nthreads = o->threads > 0 ? o->threads : online_cpus();
-	uint64_t need = o->mode == STRESS_CHURN ? o->concurrency : o->conns, budget;
-	int nprocs, nsrv = 0, nlisten = 0, i, err = 0, *lfds = NULL;
-	pid_t *cpids = NULL, *spids = NULL;
-	struct server *srv = NULL;
-	struct shared *sh = MAP_FAILED;
+/* How a run is laid out over processes, threads and the built-in server's
+ * listeners, and what it holds while it runs: released by layout_end(). */
+struct layout {
+	bool embedded, split;
+	int nprocs, nthreads;
+	int nsrv, nlisten;    /* built-in server: its processes (split), listeners */
+	uint64_t need, budget;
+	struct shared *sh;
 	size_t shlen;
-	struct run r = { .o = o, .hooks = hooks };
-	uint64_t last_att = 0, last_ns = 0, next_print = 0;
-	bool tty = o->progress;
+	int *lfds;            /* listeners not yet handed to a worker or a process */
+	pid_t *cpids, *spids; /* client and server processes (split) */
+};
+
+/* Processes: one, unless the descriptor limit needs more. 0 or -errno. */
+static int plan_layout(const struct stress_opts *o, const struct stress_hooks *hooks,
+		       struct stress_result *res, struct layout *L)
+{
+	L->embedded = !o->has_target;
+	L->nthreads = o->threads > 0 ? o->threads : online_cpus();
+	L->need = o->mode == STRESS_CHURN ? o->concurrency : o->conns;
+	res->nofile = raise_nofile_limit();
+	if (res->nofile < 0) {
+		fprintf(stderr, "tcpscope stress: RLIMIT_NOFILE: %s\n", errno_name((int)res->nofile));
+		return (int)res->nofile;
+	}
+	L->budget = (uint64_t)res->nofile > FD_RESERVE + 8 * (uint64_t)L->nthreads
+			    ? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)L->nthreads
+			    : 1;
+	/* One process holds both ends of every built-in connection. A limit
+	 * too low to be worth splitting over (ulimit -n 64) leaves one process
+	 * that runs with what it has: the rest fail with EMFILE, counted and
+	 * explained in the summary. */
+	if (o->procs)
+		L->nprocs = o->procs;
+	else if (L->need * (L->embedded ? 2 : 1) <= L->budget || L->budget < MIN_SPLIT_BUDGET)
+		L->nprocs = 1;
+	else
+		L->nprocs = (int)min_u64((L->need + L->budget * 9 / 10 - 1) / (L->budget * 9 / 10),
+					 MAX_AUTO_PROCS);
+	/* Past this point the built-in server needs processes of its own,
+	 * which only the split mode gives it. */
+	if (!o->procs && L->embedded && L->need * 2 > L->budget && L->nprocs < 2 &&
+	    L->budget >= MIN_SPLIT_BUDGET)
+		L->nprocs = 2;
+	L->split = L->nprocs > 1;
+	if (L->split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
+		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"
+				" one process only, and %" PRIu64 " connections need %d here"
+				" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
+			L->need, L->nprocs, res->nofile, L->budget / (L->embedded ? 2 : 1));
+		return -EOPNOTSUPP;
+	}
+	if (L->embedded) {
+		/* Reuseport spreads connections by hash: leave 20% headroom. */
+		L->nsrv = L->split ? (int)((L->need * 12 / 10 + L->budget - 1) / L->budget) : 0;
+		L->nlisten = L->split ? L->nsrv * L->nthreads : L->nthreads;
+	}
+	res->procs = L->nprocs;
+	res->threads = L->nthreads;
+	return 0;
+}
+
+/* The counters every worker and server thread writes, shared with the
+ * worker processes. */
+static int map_shared(struct layout *L)
+{
+	struct shared *sh;
+	int nworkers = L->nprocs * L->nthreads;
+
+	L->shlen = sizeof(*sh) + (size_t)nworkers * sizeof(struct wstats) +
+		   (size_t)(L->nlisten ? L->nlisten : 1) * sizeof(struct server_stats);
+	sh = mmap(NULL, L->shlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		fprintf(stderr, "tcpscope stress: mmap: %s\n", errno_name(-errno));
+		return -errno;
+	}
+	sh->nworkers = nworkers;
+	sh->nsrv_threads = L->nlisten;
+	sh->ws = (struct wstats *)(sh + 1);
+	sh->srv = (struct server_stats *)(sh->ws + sh->nworkers);
+	L->sh = sh;
+	return 0;
+}
+
+static void close_fds(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; fds && i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+/* Server process i: serves its share of the listeners until told to stop
+ * (or its parent dies). Never returns. */
+static void server_proc(struct layout *L, const struct server_opts *so, int i, pid_t parent)
+{
+	struct server *srv = NULL;
+	int j;
+
+	die_with_parent(parent, SIGKILL);
+	for (j = 0; j < L->nlisten; j++)
+		if (j / L->nthreads != i)
+			close(L->lfds[j]);
+	if (server__start(so, L->nthreads, L->lfds + i * L->nthreads,
+			  L->sh->srv + i * L->nthreads, &srv))
+		_exit(1);
+	while (!L->sh->stop_server)
+		usleep(20 * 1000);
+	server__stop(srv);
+	_exit(0);
+}
+
+static int fork_servers(struct layout *L, const struct server_opts *so)
+{
 	pid_t parent = getpid();
+	int i;
 
-	/* API callers too: no connections is no run. */
-	if (!need)
-		return -EINVAL;
+	L->spids = calloc((size_t)L->nsrv, sizeof(*L->spids));
+	if (!L->spids)
+		return -ENOMEM;
+	for (i = 0; i < L->nsrv; i++) {
+		pid_t pid = fork();
 
-	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
-	r.want_local = hooks && hooks->on_conn_done;
-	r.send_first = o->mode != STRESS_HOLD && request_size(o);
+		if (pid < 0) {
+			fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(-errno));
+			return -errno;
+		}
+		if (pid == 0)
+			server_proc(L, so, i, parent);
+		L->spids[i] = pid;
+	}
+	return 0;
+}
+
+/* The built-in server on 127.0.0.1, an ephemeral port: in the workers'
+ * own loops (one process), or in processes of its own (split). */
+static int start_builtin_server(struct run *r, struct layout *L, const struct stress_hooks *hooks)
+{
+	struct server_opts so = { .mode = r->o->server_mode, .backlog = 4096, .hooks = hooks };
+	struct sockaddr_storage any;
+	socklen_t alen;
+	int err;
+
+	/* At least one listener (threads >= 1); said so for clang-tidy,
+	 * which cannot see online_cpus() from here. */
+	L->lfds = L->nlisten > 0 ? calloc((size_t)L->nlisten, sizeof(*L->lfds)) : NULL;
+	if (!L->lfds)
+		return -ENOMEM;
+	memset(L->lfds, 0xff, (size_t)L->nlisten * sizeof(*L->lfds)); /* -1: none yet */
+	parse_sockaddr("127.0.0.1:0", true, &any, &alen);
+	err = server__listen(&any, so.backlog, L->nlisten, L->lfds, &r->target);
+	if (err) {
+		/* It closed them. */
+		memset(L->lfds, 0xff, (size_t)L->nlisten * sizeof(*L->lfds));
+		fprintf(stderr, "tcpscope stress: built-in server: %s\n", errno_name(err));
+		return err;
+	}
+	if (hooks && hooks->on_listen)
+		hooks->on_listen(hooks->ctx, &r->target);
+	if (!L->split) {
+		/* Worker i serves listener i in its own loop: no server
+		 * threads to share the CPUs with. */
+		r->so = so;
+		r->lfds = L->lfds;
+		L->lfds = NULL;
+		return 0;
+	}
+	/* The server processes have the listeners now. */
+	err = fork_servers(L, &so);
+	close_fds(L->lfds, L->nlisten);
+	L->lfds = NULL;
+	return err;
+}
+
+/* Where the connections go, from where. */
+static int set_target(struct run *r, struct layout *L, const struct stress_hooks *hooks,
+		      struct stress_result *res)
+{
+	int err = 0;
+
+	if (L->embedded)
+		err = start_builtin_server(r, L, hooks);
+	else
+		r->target = r->o->target;
+	if (err)
+		return err;
+	r->tlen = r->target.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	fmt_sockaddr(&r->target, res->target, sizeof(res->target));
+	plan_sources(r, L->nprocs * L->nthreads);
+	if (r->lfds && L->nlisten > 1 && r->source_plan != SOURCES_GIVEN && r->nsources &&
+	    !steer_attach(r->lfds[0], L->nlisten))
+		r->steer = true;
+	res->nsources = r->nsources;
+	res->source_plan = r->source_plan;
+	memcpy(res->sources, r->sources, sizeof(res->sources));
+	return 0;
+}
+
+/* Worker processes, each with its threads; this one waits for them,
+ * passes a signal on and prints the progress line. */
+static int run_procs(struct run *r, struct layout *L)
+{
+	uint64_t last_att = 0, last_ns = r->t0, next_print = r->t0 + NSEC_PER_SEC;
+	pid_t parent = getpid();
+	int i, alive, status, err = 0;
+
+	for (i = 0; i < L->nprocs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			err = -errno;
+			fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(err));
+			r->sh->stop = 1;
+			break;
+		}
+		if (pid == 0) {
+			/* SIGTERM: the workers close what they hold and exit. */
+			die_with_parent(parent, SIGTERM);
+			_exit(run_threads(r, i * L->nthreads, L->nthreads, L->nprocs * L->nthreads,
+					  false) ? 1 : 0);
+		}
+		L->cpids[i] = pid;
+	}
+	do {
+		alive = 0;
+		for (i = 0; i < L->nprocs; i++) {
+			if (L->cpids[i] <= 0)
+				continue;
+			if (waitpid(L->cpids[i], &status, WNOHANG) == L->cpids[i])
+				L->cpids[i] = 0;
+			else
+				alive++;
+		}
+		if (exiting)
+			r->sh->stop = 1;
+		if (!alive)
+			break;
+		usleep(50 * 1000);
+		if (r->o->progress && now_mono_ns() >= next_print) {
+			progress_line(r, &last_att, &last_ns);
+			next_print += NSEC_PER_SEC;
+		}
+	} while (alive);
+	return err;
+}
+
+/* The load itself, from the first connect to the last close. */
+static int run_load(struct run *r, struct layout *L, struct stress_result *res)
+{
+	int err;
+
+	if (L->split) {
+		L->cpids = calloc((size_t)L->nprocs, sizeof(*L->cpids));
+		if (!L->cpids)
+			return -ENOMEM;
+	}
+	r->t0 = now_mono_ns();
+	r->t_end = r->t0 + r->o->duration_ns;
+	if (L->split) {
+		err = run_procs(r, L);
+	} else {
+		err = run_threads(r, 0, L->nthreads, L->nthreads, r->o->progress);
+		if (err)
+			fprintf(stderr, "tcpscope stress: workers: %s\n", errno_name(err));
+	}
+	res->duration_ns = now_mono_ns() - r->t0;
+	if (r->o->progress)
+		fprintf(stderr, "\n");
+	return err;
+}
+
+/* Every process stopped, the counters merged, everything released. */
+static void layout_end(struct layout *L, struct run *r, struct stress_result *res)
+{
+	if (L->spids) {
+		L->sh->stop_server = 1;
+		wait_children(L->spids, L->nsrv);
+	}
+	if (L->cpids) {
+		L->sh->stop = 1;
+		wait_children(L->cpids, L->nprocs);
+	}
+	close_fds(L->lfds, L->nlisten);
+	close_fds(r->lfds, L->nlisten);
+	if (L->sh) {
+		struct server_stats sum;
+
+		merge(L->sh, res);
+		if (L->nlisten) {
+			server_stats__sum(L->sh->srv, L->nlisten, &sum);
+			res->server_accepted = sum.accepted;
+		}
+		munmap(L->sh, L->shlen);
+	}
+	free(L->cpids);
+	free(L->spids);
+}
+
+static void result_init(struct stress_result *res)
+{
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
 	hist__init(&res->rr_ns);
 	hist__init(&res->ti.rtt_us);
 	hist__init(&res->ti.last_rtt_us);
 	hist__init(&res->ti.last_cwnd);
-	res->nofile = raise_nofile_limit();
-	if (res->nofile < 0) {
-		fprintf(stderr, "tcpscope stress: RLIMIT_NOFILE: %s\n", errno_name((int)res->nofile));
-		return (int)res->nofile;
-	}
-	budget = (uint64_t)res->nofile > FD_RESERVE + 8 * (uint64_t)nthreads
-			 ? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)nthreads
-			 : 1;
-	/* One process holds both ends of every built-in connection. A limit
-	 * too low to be worth splitting over (ulimit -n 64) leaves one process
-	 * that runs with what it has: the rest fail with EMFILE, counted and
-	 * explained in the summary. */
-	if (o->procs)
-		nprocs = o->procs;
-	else if (need * (embedded ? 2 : 1) <= budget || budget < MIN_SPLIT_BUDGET)
-		nprocs = 1;
-	else
-		nprocs = (int)min_u64((need + budget * 9 / 10 - 1) / (budget * 9 / 10), MAX_AUTO_PROCS);
-	/* Past this point the built-in server needs processes of its own,
-	 * which only the split mode gives it. */
-	if (!o->procs && embedded && need * 2 > budget && nprocs < 2 && budget >= MIN_SPLIT_BUDGET)
-		nprocs = 2;
-	split = nprocs > 1;
-	if (split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
-		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"
-				" one process only, and %" PRIu64 " connections need %d here"
-				" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
-			need, nprocs, res->nofile, budget / (embedded ? 2 : 1));
-		return -EOPNOTSUPP;
-	}
-	if (embedded) {
-		/* Reuseport spreads connections by hash: leave 20% headroom. */
-		nsrv = split ? (int)((need * 12 / 10 + budget - 1) / budget) : 0;
-		nlisten = split ? nsrv * nthreads : nthreads;
-	}
-	res->procs = nprocs;
-	res->threads = nthreads;
+}
 
-	shlen = sizeof(*sh) + (size_t)(nprocs * nthreads) * sizeof(struct wstats) +
-		(size_t)(nlisten ? nlisten : 1) * sizeof(struct server_stats);
-	sh = mmap(NULL, shlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		err = -errno;
-		fprintf(stderr, "tcpscope stress: mmap: %s\n", errno_name(err));
-		return err;
-	}
-	sh->nworkers = nprocs * nthreads;
-	sh->nsrv_threads = nlisten;
-	sh->ws = (struct wstats *)(sh + 1);
-	sh->srv = (struct server_stats *)(sh->ws + sh->nworkers);
-	r.sh = sh;
-
-	if (embedded) {
-		struct sockaddr_storage any;
-		socklen_t alen;
-		struct server_opts so = { .mode = o->server_mode, .backlog = 4096, .hooks = hooks };
-
-		/* At least one listener (threads >= 1); said so for clang-tidy,
-		 * which cannot see online_cpus() from here. */
-		lfds = nlisten > 0 ? calloc((size_t)nlisten, sizeof(*lfds)) : NULL;
-		if (!lfds) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		parse_sockaddr("127.0.0.1:0", true, &any, &alen);
-		err = server__listen(&any, so.backlog, nlisten, lfds, &r.target);
-		if (err) {
-			fprintf(stderr, "tcpscope stress: built-in server: %s\n", errno_name(err));
-			goto cleanup;
-		}
-		if (hooks && hooks->on_listen)
-			hooks->on_listen(hooks->ctx, &r.target);
-		if (!split) {
-			/* Worker i serves listener i in its own loop: no
-			 * server threads to share the CPUs with. */
-			r.so = so;
-			r.lfds = lfds;
-			lfds = NULL;
-		} else {
-			spids = calloc((size_t)nsrv, sizeof(*spids));
-			if (!spids) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			for (i = 0; i < nsrv; i++) {
-				pid_t pid = fork();
-
-				if (pid < 0) {
-					err = -errno;
-					fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(err));
-					sh->stop_server = 1;
-					goto cleanup;
-				}
-				if (pid == 0) {
-					int j;
-
-					die_with_parent(parent, SIGKILL);
-					for (j = 0; j < nlisten; j++)
-						if (j / nthreads != i)
-							close(lfds[j]);
-					if (server__start(&so, nthreads, lfds + i * nthreads,
-							  sh->srv + i * nthreads, &srv))
-						_exit(1);
-					/* Until told (the parent's death kills it). */
-					while (!sh->stop_server)
-						usleep(20 * 1000);
-					server__stop(srv);
-					_exit(0);
-				}
-				spids[i] = pid;
-			}
-			for (i = 0; i < nlisten; i++)
-				close(lfds[i]);
-		}
-		free(lfds);
-		lfds = NULL;
-	} else {
-		r.target = o->target;
-	}
-	r.tlen = r.target.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						: sizeof(struct sockaddr_in);
-	fmt_sockaddr(&r.target, res->target, sizeof(res->target));
-	plan_sources(&r, nprocs * nthreads);
-	if (r.lfds && nlisten > 1 && r.source_plan != SOURCES_GIVEN && r.nsources &&
-	    !steer_attach(r.lfds[0], nlisten))
-		r.steer = true;
-	res->nsources = r.nsources;
-	res->source_plan = r.source_plan;
-	memcpy(res->sources, r.sources, sizeof(res->sources));
-
-	r.t0 = now_mono_ns();
-	r.t_end = r.t0 + o->duration_ns;
-	last_ns = r.t0;
-	next_print = r.t0 + NSEC_PER_SEC;
-	if (!split) {
-		err = run_threads(&r, 0, nthreads, nthreads, tty);
-		if (err)
-			fprintf(stderr, "tcpscope stress: workers: %s\n", errno_name(err));
-		goto finished;
-	}
-	cpids = calloc((size_t)nprocs, sizeof(*cpids));
-	if (!cpids) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (i = 0; i < nprocs; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0) {
-			err = -errno;
-			fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(err));
-			sh->stop = 1;
-			break;
-		}
-		if (pid == 0) {
-			/* SIGTERM: the workers close what they hold and exit. */
-			die_with_parent(parent, SIGTERM);
-			_exit(run_threads(&r, i * nthreads, nthreads, nprocs * nthreads, false) ? 1 : 0);
-		}
-		cpids[i] = pid;
-	}
-	for (;;) {
-		int alive = 0, status;
-
-		for (i = 0; i < nprocs; i++) {
-			if (cpids[i] <= 0)
-				continue;
-			if (waitpid(cpids[i], &status, WNOHANG) == cpids[i])
-				cpids[i] = 0;
-			else
-				alive++;
-		}
-		if (!alive)
-			break;
-		if (exiting)
-			sh->stop = 1;
-		usleep(50 * 1000);
-		if (tty && now_mono_ns() >= next_print) {
-			progress_line(&r, &last_att, &last_ns);
-			next_print += NSEC_PER_SEC;
-		}
-	}
-finished:
-	res->duration_ns = now_mono_ns() - r.t0;
-	if (tty)
-		fprintf(stderr, "\n");
-cleanup:
-	if (srv)
-		server__stop(srv);
-	if (spids) {
-		sh->stop_server = 1;
-		wait_children(spids, nsrv);
-	}
-	if (cpids) {
-		sh->stop = 1;
-		wait_children(cpids, nprocs);
-	}
-	if (lfds) {
-		for (i = 0; i < nlisten; i++)
-			if (lfds[i] >= 0)
-				close(lfds[i]);
-	}
-	if (sh != MAP_FAILED) {
-		struct server_stats sum;
-
-		merge(sh, res);
-		if (nlisten) {
-			server_stats__sum(sh->srv, nlisten, &sum);
-			res->server_accepted = sum.accepted;
-		}
-		munmap(sh, shlen);
-	}
+/* What the counters say about the run as a whole. */
+static void result_finish(const struct stress_opts *o, const struct run *r,
+			  struct stress_result *res)
+{
 	res->interrupted = exiting;
 	res->hit_duration = !exiting && o->mode != STRESS_HOLD && res->duration_ns >= o->duration_ns;
-	res->launch_ns = res->c.launch_end_ns > r.t0 ? res->c.launch_end_ns - r.t0 : 0;
+	res->launch_ns = res->c.launch_end_ns > r->t0 ? res->c.launch_end_ns - r->t0 : 0;
 	if (res->launch_ns)
 		res->rate_achieved = (double)res->c.attempted * 1e9 / (double)res->launch_ns;
-	if (r.lfds) {
-		for (i = 0; i < nlisten; i++)
-			if (r.lfds[i] >= 0)
-				close(r.lfds[i]);
-		free(r.lfds);
+}
+
+int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
+	       struct stress_result *res)
+{
+	struct run r = { .o = o, .hooks = hooks };
+	struct layout L = {};
+	int err;
+
+	/* API callers too: no connections is no run. */
+	if (!(o->mode == STRESS_CHURN ? o->concurrency : o->conns))
+		return -EINVAL;
+	result_init(res);
+	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
+	r.want_local = hooks && hooks->on_conn_done;
+	r.send_first = o->mode != STRESS_HOLD && request_size(o);
+	err = plan_layout(o, hooks, res, &L);
+	if (err)
+		return err;
+	err = map_shared(&L);
+	if (!err) {
+		r.sh = L.sh;
+		err = set_target(&r, &L, hooks, res);
 	}
-	free(cpids);
-	free(spids);
-	free(lfds);
+	if (!err)
+		err = run_load(&r, &L, res);
+	layout_end(&L, &r, res);
+	result_finish(o, &r, res);
 	return err;
 }
