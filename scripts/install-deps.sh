@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --test   and to run the test suite: the peers
 #                                    and oracles it compares against
 #                                    (bpftrace, nstat, ss, nftables, jq,
-#                                    headless Chromium, promtool, ...)
+#                                    headless Chromium, promtool, nginx, ...)
 #                                    and QEMU, busybox-static and cpio for
 #                                    tests/vm/run (Debian 12's own kernel)
 #   scripts/install-deps.sh --arm64  and to cross-build for arm64
@@ -21,7 +21,7 @@ for opt in "$@"; do
 	--test) pkgs+=(bpftrace nftables iproute2 ethtool libbpf-tools python3 procps jq
 	               util-linux chromium prometheus curl groff-base
 	               libclang-rt-14-dev cppcheck clang-tidy valgrind strace
-	               qemu-system-x86 busybox-static cpio systemd) ;;
+	               qemu-system-x86 busybox-static cpio systemd nginx) ;;
 	--arm64) arm64=1
 	         pkgs+=(gcc-aarch64-linux-gnu libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64
 	                qemu-system-arm cpio binutils) ;;

@@ -615,10 +615,8 @@ static void tx_done(struct worker *w, struct conn *c)
 		return;
 	}
 	conn_close(w, c, o->close_kind, 0);
-	if (more) {
+	if (more)
 		w->reopen++;
-		CNT_ADD(w->ws->c.reopened, 1);
-	}
 }
 
 /* A response that is not one: counted by reason; the connection ends. */
@@ -825,6 +823,8 @@ static void launch(struct worker *w, uint64_t now)
 	else if (now >= w->run->t_end || (w->limited && w->launched >= w->share))
 		w->launching_done = true;
 	for (n = 0; n < LAUNCH_BURST && may_launch(w, now); n++) {
+		if (o->mode != STRESS_CHURN && w->launched >= w->share)
+			CNT_ADD(w->ws->c.reopened, 1);
 		conn_start(w, now);
 		w->next_launch_ns += w->interval_ns;
 	}

@@ -185,3 +185,30 @@ check_eq not_http_exit "$?" 1
 J="$TMP/nothttp.json"
 check_eq not_http_counted "$(q .response_errors.total)" "$(q .connections.established)"
 check_eq not_http_stderr_one_line "$(wc -l <"$TMP/nothttp.err")" 1
+
+# -- usage errors: exit 2, one line naming what was wrong
+usage() { # name expected-substring args...
+	local name=$1 want=$2 out rc
+	shift 2
+	out=$("$TCPSCOPE" stress "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ "$out" == *"$want"* ]]; then
+		pass "usage_$name"
+	else
+		fail "usage_$name" "rc $rc, stderr '$out'"
+	fi
+}
+usage bad_escape 'a\q' --mode rr --request 'a\q'
+usage bad_hex 'a\xZ1' --mode rr --request 'a\xZ1'
+usage empty_request "at least one byte" --mode rr --request ''
+usage no_file "cannot read $TMP/none" --mode rr --request "@$TMP/none"
+usage bad_response "expected http, bytes:N, line or until-close" --mode rr --request x --response xml
+usage bytes_zero "bytes:0" --mode rr --request x --response bytes:0
+usage response_alone "--response needs --request" --mode rr --response http
+usage with_size "give one" --mode rr --request x --size 8
+usage hold "--request needs --mode rr or churn" --request x
+# @FILE: the bytes as they are, no escapes read
+printf 'GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n' >"$TMP/req"
+run file --mode rr -c 1 --duration 0.5s --request "@$TMP/req"
+check_eq file_request_bytes "$(q .request_bytes)" "$(stat -c %s "$TMP/req")"
+check_cmp file_2xx "$(q '.http_status["2xx"]')" -gt 0
