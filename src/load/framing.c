@@ -228,10 +228,10 @@ static int take_line_byte(struct resp *r, uint8_t ch)
 			r->linelen++;
 		return RESP_MORE;
 	}
-	if (r->linelen && r->linelen <= sizeof(r->line) - 1 && r->line[r->linelen - 1] == '\r')
+	/* The CR before the LF is not content. Past the buffer it is not
+	 * seen, and a line that long is not empty either way. */
+	if (r->linelen && (r->linelen > sizeof(r->line) - 1 || r->line[r->linelen - 1] == '\r'))
 		r->linelen--;
-	else if (r->linelen > sizeof(r->line) - 1)
-		r->linelen--; /* the '\r' beyond the buffer; the content is cut anyway */
 	r->line[r->linelen < sizeof(r->line) - 1 ? r->linelen : sizeof(r->line) - 1] = '\0';
 	ret = on_line(r);
 	r->linelen = 0;
