@@ -413,7 +413,7 @@ static void stress_usage(FILE *f)
 		"  --size BYTES           churn, rr: bytes per exchange, echoed and verified\n"
 		"                         (default: churn 0, rr 64)\n"
 		"  --request DATA|@FILE   churn, rr: send these bytes per transaction instead\n"
-		"                         (escapes \\r \\n \\t \\\\ \\xHH; @FILE: the file as is)\n"
+		"                         (escapes \\r \\n \\t \\0 \\\\ \\xHH; @FILE: the file as is)\n"
 		"  --response KIND        where a --request's response ends: http (default;\n"
 		"                         Content-Length, chunked or until close; keep-alive\n"
 		"                         and Connection: close honoured), bytes:N, line,\n"
