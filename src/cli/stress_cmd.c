@@ -663,20 +663,24 @@ static size_t unescape(const char *s, uint8_t *out)
 	return n;
 }
 
-/* --request @FILE: the file's bytes as they are. */
+/* --request @FILE: the file's bytes as they are, into out (freed, and a
+ * usage error, when they cannot be had). */
 static size_t read_request_file(const char *path, uint8_t *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = errno;
 	size_t n = 0;
 	ssize_t k = 1;
 
-	if (fd < 0)
-		cli_fail("stress", "--request: cannot read %s: %s", path, errno_name(errno));
-	while (n <= REQUEST_MAX && (k = read(fd, out + n, REQUEST_MAX + 1 - n)) > 0)
+	while (fd >= 0 && n <= REQUEST_MAX && (k = read(fd, out + n, REQUEST_MAX + 1 - n)) > 0)
 		n += (size_t)k;
-	close(fd);
-	if (k < 0)
-		cli_fail("stress", "--request: cannot read %s: %s", path, errno_name(errno));
+	if (fd >= 0 && k < 0)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 || k < 0 || n > REQUEST_MAX)
+		free(out);
+	if (fd < 0 || k < 0)
+		cli_fail("stress", "--request: cannot read %s: %s", path, errno_name(err));
 	if (n > REQUEST_MAX)
 		cli_fail("stress", "--request: %s is over %d bytes", path, REQUEST_MAX);
 	return n;
@@ -690,6 +694,8 @@ static void parse_request(struct stress_opts *o, const char *arg)
 	if (!buf)
 		cli_fail("stress", "out of memory");
 	n = arg[0] == '@' ? read_request_file(arg + 1, buf) : unescape(arg, buf);
+	if (n == SIZE_MAX || !n)
+		free(buf);
 	if (n == SIZE_MAX)
 		cli_bad_value("stress", "--request", arg, -EINVAL,
 			      "bytes with the escapes \\r \\n \\t \\0 \\\\ \\xHH, or @FILE");
