@@ -42,35 +42,32 @@ static void add_finding(struct report *r, const char *id, const char *severity,
 	va_end(ap);
 }
 
-/* A counter that moved during the interval is a "warn"; one that only
- * moved some time before (since the namespace was created) an "info". */
-static bool counter_finding(struct report *r, const char *id, const char *what,
+/* A finding is about now: a counter fires only when it rose during the rate
+ * interval, never on its total since the namespace was created (no interval,
+ * no counter findings). The evidence gives the rise, its rate and the total. */
+static void counter_finding(struct report *r, const char *id, const char *what,
 			    const char *knob, const char *const *names, size_t n)
 {
-	char ev[192] = "";
-	bool rising = false, ever = false;
+	char ev[256] = "";
+	bool rising = false;
 	size_t i;
 
+	if (!r->rates || r->interval_s <= 0)
+		return;
 	for (i = 0; i < n; i++) {
-		uint64_t total = counters_get(&r->b.ctr, names[i]);
-		int64_t d = r->rates ? sample_delta(r, names[i]) : 0;
+		int64_t d = sample_delta(r, names[i]);
 		size_t len = strlen(ev);
 
-		if (!total)
+		if (d <= 0)
 			continue;
-		ever = true;
-		rising |= d > 0;
-		if (r->rates)
-			snprintf(ev + len, sizeof(ev) - len, "%s%s %" PRIu64 " (+%" PRId64 " in %.1fs)",
-				 len ? ", " : "", names[i], total, d, r->interval_s);
-		else
-			snprintf(ev + len, sizeof(ev) - len, "%s%s %" PRIu64, len ? ", " : "",
-				 names[i], total);
+		rising = true;
+		snprintf(ev + len, sizeof(ev) - len,
+			 "%s%s +%" PRId64 " in %.1fs (%.1f/s; %" PRIu64 " in all)", len ? ", " : "",
+			 names[i], d, r->interval_s, (double)d / r->interval_s,
+			 counters_get(&r->b.ctr, names[i]));
 	}
-	if (ever)
-		add_finding(r, id, rising ? "warn" : "info", what, knob, "%s%s", ev,
-			    rising ? "" : "; not rising now");
-	return ever;
+	if (rising)
+		add_finding(r, id, "warn", what, knob, "%s", ev);
 }
 
 static void find_listen_overflow(struct report *r)
@@ -120,19 +117,34 @@ static void find_syncookies(struct report *r)
 			drop_names, ARRAY_SIZE(drop_names));
 }
 
+/* Now: TIME-WAIT sockets at 80% of the limit (info), or the kernel failing
+ * to keep them during the interval (warn). */
 static void find_time_wait(struct report *r)
 {
 	uint64_t tw = r->all_states[TCP_STATE_TIME_WAIT], max = r->sys[SC_MAX_TW].v[0];
-	uint64_t overflow = counters_get(&r->b.ctr, "TcpExtTCPTimeWaitOverflow");
-	char knob[512];
+	uint64_t total = counters_get(&r->b.ctr, "TcpExtTCPTimeWaitOverflow");
+	int64_t rise = r->rates && r->interval_s > 0 ?
+			       sample_delta(r, "TcpExtTCPTimeWaitOverflow") : 0;
+	bool near = r->sys[SC_MAX_TW].ok && tw > 0 && tw * 10 >= max * 8;
+	char knob[512], share[64] = "";
 
+	if (!near && rise <= 0)
+		return;
 	snprintf(knob, sizeof(knob), "net.ipv4.tcp_max_tw_buckets (%s); net.ipv4.tcp_tw_reuse "
 		 "(%s); reuse connections", sysctl_text(r, SC_MAX_TW), sysctl_text(r, SC_TW_REUSE));
-	if (overflow || (r->sys[SC_MAX_TW].ok && tw * 10 >= max * 8 && tw > 0))
-		add_finding(r, "time-wait-buckets", overflow ? "warn" : "info",
+	if (max)
+		snprintf(share, sizeof(share), " (%.0f%%)", 100.0 * (double)tw / (double)max);
+	if (rise > 0)
+		add_finding(r, "time-wait-buckets", "warn",
+			    "TIME_WAIT sockets dropped: over net.ipv4.tcp_max_tw_buckets", knob,
+			    "TcpExtTCPTimeWaitOverflow +%" PRId64 " in %.1fs (%.1f/s; %" PRIu64
+			    " in all); %" PRIu64 " TIME-WAIT sockets of %" PRIu64 " allowed%s",
+			    rise, r->interval_s, (double)rise / r->interval_s, total, tw, max, share);
+	else
+		add_finding(r, "time-wait-buckets", "info",
 			    "TIME_WAIT sockets close to net.ipv4.tcp_max_tw_buckets", knob,
-			    "%" PRIu64 " TIME-WAIT sockets of %" PRIu64 " allowed; "
-			    "TcpExtTCPTimeWaitOverflow %" PRIu64, tw, max, overflow);
+			    "%" PRIu64 " TIME-WAIT sockets of %" PRIu64 " allowed%s; "
+			    "TcpExtTCPTimeWaitOverflow not rising", tw, max, share);
 }
 
 static void find_port_range(struct report *r)
@@ -179,41 +191,36 @@ static void find_softnet(struct report *r)
 	uint64_t ddrop = dropped - r->a.softnet.dropped, dsq = squeeze - r->a.softnet.time_squeeze;
 	char knob[512];
 
-	if (dropped) {
+	if (r->rates && ddrop) {
 		snprintf(knob, sizeof(knob), "net.core.netdev_max_backlog (%s)",
 			 sysctl_text(r, SC_NETDEV_BACKLOG));
-		add_finding(r, "softnet-drops", ddrop ? "warn" : "info",
+		add_finding(r, "softnet-drops", "warn",
 			    "packets dropped: the per-CPU input backlog was full (system-wide)",
-			    knob, "softnet_stat dropped %" PRIu64 " (+%" PRIu64 " in %.1fs)",
-			    dropped, ddrop, r->interval_s);
+			    knob, "softnet_stat dropped +%" PRIu64 " in %.1fs (%" PRIu64 " in all)",
+			    ddrop, r->interval_s, dropped);
 	}
 	if (r->rates && dsq)
 		add_finding(r, "softnet-squeeze", "info",
 			    "softirq ran out of budget with work left (system-wide)",
 			    "net.core.netdev_budget, net.core.netdev_budget_usecs",
-			    "softnet_stat time_squeeze %" PRIu64 " (+%" PRIu64 " in %.1fs)",
-			    squeeze, dsq, r->interval_s);
+			    "softnet_stat time_squeeze +%" PRIu64 " in %.1fs (%" PRIu64 " in all)",
+			    dsq, r->interval_s, squeeze);
 }
 
 static void find_retrans(struct report *r)
 {
-	uint64_t out = counters_get(&r->b.ctr, "TcpOutSegs");
-	uint64_t re = counters_get(&r->b.ctr, "TcpRetransSegs");
 	int64_t dout = r->rates ? sample_delta(r, "TcpOutSegs") : 0;
 	int64_t dre = r->rates ? sample_delta(r, "TcpRetransSegs") : 0;
 	char knob[512];
 
 	snprintf(knob, sizeof(knob), "the path (loss, queueing: see the top retransmitters); "
 		 "net.ipv4.tcp_congestion_control (%s)", sysctl_text(r, SC_CC));
-	/* 2%: well above what a healthy path shows; enough segments to mean it. */
+	/* 2%: well above what a healthy path shows; enough segments to mean
+	 * it. Over the interval only: a lifetime ratio says nothing of now. */
 	if (dout >= 100 && dre * 50 > dout)
 		add_finding(r, "retransmit-ratio", "warn", "high retransmit ratio now", knob,
 			    "TcpRetransSegs/TcpOutSegs +%" PRId64 "/+%" PRId64 " = %.1f%% in %.1fs",
 			    dre, dout, 100.0 * (double)dre / (double)dout, r->interval_s);
-	else if (out >= 1000 && re * 50 > out)
-		add_finding(r, "retransmit-ratio", "info", "high retransmit ratio overall", knob,
-			    "TcpRetransSegs/TcpOutSegs %" PRIu64 "/%" PRIu64 " = %.1f%% since start",
-			    re, out, 100.0 * (double)re / (double)out);
 }
 
 static bool is_loopback(const struct tcp_sock_info *s)
