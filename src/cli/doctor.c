@@ -119,7 +119,7 @@ int cmd_doctor(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -143,11 +143,10 @@ int cmd_doctor(int argc, char **argv)
 			       "Exit status: 0 tracing works here, 1 it cannot, 2 usage error.\n");
 			return 0;
 		default:
-			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(CMD, c, argv, opts);
 		}
 	}
-	if (optind < argc)
-		cli_fail(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_no_more_args(CMD, argc, argv);
 
 #define ADD(req, okv, ...)                                                             \
 	do {                                                                           \

@@ -721,7 +721,7 @@ static void parse_response(struct framing *f, const char *arg)
 	} else if (!strncmp(arg, "bytes", 5) && strchr(":= ", arg[5]) && arg[5]) {
 		err = parse_size(arg + 6, 1, 1ULL << 30, &f->bytes);
 		if (err)
-			cli_bad_value("stress", "--response", arg, err, "bytes:N, N from 1 to 1G");
+			cli_bad_number("stress", "--response", arg, err, 1, "bytes:N, N from 1 to 1G");
 		f->kind = RESP_BYTES;
 	} else {
 		cli_bad_value("stress", "--response", arg, -EINVAL, expected);
@@ -792,68 +792,41 @@ static void parse_close(struct stress_opts *o, const char *arg)
 
 static int parse_int_opt(const char *opt, const char *arg, uint64_t max)
 {
-	char expected[16];
-	uint64_t v;
-	int err = parse_u64(arg, 1, max, &v);
-
-	snprintf(expected, sizeof(expected), "1..%" PRIu64, max);
-	if (err)
-		cli_bad_value("stress", opt, arg, err, expected);
-	return (int)v;
+	return (int)opt_count("stress", opt, arg, 1, max);
 }
 
 static uint64_t parse_poll_interval(const char *arg)
 {
-	uint64_t ns;
-	int err = parse_duration_ns(arg, &ns);
-
-	if (!err && ns < 10 * NSEC_PER_MSEC)
-		err = -ERANGE;
-	if (err)
-		cli_bad_value("stress", "--poll-interval", arg, err, "a duration of 10ms or more");
-	return ns;
+	return opt_duration("stress", "--poll-interval", arg, 10 * NSEC_PER_MSEC);
 }
 
 /* The load's own options. False: not one of them. */
 static bool parse_load_option(struct stress_cli *a, int opt, const char *arg)
 {
 	struct stress_opts *o = &a->o;
-	int err = 0;
 
 	switch (opt) {
 	case OPT_MODE:
 		parse_mode(o, arg);
 		break;
 	case 'c':
-		err = parse_u64(arg, 1, 10000000, &o->conns);
-		if (err)
-			cli_bad_value("stress", "-c", arg, err, "connections 1..10000000");
+		o->conns = opt_count("stress", "-c", arg, 1, 10000000);
 		break;
 	case 'n':
-		err = parse_u64(arg, 1, UINT32_MAX, &o->count);
-		if (err)
-			cli_bad_value("stress", "--count", arg, err, "a count >= 1");
+		o->count = opt_count("stress", "--count", arg, 1, UINT64_MAX);
 		break;
 	case OPT_RATE:
-		err = parse_u64(arg, 1, 10000000, &o->rate);
-		if (err)
-			cli_bad_value("stress", "--rate", arg, err, "per second, 1..10000000");
+		o->rate = opt_rate("stress", "--rate", arg, 10000000);
 		break;
 	case OPT_DURATION:
-		err = parse_duration_ns(arg, &o->duration_ns);
-		if (err)
-			cli_bad_value("stress", "--duration", arg, err, "a duration like 10s");
+		o->duration_ns = opt_duration("stress", "--duration", arg, 0);
 		break;
 	case OPT_CONCURRENCY:
-		err = parse_u64(arg, 1, 10000000, &o->concurrency);
-		if (err)
-			cli_bad_value("stress", "--concurrency", arg, err, "1..10000000");
+		o->concurrency = opt_count("stress", "--concurrency", arg, 1, 10000000);
 		a->conc_set = true;
 		break;
 	case OPT_SIZE:
-		err = parse_size(arg, 0, 1ULL << 30, &o->size);
-		if (err)
-			cli_bad_value("stress", "--size", arg, err, "bytes, e.g. 64, 4k, up to 1G");
+		o->size = opt_size("stress", "--size", arg, 0, 1ULL << 30);
 		a->size_set = true;
 		break;
 	case OPT_REQUEST:
@@ -894,6 +867,8 @@ static bool parse_load_option(struct stress_cli *a, int opt, const char *arg)
 static bool parse_output_option(struct stress_cli *a, int opt, const char *arg)
 {
 	struct corr_opts *co = &a->co;
+	struct sockaddr_storage mss;
+	socklen_t mlen;
 
 	switch (opt) {
 	case OPT_JSON:
@@ -923,6 +898,8 @@ static bool parse_output_option(struct stress_cli *a, int opt, const char *arg)
 		break;
 	case OPT_METRICS:
 		a->trace = true;
+		/* Checked now: a usage error, before anything is loaded. */
+		opt_sockaddr("stress", "--metrics", arg, false, &mss, &mlen);
 		co->metrics_addr = arg;
 		break;
 	case OPT_REPORT:
@@ -973,7 +950,7 @@ static bool parse_args(struct stress_cli *a, int argc, char **argv)
 	a->co.probe_interval_ns = 10 * NSEC_PER_MSEC;
 	optind = 1;
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, "c:n:hv", stress_longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:n:hv", stress_longopts, NULL)) != -1) {
 		if (sockopts__parse(&a->o.so, "stress", opt, optarg) ||
 		    parse_load_option(a, opt, optarg) || parse_output_option(a, opt, optarg))
 			continue;
@@ -981,18 +958,16 @@ static bool parse_args(struct stress_cli *a, int argc, char **argv)
 			stress_usage(stdout);
 			return false;
 		}
-		cli_fail("stress", "option '%s' is unknown or lacks its value", argv[optind - 1]);
+		cli_bad_option("stress", opt, argv, stress_longopts);
 	}
 	if (optind < argc) {
 		err = resolve_target(argv[optind], &a->o.target, &a->o.target_len);
 		if (err)
-			cli_bad_value("stress", "target", argv[optind], err,
-				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
+			cli_bad_target("stress", "target", argv[optind], false, false);
 		a->o.has_target = true;
 		optind++;
 	}
-	if (optind < argc)
-		cli_fail("stress", "unexpected argument '%s'", argv[optind]);
+	cli_no_more_args("stress", argc, argv);
 	check_args(a);
 	a->o.progress = isatty(STDERR_FILENO);
 	return true;

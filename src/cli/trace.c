@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli/commands.h"
 #include "correlate/conntab.h"
 #include "tracer/events.h"
@@ -82,35 +83,33 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
+/* An inode number, or a namespace named or given by path: its inode. */
 static uint32_t netns_inode(const char *arg)
 {
-	char path[300];
 	struct stat st;
 	uint64_t v;
+	int fd;
 
 	if (!parse_u64(arg, 1, UINT32_MAX, &v))
 		return (uint32_t)v;
-	if (!strchr(arg, '/')) {
-		snprintf(path, sizeof(path), "/run/netns/%s", arg);
-		arg = path;
+	fd = opt_netns(CMD, "--netns", arg);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "tcpscope trace: cannot open the namespace '%s': %s\n", arg,
+			errno_name(fd < 0 ? -fd : errno));
+		exit(1);
 	}
-	if (stat(arg, &st))
-		cli_fail(CMD, "bad value '%s' for --netns: %s; expected an inode, a name under "
-			 "/run/netns or a namespace file", arg, strerror(errno));
+	close(fd);
 	return (uint32_t)st.st_ino;
 }
 
 static void add_ports(struct tracer_opts *o, const char *list)
 {
 	char buf[512], *tok, *save = NULL;
-	uint16_t port;
-	int err;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		err = parse_port(tok, false, &port);
-		if (err)
-			cli_bad_value(CMD, "--port", tok, err, "a port from 1 to 65535");
+		uint16_t port = opt_port(CMD, "--port", tok);
+
 		if (o->nports >= MAX_PORTS)
 			cli_fail(CMD, "too many --port values (at most %d)", MAX_PORTS);
 		o->ports[o->nports++] = port;
@@ -143,8 +142,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 	};
 	struct tracer_opts *o = &env->topts;
 	char bad[64];
-	uint64_t v;
-	int c, err;
+	int c;
 
 	o->events = EVMASK(EV_RETRANSMIT) | EVMASK(EV_STATE) | EVMASK(EV_SEND_RESET) |
 		    EVMASK(EV_RECV_RESET);
@@ -165,11 +163,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		case 'a':
 			if (o->ncidrs >= MAX_CIDRS)
 				cli_fail(CMD, "too many --addr values (at most %d)", MAX_CIDRS);
-			err = parse_cidr(optarg, &o->cidrs[o->ncidrs]);
-			if (err)
-				cli_bad_value(CMD, "--addr", optarg, err,
-					      "an address or CIDR such as 10.0.0.0/8 or fd00::/64");
-			o->ncidrs++;
+			opt_cidr(CMD, "--addr", optarg, &o->cidrs[o->ncidrs++]);
 			break;
 		case '4':
 		case '6':
@@ -184,32 +178,22 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 			o->probe_interval_ns = tracer_opt_probe_interval(CMD, optarg);
 			break;
 		case 'd':
-			err = parse_duration_ns(optarg, &env->duration_ns);
-			if (err)
-				cli_bad_value(CMD, "--duration", optarg, err,
-					      "a time such as 10, 500ms or 2m, up to a year");
+			env->duration_ns = opt_duration(CMD, "--duration", optarg, 0);
 			break;
 		case 'c':
-			err = parse_u64(optarg, 1, UINT64_MAX, &env->max_events);
-			if (err)
-				cli_bad_value(CMD, "--count", optarg, err, "a positive count");
+			env->max_events = opt_count(CMD, "--count", optarg, 1, UINT64_MAX);
 			break;
 		case 'j':
 			env->json = true;
 			break;
 		case OPT_TOP:
-			err = parse_u64(optarg, 0, 1000, &v);
-			if (err)
-				cli_bad_value(CMD, "--top", optarg, err, "0 to 1000");
-			env->top = (unsigned int)v;
+			env->top = (unsigned int)opt_count(CMD, "--top", optarg, 0, 1000);
 			break;
 		case OPT_RINGBUF:
 			o->ringbuf_size = tracer_opt_ringbuf_size(CMD, optarg);
 			break;
 		case OPT_WAKEUP:
-			err = parse_size(optarg, 0, 1ULL << 30, &o->wakeup_bytes);
-			if (err)
-				cli_bad_value(CMD, "--wakeup", optarg, err, "a size such as 64k");
+			o->wakeup_bytes = opt_size(CMD, "--wakeup", optarg, 0, 1ULL << 30);
 			break;
 		case OPT_ATTACH:
 			o->attach = tracer_opt_attach(CMD, optarg);
@@ -226,14 +210,11 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
-		case ':':
-			cli_fail(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(CMD, c, argv, opts);
 		}
 	}
-	if (optind < argc)
-		cli_fail(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_no_more_args(CMD, argc, argv);
 	if (o->wakeup_bytes && o->wakeup_bytes >= (o->ringbuf_size ? o->ringbuf_size :
 								      DEFAULT_RINGBUF_SIZE) / 2)
 		cli_fail(CMD, "--wakeup must be under half of --ringbuf-size");

@@ -31,6 +31,7 @@ struct opts {
 	uint64_t interval_ns, watch_ns, count;
 	int port, state, top;
 	const char *netns;
+	int netns_fd; /* opt_netns(): an fd, or -errno */
 };
 
 static const struct {
@@ -78,7 +79,8 @@ static void usage(FILE *f)
 		"  --count N        with --watch: stop after N intervals\n"
 		"  --port PORT      only sockets with this local or remote port\n"
 		"  --state STATE    only sockets in STATE (ESTAB, LISTEN, TIME-WAIT, ...)\n"
-		"  --netns NAME     look inside the namespace /run/netns/NAME\n"
+		"  --netns NS       look inside the namespace /run/netns/NS, or a path such\n"
+		"                   as /proc/PID/ns/net\n"
 		"  --top N          rows in the top-connection tables (default 5)\n"
 		"  --json           one JSON object (with --watch: one per interval, a line each)\n"
 		"  -h, --help       this help\n\n"
@@ -89,7 +91,7 @@ static void usage(FILE *f)
 		"  tcpscope monitor --netns blue --json | jq .findings\n"
 		"  tcpscope monitor --watch 2 --count 10\n\n"
 		"Exit status: 0 success, 1 runtime failure (unreadable /proc, netlink),\n"
-		"2 usage error (a bad option, or --netns naming no namespace).\n");
+		"2 usage error (a bad option, or --netns naming no network namespace).\n");
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -107,9 +109,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ 0 },
 	};
 	bool have_count = false;
-	uint16_t port;
-	uint64_t v;
-	int c, err;
+	int c;
 
 	*o = (struct opts){ .interval_ns = NSEC_PER_SEC, .port = -1, .state = -1, .top = 5 };
 	opterr = 0;
@@ -117,33 +117,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (!strcmp(optarg, "0")) {
-				o->interval_ns = 0;
-				break;
-			}
-			err = parse_duration_ns(optarg, &o->interval_ns);
-			if (err)
-				cli_bad_value(CMD, "--interval", optarg, err, "a duration: 1s, 500ms, 0");
+			o->interval_ns = opt_interval(CMD, "--interval", optarg, 0);
 			break;
 		case 'w':
-			err = parse_duration_ns(optarg, &o->watch_ns);
-			if (!err && o->watch_ns < 10 * NSEC_PER_MSEC)
-				err = -ERANGE;
-			if (err)
-				cli_bad_value(CMD, "--watch", optarg, err, "seconds (or 500ms), >= 10ms");
+			o->watch_ns = opt_duration(CMD, "--watch", optarg, 10 * NSEC_PER_MSEC);
 			o->watch = true;
 			break;
 		case 'c':
-			err = parse_u64(optarg, 1, UINT32_MAX, &o->count);
-			if (err)
-				cli_bad_value(CMD, "--count", optarg, err, "a count >= 1");
+			o->count = opt_count(CMD, "--count", optarg, 1, UINT64_MAX);
 			have_count = true;
 			break;
 		case 'p':
-			err = parse_port(optarg, false, &port);
-			if (err)
-				cli_bad_value(CMD, "--port", optarg, err, "a port 1-65535");
-			o->port = port;
+			o->port = opt_port(CMD, "--port", optarg);
 			break;
 		case 's':
 			o->state = tcp_state_parse(optarg);
@@ -152,13 +137,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 					      "a TCP state: ESTAB, LISTEN, TIME-WAIT, SYN-RECV, ...");
 			break;
 		case 'n':
+			if (o->netns && o->netns_fd >= 0)
+				close(o->netns_fd);
 			o->netns = optarg;
+			o->netns_fd = opt_netns(CMD, "--netns", optarg);
 			break;
 		case 't':
-			err = parse_u64(optarg, 0, 1000, &v);
-			if (err)
-				cli_bad_value(CMD, "--top", optarg, err, "a count 0-1000");
-			o->top = (int)v;
+			o->top = (int)opt_count(CMD, "--top", optarg, 0, 1000);
 			break;
 		case 'j':
 			o->json = true;
@@ -166,44 +151,31 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			cli_fail(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(CMD, c, argv, longopts);
 		}
 	}
-	if (optind < argc)
-		cli_fail(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_no_more_args(CMD, argc, argv);
 	if (have_count && !o->watch)
 		cli_fail(CMD, "--count needs --watch");
 }
 
-/* Enter /run/netns/NAME. No such namespace is a usage error (exit 2);
- * failing to enter an existing one is a runtime error (exit 1). */
-static int enter_netns(const char *name)
+/* Enter the namespace parse_opts() opened (a missing or wrong one was a
+ * usage error there); failing to enter it is a runtime error (exit 1). */
+static int enter_netns(const struct opts *o)
 {
-	char path[300];
-	int fd;
-
-	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") ||
-	    strlen(name) > 255)
-		cli_fail(CMD, "bad value '%s' for --netns: not a namespace name", name);
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		cli_fail(CMD, "no network namespace named '%s' (%s: ENOENT)", name, path);
-	if (fd < 0) {
-		fprintf(stderr, "tcpscope monitor: cannot open %s: %s\n", path, errno_name(errno));
+	if (o->netns_fd < 0) {
+		fprintf(stderr, "tcpscope monitor: cannot open the namespace '%s': %s\n", o->netns,
+			errno_name(-o->netns_fd));
 		return -1;
 	}
-	if (setns(fd, CLONE_NEWNET)) {
-		fprintf(stderr, "tcpscope monitor: cannot enter netns '%s': %s (%s)\n", name,
-			errno_name(errno),
-			errno == EINVAL ? "not a network namespace" : "needs CAP_SYS_ADMIN: run as root");
-		close(fd);
+	if (setns(o->netns_fd, CLONE_NEWNET)) {
+		fprintf(stderr, "tcpscope monitor: cannot enter netns '%s': %s (%s)\n", o->netns,
+			errno_name(errno), "needs CAP_SYS_ADMIN: run as root");
+		close(o->netns_fd);
 		return -1;
 	}
-	close(fd);
+	close(o->netns_fd);
 	return 0;
 }
 
@@ -854,7 +826,7 @@ int cmd_monitor(int argc, char **argv)
 	int err;
 
 	parse_opts(argc, argv, &o);
-	if (o.netns && enter_netns(o.netns))
+	if (o.netns && enter_netns(&o))
 		return 1;
 	err = install_signal_handlers();
 	if (err) {

@@ -1117,29 +1117,28 @@ int cmd_report(int argc, char **argv)
 				cli_fail("report", "at most %d --conn", REPORT_MAX_NAMED);
 			err = parse_u64(optarg, 1, UINT64_MAX, &o.named[o.nnamed]);
 			if (err)
-				cli_bad_value("report", "--conn", optarg, err, "a socket cookie");
+				cli_bad_number("report", "--conn", optarg, err, 1, "a socket cookie");
 			o.nnamed++;
 			break;
 		case OPT_TOP:
 			err = parse_u64(optarg, 0, 8, &v);
 			if (err)
-				cli_bad_value("report", "--top", optarg, err, "0 to 8");
+				cli_bad_number("report", "--top", optarg, err, 0,
+					       "a whole number from 0 to 8");
 			o.top = (unsigned int)v;
 			break;
 		case OPT_MAXPTS:
 			err = parse_u64(optarg, 100, 1000000, &v);
 			if (err)
-				cli_bad_value("report", "--max-points", optarg, err,
-					      "100 to 1000000");
+				cli_bad_number("report", "--max-points", optarg, err, 100,
+					       "a whole number from 100 to 1000000");
 			o.max_points = (unsigned int)v;
 			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 0;
-		case ':':
-			cli_fail("report", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			cli_fail("report", "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option("report", c, argv, opts);
 		}
 	}
 	if (optind >= argc)

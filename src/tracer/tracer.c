@@ -587,7 +587,7 @@ uint64_t tracer_opt_probe_interval(const char *cmd, const char *val)
 	int err = parse_u64(val, 0, 3600 * 1000, &ms);
 
 	if (err)
-		cli_bad_value(cmd, "--probe-interval", val, err, "milliseconds from 0 to 3600000");
+		cli_bad_number(cmd, "--probe-interval", val, err, 0, "milliseconds from 0 to 3600000");
 	return ms * 1000000ULL;
 }
 
@@ -599,8 +599,8 @@ uint64_t tracer_opt_ringbuf_size(const char *cmd, const char *val)
 	if (!err && (v & (v - 1)))
 		err = -EINVAL;
 	if (err)
-		cli_bad_value(cmd, "--ringbuf-size", val, err,
-			      "a power of two from 4k to 1G, such as 16M");
+		cli_bad_number(cmd, "--ringbuf-size", val, err, 4096,
+			       "a power of two from 4k to 1G, such as 16M");
 	return v;
 }
 
