@@ -26,30 +26,32 @@ for ns in "$NS_A" "$NS_B"; do
 	check_eq "quiet-when-idle-${ns##*-}" "$(local_findings "$TMP/idle.json")" "[]"
 done
 
-# A listener with backlog 1 that never accepts; 10 clients: the queue holds
-# two, the SYNs of the others are dropped and retransmitted. Two monitors
-# (JSON and text) whose 3 s interval covers the SYNs and their first retry.
+# A listener with backlog 1 that never accepts; clients open a connection
+# every 100 ms for 8 s: the queue holds two, the SYNs of the others are
+# dropped. Each provoker says "go" once it runs and "done" when it stops
+# (python starts slowly on a busy machine), and monitor's interval lies
+# inside its window: two monitors, JSON and text.
 ip netns exec "$NS_B" python3 -c '
 import socket, time
 s = socket.socket(); s.bind(("0.0.0.0", 6000)); s.listen(1); print("ready", flush=True)
-time.sleep(30)' >"$TMP/l.log" &
+time.sleep(60)' >"$TMP/l.log" &
 cleanup_add "kill $! 2>/dev/null"
-wait_for_line "$TMP/l.log" ready
+wait_for_line "$TMP/l.log" ready 30
 ov0=$(ctr "$NS_B" TcpExtListenOverflows)
-"$TCPSCOPE" monitor --netns "$NS_B" --json --interval 3s >"$TMP/ov.json" &
-m1=$!
-"$TCPSCOPE" monitor --netns "$NS_B" --interval 3s >"$TMP/ov.txt" &
-m2=$!
-sleep 0.3
 ip netns exec "$NS_A" python3 -c '
 import socket, sys, time
-held = []
-for i in range(10):
+held = []; end = time.time() + 8; print("go", flush=True)
+while time.time() < end:
     s = socket.socket(); s.setblocking(False); s.connect_ex((sys.argv[1], 6000)); held.append(s)
-time.sleep(30)' "$IP_B" &
+    time.sleep(0.1)
+print("done", flush=True); time.sleep(60)' "$IP_B" >"$TMP/ov.log" &
 clients=$!
 cleanup_add "kill $clients 2>/dev/null"
-wait $m1 $m2
+wait_for_line "$TMP/ov.log" go 30
+"$TCPSCOPE" monitor --netns "$NS_B" --json --interval 1s >"$TMP/ov.json" &
+m1=$!
+"$TCPSCOPE" monitor --netns "$NS_B" --interval 1s >"$TMP/ov.txt"
+wait $m1
 ov1=$(ctr "$NS_B" TcpExtListenOverflows)
 check_cmp overflows-counted "$((ov1 - ov0))" -gt 0
 check_eq overflow-finding "$(has "$TMP/ov.json" listen-overflow)" true
@@ -62,6 +64,7 @@ check_eq queue-full-finding "$(jq -r '.findings[] | select(.id == "accept-queue-
 check_eq overflow-in-text "$(grep -c '\[.*\] listen-overflow:' "$TMP/ov.txt")" 1
 # Idle: no more SYNs (the clients are gone); the total stays, the finding
 # goes; the queue is still full, so that finding stays.
+wait_for_line "$TMP/ov.log" done 30
 kill $clients 2>/dev/null; wait $clients 2>/dev/null
 sleep 0.3
 ov2=$(ctr "$NS_B" TcpExtListenOverflows)
@@ -79,26 +82,22 @@ ip netns exec "$NS_A" sysctl -qw net.ipv4.ip_local_port_range="40000 40019"
 ip netns exec "$NS_B" python3 -c '
 import socket, select, time
 a = socket.socket(); a.bind(("0.0.0.0", 7000)); a.listen(64); held = []
-print("ready", flush=True); end = time.time() + 20
+print("ready", flush=True); end = time.time() + 90
 while time.time() < end:
     r, _, _ = select.select([a] + held, [], [], 0.2)
     for s in r:
         if s is a: held.append(a.accept()[0])
         elif not s.recv(100): held.remove(s); s.close()' >"$TMP/c.log" &
 cleanup_add "kill $! 2>/dev/null"
-wait_for_line "$TMP/c.log" ready
-# The churn runs inside monitor's rate interval (3 s, ample even on a busy
-# machine), so both the ports held and the connect rate are seen.
-"$TCPSCOPE" monitor --netns "$NS_A" --json --interval 3s >"$TMP/pr.json" &
-mon=$!
-sleep 0.2
+wait_for_line "$TMP/c.log" ready 30
+# The ports the churn left in TIME-WAIT are held now, whatever the rate.
 ip netns exec "$NS_A" python3 -c '
 import socket, sys, time
 for i in range(16):
     s = socket.create_connection((sys.argv[1], 7000)); s.close(); time.sleep(0.03)
 print("done", flush=True)' "$IP_B" >"$TMP/churn.log" 2>&1
 check_eq churn-done "$(cat "$TMP/churn.log")" done
-wait $mon
+"$TCPSCOPE" monitor --netns "$NS_A" --json --interval 300ms >"$TMP/pr.json"
 check_eq port-range-finding "$(jq -r '[.findings[].id] | index("port-range") != null' "$TMP/pr.json")" true
 check_eq port-range-names-knob \
 	"$(jq -r '.findings[] | select(.id == "port-range") | .knob | test("ip_local_port_range \\(40000 40019\\)")' "$TMP/pr.json")" true
@@ -123,9 +122,9 @@ print("go", flush=True); end = time.time() + 4
 while time.time() < end:
     s = socket.create_connection((sys.argv[1], 7000)); s.close(); time.sleep(0.05)
 print("done", flush=True)' "$IP_B" >"$TMP/tw.log" &
-wait_for_line "$TMP/tw.log" go
+wait_for_line "$TMP/tw.log" go 30
 "$TCPSCOPE" monitor --netns "$NS_A" --json --interval 1s >"$TMP/tw.json"
-wait_for_line "$TMP/tw.log" done
+wait_for_line "$TMP/tw.log" done 30
 tw1=$(ctr "$NS_A" TcpExtTCPTimeWaitOverflow)
 check_cmp tw-overflow-counted "$((tw1 - tw0))" -gt 0
 check_eq tw-finding "$(jq -r '.findings[] | select(.id == "time-wait-buckets") | "\(.severity) \(.knob | test("tcp_max_tw_buckets \\(5\\)"))"' "$TMP/tw.json")" "warn true"
@@ -158,9 +157,9 @@ print("go", flush=True); end = time.time() + 3
 while time.time() < end:
     socket.create_connection((sys.argv[1], 7000)).close(); time.sleep(0.1)
 print("done", flush=True)' "$IP_B" >"$TMP/sc.log" &
-wait_for_line "$TMP/sc.log" go
+wait_for_line "$TMP/sc.log" go 30
 "$TCPSCOPE" monitor --netns "$NS_B" --json --interval 1s >"$TMP/sc.json"
-wait_for_line "$TMP/sc.log" done
+wait_for_line "$TMP/sc.log" done 30
 sc1=$(ctr "$NS_B" TcpExtSyncookiesSent)
 check_cmp syn-cookies-rise-positive "$(rise "$TMP/sc.json" syn-cookies TcpExtSyncookiesSent)" -gt 0
 check_cmp syn-cookies-rise-within-nstat "$(rise "$TMP/sc.json" syn-cookies TcpExtSyncookiesSent)" -le "$((sc1 - sc0))"
@@ -178,10 +177,10 @@ if command -v nft >/dev/null; then
 	ip netns exec "$NS_B" python3 -c '
 import socket, time
 a = socket.socket(); a.bind(("0.0.0.0", 7100)); a.listen(4); print("ready", flush=True)
-c = a.accept()[0]; end = time.time() + 10
+c = a.accept()[0]; end = time.time() + 30
 while time.time() < end and c.recv(65536): pass' >"$TMP/sink.log" &
 	cleanup_add "kill $! 2>/dev/null"
-	wait_for_line "$TMP/sink.log" ready
+	wait_for_line "$TMP/sink.log" ready 30
 	ip netns exec "$NS_B" nft -f - <<'NFT'
 table inet monloss {
 	chain in {
@@ -200,11 +199,11 @@ while time.time() < t0 + 4:
 print("done", flush=True)
 time.sleep(8)' "$IP_B" >"$TMP/stream.log" &
 	cleanup_add "kill $! 2>/dev/null"
-	wait_for_line "$TMP/stream.log" go
+	wait_for_line "$TMP/stream.log" go 30
 	"$TCPSCOPE" monitor --netns "$NS_A" --json --interval 1s >"$TMP/rt.json"
 	# The stream has ended and its retransmits are acked: tcp_info holds
 	# still, and ss's retrans:N/TOTAL is the oracle.
-	wait_for_line "$TMP/stream.log" done
+	wait_for_line "$TMP/stream.log" done 30
 	sleep 1.5
 	"$TCPSCOPE" monitor --netns "$NS_A" --json --interval 0 --port 7100 >"$TMP/rt7100.json"
 	ss_total=$(ip netns exec "$NS_A" ss -tinH dst "$IP_B" dport = :7100 |
