@@ -58,7 +58,10 @@ static void client_usage(FILE *f)
 		"\nExamples:\n"
 		"  tcpscope client 127.0.0.1:8080\n"
 		"  tcpscope client localhost:8080 --send 64k --nodelay --json\n"
-		"  tcpscope client [::1]:9000 --hold 5s --cc reno --connect-timeout 2s\n");
+		"  tcpscope client [::1]:9000 --hold 5s --cc reno --connect-timeout 2s\n\n"
+		"Exit status: 0 connected (and with --send, the echo verified); 1 a failure,\n"
+		"said in one line on stderr (no address connected: each one tried and its\n"
+		"error, and no description); 2 usage error.\n");
 }
 
 static int resolve(struct client *c)

@@ -141,6 +141,8 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		{},
 	};
 	struct tracer_opts *o = &env->topts;
+	struct sockaddr_storage mss;
+	socklen_t mlen;
 	char bad[64];
 	int c;
 
@@ -199,6 +201,8 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 			o->attach = tracer_opt_attach(CMD, optarg);
 			break;
 		case OPT_METRICS:
+			/* Checked now: a usage error, before anything is loaded. */
+			opt_sockaddr(CMD, "--metrics", optarg, false, &mss, &mlen);
 			env->metrics_addr = optarg;
 			break;
 		case 'q':

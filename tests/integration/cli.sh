@@ -219,6 +219,10 @@ same probe_interval_negative "bad value '-1' for --probe-interval: must not be n
 	"trace --probe-interval -1" "stress --probe-interval -1"
 same ringbuf_tiny "bad value '1k' for --ringbuf-size: out of range; expected a power of two from 4k to 1G, such as 16M" \
 	"trace --ringbuf-size 1k" "stress --ringbuf-size 1k"
+same metrics_port "bad value '127.0.0.1:70000' for --metrics: port out of range; expected a port from 1 to 65535" \
+	"trace --metrics 127.0.0.1:70000" "stress --metrics 127.0.0.1:70000"
+same metrics_name "bad value 'localhost:9464' for --metrics: not a numeric address; expected a numeric ADDR:PORT such as 127.0.0.1:8080 or [::1]:8080" \
+	"trace --metrics localhost:9464" "stress --metrics localhost:9464"
 same attach_bogus "bad value 'kprobe' for --attach: not understood; expected auto, tp_btf or raw_tp" \
 	"trace --attach kprobe" "stress --attach kprobe"
 
