@@ -517,7 +517,7 @@ static const struct option *long_lookup(const struct option *longopts, const cha
 void cli_bad_option(const char *cmd, int c, char *const argv[], const struct option *longopts)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
-	size_t len = strcspn(arg + (arg[0] ? 1 : 0), "=");
+	size_t len = 0;
 	bool lng = !strncmp(arg, "--", 2) && arg[2];
 	const struct option *o = NULL;
 	int n = 0;
