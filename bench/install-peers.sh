@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The peers the benchmarks measure tcpscope against: netperf (Debian
 # non-free), iperf3, bpftrace, libbpf-tools (tcplife, tcpstates), perf,
-# valgrind. Installs only what is missing; apt-get update runs at most once.
+# valgrind, wrk and nginx (bench/http.sh). Installs only what is missing; apt-get update runs at most once.
 set -euo pipefail
 
 [ "$(id -u)" = 0 ] || { echo "install-peers.sh: run as root" >&2; exit 1; }
@@ -14,6 +14,8 @@ have bpftrace   || need+=(bpftrace)
 have tcplife    || need+=(libbpf-tools)
 have perf       || need+=(linux-perf)
 have valgrind   || need+=(valgrind)
+have wrk        || need+=(wrk)
+have nginx      || need+=(nginx)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 # netperf lives in non-free: derive a sources entry with the same URIs,

@@ -457,10 +457,17 @@ static __always_inline bool retransmit_has_err(void)
 }
 
 /* Kernel >= 6.10 passes the reset reason (commit "tcp: add reasons to
- * tcp_send_reset tracepoint", which also brought enum sk_rst_reason). */
+ * tcp_send_reset tracepoint", which also brought enum sk_rst_reason). Our
+ * own flavour of the enum, so that the program also builds against an
+ * older kernel's vmlinux.h (vmlinux/arm64 is 6.1's). */
+enum sk_rst_reason___new {
+	SK_RST_REASON_NOT_SPECIFIED___new,
+};
+
 static __always_inline bool send_reset_has_reason(void)
 {
-	return bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_NOT_SPECIFIED);
+	return bpf_core_enum_value_exists(enum sk_rst_reason___new,
+					  SK_RST_REASON_NOT_SPECIFIED___new);
 }
 
 /* raw_tp has no cookie helper: read the cookie the socket already has (it

@@ -35,6 +35,12 @@ _tcpscope()
 	--close)
 		COMPREPLY=($(compgen -W "fin rst" -- "$cur"))
 		return ;;
+	--response)
+		COMPREPLY=($(compgen -W "http bytes: line until-close" -- "$cur"))
+		return ;;
+	--request)
+		[[ "$cur" == @* ]] && COMPREPLY=($(compgen -f -P @ -- "${cur#@}"))
+		return ;;
 	--spread)
 		COMPREPLY=($(compgen -W "cpu hash" -- "$cur"))
 		return ;;
@@ -53,7 +59,8 @@ _tcpscope()
 		      --count --json --top --ringbuf-size --wakeup --attach --metrics --quiet
 		      --verbose --help" ;;
 	stress)
-		opts="--mode --connections --count --rate --duration --concurrency --size --close
+		opts="--mode --connections --count --rate --duration --concurrency --size --request
+		      --response --close
 		      --source --server-mode --threads --procs --poll-interval --json --records
 		      --trace --trace-all --timeline --probe-interval --ringbuf-size --attach
 		      --report --metrics --verbose --help --nodelay --keepalive --keepidle

@@ -58,27 +58,19 @@ static void client_usage(FILE *f)
 		"\nExamples:\n"
 		"  tcpscope client 127.0.0.1:8080\n"
 		"  tcpscope client localhost:8080 --send 64k --nodelay --json\n"
-		"  tcpscope client [::1]:9000 --hold 5s --cc reno --connect-timeout 2s\n");
+		"  tcpscope client [::1]:9000 --hold 5s --cc reno --connect-timeout 2s\n\n"
+		"Exit status: 0 connected (and with --send, the echo verified); 1 a failure,\n"
+		"said in one line on stderr (no address connected: each one tried and its\n"
+		"error, and no description); 2 usage error.\n");
 }
 
 static int resolve(struct client *c)
 {
 	struct addrinfo hints = { .ai_family = c->family, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res, *ai;
-	struct sockaddr_storage ss;
-	char buf[300];
-	socklen_t len;
 	int rc;
 
-	/* getaddrinfo would read "1.2.3" as 1.2.0.3: a numeric-looking host
-	 * must be a valid address, not traffic to somewhere else. */
-	if (strspn(c->host, "0123456789.") == strlen(c->host) || strchr(c->host, ':')) {
-		snprintf(buf, sizeof(buf), strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
-			 c->port);
-		if (parse_sockaddr(buf, false, &ss, &len))
-			cli_bad_value("client", "target", buf, -EINVAL,
-				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
-	}
+	/* parse_target() checked a numeric-looking host is an address. */
 	rc = getaddrinfo(c->host, c->port, &hints, &res);
 	/* No such name is a bad value; a resolver that did not answer is a
 	 * failure of the system. */
@@ -227,6 +219,38 @@ static void hold(struct client *c)
 		usleep(20 * 1000);
 }
 
+/* Every address tried and why each failed: one line on stderr. */
+static void say_connect_failed(const struct client *c, int tried, const int *errs,
+			       const char *const *steps)
+{
+	char buf[FMT_ADDR_LEN], line[1024];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < tried && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s: %s%s%s",
+					i ? "; " : "", fmt_sockaddr(&c->addrs[i], buf, sizeof(buf)),
+					strcmp(steps[i], "connect") ? steps[i] : "",
+					strcmp(steps[i], "connect") ? ": " : "",
+					errs[i] == EINTR ? "interrupted" : errno_name(errs[i]));
+	fprintf(stderr, "tcpscope client: cannot connect to %s\n", line);
+}
+
+/* After a connection: the exchange failed or the echo differed. */
+static void say_exchange_failed(const struct client *c)
+{
+	char buf[FMT_ADDR_LEN];
+
+	fmt_sockaddr(&c->remote, buf, sizeof(buf));
+	if (c->err)
+		fprintf(stderr, "tcpscope client: exchange with %s: %s: %s\n", buf,
+			c->failed_step ? c->failed_step : "?",
+			c->err == EINTR ? "interrupted" : errno_name(c->err));
+	else
+		fprintf(stderr, "tcpscope client: the echo from %s differs from what was sent "
+			"(%" PRIu64 " of %" PRIu64 " bytes back)\n", buf, c->received, c->send);
+}
+
 static void print_text(const struct client *c)
 {
 	char buf[FMT_ADDR_LEN];
@@ -236,10 +260,6 @@ static void print_text(const struct client *c)
 	       c->port);
 	for (i = 0; i < c->naddrs; i++)
 		printf("resolved    %s\n", fmt_sockaddr(&c->addrs[i], buf, sizeof(buf)));
-	if (c->err) {
-		printf("error       %s: %s\n", c->failed_step ? c->failed_step : "?",
-		       errno_name(c->err));
-	}
 	if (c->remote.ss_family)
 		printf("remote      %s\n", fmt_sockaddr(&c->remote, buf, sizeof(buf)));
 	if (c->local.ss_family)
@@ -299,7 +319,9 @@ static void print_json(const struct client *c)
 	fputc('\n', stdout);
 }
 
-int cmd_client(int argc, char **argv)
+/* The options and the target into c; a usage error exits 2. Returns 1
+ * for --help. */
+static int client_parse(struct client *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "send", required_argument, NULL, 's' },
@@ -309,30 +331,19 @@ int cmd_client(int argc, char **argv)
 		SOCKOPT_LONGOPTS,
 		{ 0 },
 	};
-	struct client *c;
-	socklen_t len;
-	int opt, err, i, rc;
+	int opt;
 
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return 1;
-	c->fd = -1;
-	sockopts__init(&c->so);
 	optind = 1;
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, "46h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":46h", longopts, NULL)) != -1) {
 		if (sockopts__parse(&c->so, "client", opt, optarg))
 			continue;
 		switch (opt) {
 		case 's':
-			err = parse_size(optarg, 1, 1ULL << 32, &c->send);
-			if (err)
-				cli_bad_value("client", "--send", optarg, err, "bytes like 100, 64k, 1M");
+			c->send = opt_size("client", "--send", optarg, 1, 1ULL << 32);
 			break;
 		case 'H':
-			err = parse_duration_ns(optarg, &c->hold_ns);
-			if (err)
-				cli_bad_value("client", "--hold", optarg, err, "a duration like 5s");
+			c->hold_ns = opt_duration("client", "--hold", optarg, 0);
 			break;
 		case 'j':
 			c->json = true;
@@ -345,22 +356,71 @@ int cmd_client(int argc, char **argv)
 			break;
 		case 'h':
 			client_usage(stdout);
-			free(c);
-			return 0;
+			return 1;
 		default:
-			cli_fail("client", "option '%s' is unknown or lacks its value", argv[optind - 1]);
+			cli_bad_option("client", opt, argv, longopts);
 		}
 	}
-	if (optind != argc - 1)
-		cli_fail("client", optind < argc ? "one HOST:PORT only" : "HOST:PORT is missing");
-	err = parse_hostport(argv[optind], c->host, sizeof(c->host), c->port, sizeof(c->port));
-	if (err)
-		cli_bad_value("client", "target", argv[optind], err, "HOST:PORT or [V6]:PORT");
+	if (optind == argc)
+		cli_fail("client", "HOST:PORT is missing");
+	if (parse_target(argv[optind], false, c->host, sizeof(c->host), c->port, sizeof(c->port)))
+		cli_bad_target("client", "target", argv[optind], false, false);
+	optind++;
+	cli_no_more_args("client", argc, argv);
+	return 0;
+}
+
+/* Each resolved address in turn, as a careful client would; the failures
+ * said on one line when none connects. 0 or -errno of the last. */
+static int connect_any(struct client *c)
+{
+	const char *steps[MAX_ADDRS];
+	int errs[MAX_ADDRS], i, err = -ENOENT;
+
+	for (i = 0; i < c->naddrs; i++) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->cookie = 0;
+		c->failed_step = NULL;
+		c->remote = c->addrs[i];
+		err = connect_one(c, &c->addrs[i]);
+		if (!err)
+			return 0;
+		errs[i] = -err;
+		steps[i] = c->failed_step ? c->failed_step : "connect";
+		if (exiting) {
+			i++;
+			break;
+		}
+	}
+	say_connect_failed(c, i, errs, steps);
+	return err;
+}
+
+int cmd_client(int argc, char **argv)
+{
+	struct client *c;
+	const char *msg = "";
+	socklen_t len;
+	int err, rc = 1;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		fprintf(stderr, "tcpscope client: out of memory\n");
+		return 1;
+	}
+	c->fd = -1;
+	sockopts__init(&c->so);
+	if (client_parse(c, argc, argv)) {
+		rc = 0;
+		goto cleanup;
+	}
 	err = install_signal_handlers();
+	if (err)
+		fprintf(stderr, "tcpscope client: sigaction: %s\n", errno_name(err));
 	/* Before the resolver runs: only --cc may need CAP_NET_ADMIN. */
 	if (!err) {
-		const char *msg = "";
-
 		err = privs_drop(c->so.cc[0] ? PRIVS_CAP(CAP_NET_ADMIN) : 0, &msg);
 		if (err)
 			fprintf(stderr, "tcpscope client: dropping privileges: %s: %s\n", msg,
@@ -368,37 +428,33 @@ int cmd_client(int argc, char **argv)
 	}
 	if (!err)
 		err = resolve(c);
+	/* No connection, nothing to describe: the line on stderr says why. */
+	if (!err)
+		err = connect_any(c);
 	if (err) {
-		rc = 1;
+		c->err = -err;
+		if (c->json && c->naddrs)
+			print_json(c);
 		goto cleanup;
 	}
-	/* Each resolved address in turn, as a careful client would. */
-	for (i = 0; i < c->naddrs; i++) {
-		if (c->fd >= 0)
-			close(c->fd);
-		c->fd = -1;
-		c->remote = c->addrs[i];
-		err = connect_one(c, &c->addrs[i]);
-		if (!err || exiting)
-			break;
-	}
-	if (!err) {
-		len = sizeof(c->local);
-		if (getsockname(c->fd, (struct sockaddr *)&c->local, &len))
-			memset(&c->local, 0, sizeof(c->local));
-		if (c->send)
-			err = exchange(c);
-		if (!err && c->hold_ns)
-			hold(c);
-	}
+	len = sizeof(c->local);
+	if (getsockname(c->fd, (struct sockaddr *)&c->local, &len))
+		memset(&c->local, 0, sizeof(c->local));
+	if (c->send)
+		err = exchange(c);
+	if (!err && c->hold_ns)
+		hold(c);
 	c->err = -err;
-	if (c->fd >= 0 && !tcpinfo__get(c->fd, &c->ti))
+	if (!tcpinfo__get(c->fd, &c->ti))
 		c->have_ti = true;
 	if (c->json)
 		print_json(c);
 	else
 		print_text(c);
-	rc = err || (c->send && !c->verified) ? 1 : 0;
+	if (err || (c->send && !c->verified))
+		say_exchange_failed(c);
+	else
+		rc = 0;
 cleanup:
 	if (c->fd >= 0)
 		close(c->fd);

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "lib/jsonw.h"
 #include "lib/parse.h"
+#include "tracer/tracepoints.h"
 #include "tracer/tracer.h"
 
 #define CMD "doctor"
@@ -24,11 +25,6 @@ struct check {
 	bool ok;
 	bool required;
 	char detail[300];
-};
-
-static const char *const tracepoints[] = {
-	"tcp_retransmit_skb", "tcp_retransmit_synack", "inet_sock_set_state", "tcp_probe",
-	"tcp_send_reset", "tcp_receive_reset",
 };
 
 static bool exists(const char *path)
@@ -110,7 +106,7 @@ int cmd_doctor(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct check checks[32];
+	struct check checks[TP_MAX + 32];
 	struct gap gaps[8];
 	struct tracer_opts to = { .events = (1u << EV_TYPE_MAX) - 1 };
 	struct tracer *t = NULL;
@@ -123,7 +119,7 @@ int cmd_doctor(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -147,11 +143,10 @@ int cmd_doctor(int argc, char **argv)
 			       "Exit status: 0 tracing works here, 1 it cannot, 2 usage error.\n");
 			return 0;
 		default:
-			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(CMD, c, argv, opts);
 		}
 	}
-	if (optind < argc)
-		cli_fail(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_no_more_args(CMD, argc, argv);
 
 #define ADD(req, okv, ...)                                                             \
 	do {                                                                           \
@@ -174,17 +169,18 @@ int cmd_doctor(int argc, char **argv)
 	checks[n].name = "tracefs";
 	tracefs = ensure_tracefs(path, sizeof(path));
 	ADD(false, tracefs, "%s", path);
-	for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
+	for (i = 0; i < ntracepoints; i++) {
+		const struct tracepoint *tp = &tracepoints[i];
 		bool tp_exists, btf;
 
-		snprintf(path, sizeof(path), TRACEFS "/events/tcp/%s", tracepoints[i]);
-		if (!strcmp(tracepoints[i], "inet_sock_set_state"))
-			snprintf(path, sizeof(path), TRACEFS "/events/sock/%s", tracepoints[i]);
+		snprintf(path, sizeof(path), TRACEFS "/events/%s/%s", tp->category, tp->name);
 		tp_exists = tracefs && exists(path);
-		btf = kernel_has_btf_tracepoint(tracepoints[i]);
-		checks[n].name = tracepoints[i];
-		ADD(true, tp_exists || btf, "tracepoint %s, typed (tp_btf) %s",
-		    tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no");
+		btf = kernel_has_btf_tracepoint(tp->name);
+		checks[n].name = tp->name;
+		ADD(!tp->optional, tp_exists || btf, "tracepoint %s, typed (tp_btf) %s%s%s",
+		    tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no",
+		    tp->optional && !tp_exists && !btf ? ": " : "",
+		    tp->optional && !tp_exists && !btf ? tp->optional : "");
 	}
 	checks[n].name = "ringbuf";
 	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tcpscope stress: the command line and the report of a run. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -105,6 +106,101 @@ static void sources_text(FILE *f, const struct stress_result *r)
 	fprintf(f, "\n");
 }
 
+static const char *response_name(const struct stress_opts *o, char *buf, size_t len)
+{
+	if (o->framing.kind == RESP_BYTES)
+		snprintf(buf, len, "bytes:%" PRIu64, o->framing.bytes);
+	else
+		snprintf(buf, len, "%s", resp_kind_name(o->framing.kind));
+	return buf;
+}
+
+/* "truncated 3, bad_status_line 1", or "0". */
+static void resp_errors_text(FILE *f, const struct stress_counts *c)
+{
+	const char *sep = "";
+	int i;
+
+	if (!stress_counts__resp_errors(c))
+		fprintf(f, "0");
+	for (i = 1; i < RERR_MAX; i++) {
+		if (!c->resp_errors[i])
+			continue;
+		fprintf(f, "%s%s %" PRIu64, sep, resp_err_name(i), c->resp_errors[i]);
+		sep = ", ";
+	}
+}
+
+static void responses_text(FILE *f, const struct stress_opts *o, const struct stress_result *r)
+{
+	if (!o->request)
+		return;
+	fprintf(f, "%-13s ", "responses");
+	if (o->framing.kind == RESP_HTTP)
+		fprintf(f, "1xx %" PRIu64 "  2xx %" PRIu64 "  3xx %" PRIu64 "  4xx %" PRIu64
+			   "  5xx %" PRIu64 "  ",
+			r->c.http_status[1], r->c.http_status[2], r->c.http_status[3],
+			r->c.http_status[4], r->c.http_status[5]);
+	fprintf(f, "reopened %" PRIu64 "  errors ", r->c.reopened);
+	resp_errors_text(f, &r->c);
+	fprintf(f, "\n");
+}
+
+static const char *cut_reason(const struct stress_result *r)
+{
+	if (r->interrupted)
+		return "signal";
+	return r->hit_duration ? "duration" : NULL;
+}
+
+/* What the end of the run cut, and why. */
+static void cut_text(FILE *f, const struct stress_opts *o, const struct stress_result *r)
+{
+	const char *why = cut_reason(r);
+
+	if (!r->c.cut_short && !r->c.cut_connecting)
+		return;
+	fprintf(f, "%-13s %" PRIu64 " transactions, %" PRIu64 " connects in flight", "cut short",
+		r->c.cut_short, r->c.cut_connecting);
+	if (why && !strcmp(why, "duration"))
+		fprintf(f, " at the --duration bound (%.3f s)\n", (double)o->duration_ns / 1e9);
+	else if (why)
+		fprintf(f, " when SIGINT/SIGTERM stopped the run\n");
+	else
+		fprintf(f, " at the end of the run\n");
+}
+
+static void responses_json(struct jw *w, const struct stress_opts *o, const struct stress_result *r)
+{
+	char buf[32];
+	int i;
+
+	jw_u64(w, "cut_connecting", r->c.cut_connecting);
+	if (cut_reason(r))
+		jw_str(w, "cut_reason", cut_reason(r));
+	else
+		jw_null(w, "cut_reason");
+	if (o->request) {
+		jw_u64(w, "request_bytes", o->request_len);
+		jw_str(w, "response", response_name(o, buf, sizeof(buf)));
+	} else {
+		jw_null(w, "request_bytes");
+		jw_null(w, "response");
+	}
+	jw_obj_open(w, "http_status");
+	for (i = 1; i <= 5; i++) {
+		snprintf(buf, sizeof(buf), "%dxx", i);
+		jw_u64(w, buf, r->c.http_status[i]);
+	}
+	jw_obj_close(w);
+	jw_obj_open(w, "response_errors");
+	jw_u64(w, "total", stress_counts__resp_errors(&r->c));
+	for (i = 1; i < RERR_MAX; i++)
+		jw_u64(w, resp_err_name(i), r->c.resp_errors[i]);
+	jw_obj_close(w);
+	jw_u64(w, "reopened", r->c.reopened);
+}
+
 void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r,
 			       FILE *f)
 {
@@ -120,6 +216,9 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 		fprintf(f, "%-13s accepted %" PRIu64 "\n", "server", r->server_accepted);
 	sources_text(f, r);
 	fprintf(f, "%-13s %s, close %s\n", "sockopts", sobuf, close_name(o->close_kind));
+	if (o->request)
+		fprintf(f, "%-13s %zu bytes, response %s\n", "request", o->request_len,
+			response_name(o, sobuf, sizeof(sobuf)));
 	fprintf(f, "%-13s attempted %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64
 		   "  closed %" PRIu64 "  peer_closed %" PRIu64 "\n",
 		"connections", r->c.attempted, r->c.established, r->c.failed, r->c.closed,
@@ -140,6 +239,8 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 		   "  cut_short %" PRIu64 "  verify_errors %" PRIu64 "\n",
 		"bytes", r->c.bytes_sent, r->c.bytes_received, r->c.transactions, r->c.cut_short,
 		r->c.verify_errors);
+	responses_text(f, o, r);
+	cut_text(f, o, r);
 	fprintf(f, "%-13s polls %" PRIu64 "  poll_errors %" PRIu64 "  total_retrans %" PRIu64
 		   "  conns_with_retrans %" PRIu64 "  max_retrans %" PRIu64 "\n",
 		"tcp_info", r->ti.polls, r->ti.poll_errors, r->ti.total_retrans,
@@ -207,6 +308,7 @@ void stress_result__print_json(const struct stress_opts *o, const struct stress_
 	jw_u64(&w, "transactions", r->c.transactions);
 	jw_u64(&w, "verify_errors", r->c.verify_errors);
 	jw_u64(&w, "cut_short", r->c.cut_short);
+	responses_json(&w, o, r);
 	jw_obj_open(&w, "rate");
 	if (o->rate)
 		jw_u64(&w, "target", o->rate);
@@ -302,13 +404,20 @@ static void stress_usage(FILE *f)
 		"                         rr: request/response of --size on -c connections\n"
 		"  -c, --connections N    hold, rr: connections (default 100)\n"
 		"  --rate R               connection attempts per second (default: max)\n"
-		"  --duration DUR         hold: how long to hold; churn, rr: how long to run\n"
-		"                         (default 10s)\n"
+		"  --duration DUR         hold: how long to hold; churn, rr: how long to run,\n"
+		"                         a bound: what is in flight 0.5 s past it is cut\n"
+		"                         short and counted (default 10s)\n"
 		"  -n, --count N          churn: stop after N connections\n"
 		"  --concurrency K        churn: connections alive at most; hold, rr:\n"
 		"                         connects in progress at most (default 512, churn 64)\n"
 		"  --size BYTES           churn, rr: bytes per exchange, echoed and verified\n"
 		"                         (default: churn 0, rr 64)\n"
+		"  --request DATA|@FILE   churn, rr: send these bytes per transaction instead\n"
+		"                         (escapes \\r \\n \\t \\0 \\\\ \\xHH; @FILE: the file as is)\n"
+		"  --response KIND        where a --request's response ends: http (default;\n"
+		"                         Content-Length, chunked or until close; keep-alive\n"
+		"                         and Connection: close honoured), bytes:N, line,\n"
+		"                         until-close\n"
 		"  --close fin|rst        how we close (default fin)\n"
 		"  --source ADDR[,ADDR]   source addresses (IP_BIND_ADDRESS_NO_PORT), used in\n"
 		"                         turn. Without it, on 127.0.0.0/8 targets, 127.0.0.x\n"
@@ -346,11 +455,14 @@ static void stress_usage(FILE *f)
 		"  tcpscope stress -c 1000 --duration 5s\n"
 		"  tcpscope stress --mode churn --rate 2000 --duration 10s --close rst\n"
 		"  tcpscope stress 10.0.0.2:80 --mode rr -c 50 --size 1k --nodelay --json\n"
+		"  tcpscope stress 127.0.0.1:80 --mode rr -c 16 --duration 5s \\\n"
+		"      --request 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' --response http\n"
 		"  tcpscope stress -c 30000 --rate 5000 --duration 5s\n"
 		"  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n"
 		"  tcpscope stress --mode churn -n 2000 --trace --report run.html\n"
 		"\nExit status: 0 success, 1 runtime failure (including a --timeline that\n"
-		"could not be written), 2 usage error.\n");
+		"could not be written, and a run of transactions none of which completed),\n"
+		"2 usage error.\n");
 }
 
 static void parse_sources(struct stress_opts *o, char *list)
@@ -425,7 +537,7 @@ enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
 	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
 	OPT_TRACE, OPT_TRACE_ALL, OPT_TIMELINE, OPT_PROBE_INTERVAL, OPT_RINGBUF, OPT_ATTACH,
-	OPT_REPORT, OPT_METRICS,
+	OPT_REPORT, OPT_METRICS, OPT_REQUEST, OPT_RESPONSE,
 };
 
 /* --records and --trace both want the hooks: call each. */
@@ -515,316 +627,526 @@ static int drop_privileges(const struct stress_opts *o, uint64_t keep)
 	return err;
 }
 
-int cmd_stress(int argc, char **argv)
+#define REQUEST_MAX (1 << 20)
+
+/* --request DATA: C-like escapes (\r \n \t \0 \\ \xHH) into bytes. */
+static size_t unescape(const char *s, uint8_t *out)
 {
-	static const struct option longopts[] = {
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "connections", required_argument, NULL, 'c' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "rate", required_argument, NULL, OPT_RATE },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
-		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "close", required_argument, NULL, OPT_CLOSE },
-		{ "source", required_argument, NULL, OPT_SOURCE },
-		{ "server-mode", required_argument, NULL, OPT_SERVER_MODE },
-		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "procs", required_argument, NULL, OPT_PROCS },
-		{ "poll-interval", required_argument, NULL, OPT_POLL },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "records", required_argument, NULL, OPT_RECORDS },
-		{ "trace", no_argument, NULL, OPT_TRACE },
-		{ "trace-all", no_argument, NULL, OPT_TRACE_ALL },
-		{ "timeline", required_argument, NULL, OPT_TIMELINE },
-		{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "report", required_argument, NULL, OPT_REPORT },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		SOCKOPT_LONGOPTS,
-		{ 0 },
-	};
+	size_t n = 0;
+
+	while (*s) {
+		unsigned int hex;
+
+		if (*s != '\\') {
+			out[n++] = (uint8_t)*s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'r': out[n++] = '\r'; break;
+		case 'n': out[n++] = '\n'; break;
+		case 't': out[n++] = '\t'; break;
+		case '0': out[n++] = '\0'; break;
+		case '\\': out[n++] = '\\'; break;
+		case 'x':
+			if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
+			    sscanf(s + 1, "%2x", &hex) != 1)
+				return SIZE_MAX;
+			out[n++] = (uint8_t)hex;
+			s += 2;
+			break;
+		default:
+			return SIZE_MAX;
+		}
+		s++;
+	}
+	return n;
+}
+
+/* --request @FILE: the file's bytes as they are, into out (freed, and a
+ * usage error, when they cannot be had). */
+static size_t read_request_file(const char *path, uint8_t *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = errno;
+	size_t n = 0;
+	ssize_t k = 1;
+
+	while (fd >= 0 && n <= REQUEST_MAX && (k = read(fd, out + n, REQUEST_MAX + 1 - n)) > 0)
+		n += (size_t)k;
+	if (fd >= 0 && k < 0)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 || k < 0 || n > REQUEST_MAX)
+		free(out);
+	if (fd < 0 || k < 0)
+		cli_fail("stress", "--request: cannot read %s: %s", path, errno_name(err));
+	if (n > REQUEST_MAX)
+		cli_fail("stress", "--request: %s is over %d bytes", path, REQUEST_MAX);
+	return n;
+}
+
+static void parse_request(struct stress_opts *o, const char *arg)
+{
+	uint8_t *buf = malloc(arg[0] == '@' ? REQUEST_MAX + 1 : strlen(arg) + 1);
+	size_t n;
+
+	if (!buf)
+		cli_fail("stress", "out of memory");
+	n = arg[0] == '@' ? read_request_file(arg + 1, buf) : unescape(arg, buf);
+	if (n == SIZE_MAX || !n)
+		free(buf);
+	if (n == SIZE_MAX)
+		cli_bad_value("stress", "--request", arg, -EINVAL,
+			      "bytes with the escapes \\r \\n \\t \\0 \\\\ \\xHH, or @FILE");
+	if (!n)
+		cli_bad_value("stress", "--request", arg, -EINVAL, "at least one byte");
+	free((void *)o->request);
+	o->request = buf;
+	o->request_len = n;
+}
+
+/* --response http | bytes:N | line | until-close */
+static void parse_response(struct framing *f, const char *arg)
+{
+	const char *expected = "http, bytes:N, line or until-close";
+	int err;
+
+	if (!strcmp(arg, "http")) {
+		f->kind = RESP_HTTP;
+	} else if (!strcmp(arg, "line")) {
+		f->kind = RESP_LINE;
+	} else if (!strcmp(arg, "until-close")) {
+		f->kind = RESP_UNTIL_CLOSE;
+	} else if (!strncmp(arg, "bytes", 5) && strchr(":= ", arg[5]) && arg[5]) {
+		err = parse_size(arg + 6, 1, 1ULL << 30, &f->bytes);
+		if (err)
+			cli_bad_number("stress", "--response", arg, err, 1, "bytes:N, N from 1 to 1G");
+		f->kind = RESP_BYTES;
+	} else {
+		cli_bad_value("stress", "--response", arg, -EINVAL, expected);
+	}
+}
+
+/* What the command line asks for: the run, and what surrounds it. */
+struct stress_cli {
 	struct stress_opts o;
-	struct stress_result *res;
-	bool json = false, size_set = false, conc_set = false;
-	struct stress_hooks hooks = { .on_conn_done = record_line };
-	const char *records = NULL;
-	FILE *rf = NULL;
-	bool trace = false;
-	struct corr_opts co = { .probe_interval_ns = 10 * NSEC_PER_MSEC };
-	struct correlator *corr = NULL;
-	struct hook_pair pair = {};
-	struct stress_hooks pair_hooks = { &pair, pair_socket, pair_done, pair_listen };
-	const char *report = NULL;
-	char tmp_timeline[] = "/tmp/tcpscope-timeline-XXXXXX";
-	bool tmp_made = false;
-	struct summary_line sl = { &o, NULL, NULL, argc, argv };
-	uint64_t v;
+	bool json, trace, size_set, conc_set, response_set;
+	const char *records, *report;
+	struct corr_opts co;
+};
+
+static const struct option stress_longopts[] = {
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "connections", required_argument, NULL, 'c' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "request", required_argument, NULL, OPT_REQUEST },
+	{ "response", required_argument, NULL, OPT_RESPONSE },
+	{ "close", required_argument, NULL, OPT_CLOSE },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "server-mode", required_argument, NULL, OPT_SERVER_MODE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "procs", required_argument, NULL, OPT_PROCS },
+	{ "poll-interval", required_argument, NULL, OPT_POLL },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "records", required_argument, NULL, OPT_RECORDS },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "trace-all", no_argument, NULL, OPT_TRACE_ALL },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	SOCKOPT_LONGOPTS,
+	{ 0 },
+};
+
+static void parse_mode(struct stress_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "hold"))
+		o->mode = STRESS_HOLD;
+	else if (!strcmp(arg, "churn"))
+		o->mode = STRESS_CHURN;
+	else if (!strcmp(arg, "rr"))
+		o->mode = STRESS_RR;
+	else
+		cli_bad_value("stress", "--mode", arg, -EINVAL, "hold, churn or rr");
+}
+
+static void parse_close(struct stress_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "fin"))
+		o->close_kind = CLOSE_FIN;
+	else if (!strcmp(arg, "rst"))
+		o->close_kind = CLOSE_RST;
+	else
+		cli_bad_value("stress", "--close", arg, -EINVAL, "fin or rst");
+}
+
+static int parse_int_opt(const char *opt, const char *arg, uint64_t max)
+{
+	return (int)opt_count("stress", opt, arg, 1, max);
+}
+
+static uint64_t parse_poll_interval(const char *arg)
+{
+	return opt_duration("stress", "--poll-interval", arg, 10 * NSEC_PER_MSEC);
+}
+
+/* The load's own options. False: not one of them. */
+static bool parse_load_option(struct stress_cli *a, int opt, const char *arg)
+{
+	struct stress_opts *o = &a->o;
+
+	switch (opt) {
+	case OPT_MODE:
+		parse_mode(o, arg);
+		break;
+	case 'c':
+		o->conns = opt_count("stress", "-c", arg, 1, 10000000);
+		break;
+	case 'n':
+		o->count = opt_count("stress", "--count", arg, 1, UINT64_MAX);
+		break;
+	case OPT_RATE:
+		o->rate = opt_rate("stress", "--rate", arg, 10000000);
+		break;
+	case OPT_DURATION:
+		o->duration_ns = opt_duration("stress", "--duration", arg, 0);
+		break;
+	case OPT_CONCURRENCY:
+		o->concurrency = opt_count("stress", "--concurrency", arg, 1, 10000000);
+		a->conc_set = true;
+		break;
+	case OPT_SIZE:
+		o->size = opt_size("stress", "--size", arg, 0, 1ULL << 30);
+		a->size_set = true;
+		break;
+	case OPT_REQUEST:
+		parse_request(o, arg);
+		break;
+	case OPT_RESPONSE:
+		parse_response(&o->framing, arg);
+		a->response_set = true;
+		break;
+	case OPT_CLOSE:
+		parse_close(o, arg);
+		break;
+	case OPT_SOURCE:
+		parse_sources(o, (char *)arg);
+		break;
+	case OPT_SERVER_MODE:
+		o->server_mode = server_mode_parse(arg);
+		if (o->server_mode < 0)
+			cli_bad_value("stress", "--server-mode", arg, -EINVAL,
+				      "echo, sink, source, close or reset");
+		break;
+	case OPT_THREADS:
+		o->threads = parse_int_opt("--threads", arg, 256);
+		break;
+	case OPT_PROCS:
+		o->procs = parse_int_opt("--procs", arg, 64);
+		break;
+	case OPT_POLL:
+		o->poll_interval_ns = parse_poll_interval(arg);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* Output and tracing options. False: not one of them. */
+static bool parse_output_option(struct stress_cli *a, int opt, const char *arg)
+{
+	struct corr_opts *co = &a->co;
+	struct sockaddr_storage mss;
+	socklen_t mlen;
+
+	switch (opt) {
+	case OPT_JSON:
+		a->json = true;
+		break;
+	case OPT_RECORDS:
+		a->records = arg;
+		break;
+	case OPT_TRACE:
+		a->trace = true;
+		break;
+	case OPT_TRACE_ALL:
+		a->trace = co->trace_all = true;
+		break;
+	case OPT_TIMELINE:
+		a->trace = true;
+		co->timeline = arg;
+		break;
+	case OPT_PROBE_INTERVAL:
+		co->probe_interval_ns = tracer_opt_probe_interval("stress", arg);
+		break;
+	case OPT_RINGBUF:
+		co->ringbuf_size = tracer_opt_ringbuf_size("stress", arg);
+		break;
+	case OPT_ATTACH:
+		co->attach = tracer_opt_attach("stress", arg);
+		break;
+	case OPT_METRICS:
+		a->trace = true;
+		/* Checked now: a usage error, before anything is loaded. */
+		opt_sockaddr("stress", "--metrics", arg, false, &mss, &mlen);
+		co->metrics_addr = arg;
+		break;
+	case OPT_REPORT:
+		a->trace = true;
+		a->report = arg;
+		break;
+	case 'v':
+		co->verbose = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* Defaults that depend on the mode, and the combinations refused. */
+static void check_args(struct stress_cli *a)
+{
+	struct stress_opts *o = &a->o;
+
+	if (!a->conc_set)
+		o->concurrency = o->mode == STRESS_CHURN ? 64 : 512;
+	if (o->request && a->size_set)
+		cli_fail("stress", "--request and --size both say what to send: give one");
+	if (a->response_set && !o->request)
+		cli_fail("stress", "--response needs --request");
+	if (o->request && o->mode == STRESS_HOLD)
+		cli_fail("stress", "--request needs --mode rr or churn");
+	if (o->request && !a->response_set)
+		o->framing.kind = RESP_HTTP;
+	o->framing.no_body = o->request && o->request_len >= 5 && !memcmp(o->request, "HEAD ", 5);
+	if (!a->size_set && !o->request && o->mode == STRESS_RR)
+		o->size = 64;
+	if (o->mode == STRESS_RR && !o->size && !o->request)
+		cli_fail("stress", "--mode rr needs --size of at least 1 byte");
+	if (o->nsources && o->target.ss_family && o->sources[0].ss_family != o->target.ss_family)
+		cli_fail("stress", "--source and the target are of different address families");
+}
+
+/* Fill a from the command line; usage errors exit 2. False: --help was
+ * printed, nothing to run. */
+static bool parse_args(struct stress_cli *a, int argc, char **argv)
+{
 	int opt, err;
 
-	stress_opts__init(&o);
+	memset(a, 0, sizeof(*a));
+	stress_opts__init(&a->o);
+	a->co.probe_interval_ns = 10 * NSEC_PER_MSEC;
 	optind = 1;
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, "c:n:hv", longopts, NULL)) != -1) {
-		if (sockopts__parse(&o.so, "stress", opt, optarg))
+	while ((opt = getopt_long(argc, argv, ":c:n:hv", stress_longopts, NULL)) != -1) {
+		if (sockopts__parse(&a->o.so, "stress", opt, optarg) ||
+		    parse_load_option(a, opt, optarg) || parse_output_option(a, opt, optarg))
 			continue;
-		switch (opt) {
-		case OPT_MODE:
-			if (!strcmp(optarg, "hold"))
-				o.mode = STRESS_HOLD;
-			else if (!strcmp(optarg, "churn"))
-				o.mode = STRESS_CHURN;
-			else if (!strcmp(optarg, "rr"))
-				o.mode = STRESS_RR;
-			else
-				cli_bad_value("stress", "--mode", optarg, -EINVAL, "hold, churn or rr");
-			break;
-		case 'c':
-			err = parse_u64(optarg, 1, 10000000, &o.conns);
-			if (err)
-				cli_bad_value("stress", "-c", optarg, err, "connections 1..10000000");
-			break;
-		case 'n':
-			err = parse_u64(optarg, 1, UINT32_MAX, &o.count);
-			if (err)
-				cli_bad_value("stress", "--count", optarg, err, "a count >= 1");
-			break;
-		case OPT_RATE:
-			err = parse_u64(optarg, 1, 10000000, &o.rate);
-			if (err)
-				cli_bad_value("stress", "--rate", optarg, err, "per second, 1..10000000");
-			break;
-		case OPT_DURATION:
-			err = parse_duration_ns(optarg, &o.duration_ns);
-			if (err)
-				cli_bad_value("stress", "--duration", optarg, err, "a duration like 10s");
-			break;
-		case OPT_CONCURRENCY:
-			err = parse_u64(optarg, 1, 10000000, &o.concurrency);
-			if (err)
-				cli_bad_value("stress", "--concurrency", optarg, err, "1..10000000");
-			conc_set = true;
-			break;
-		case OPT_SIZE:
-			err = parse_size(optarg, 0, 1ULL << 30, &o.size);
-			if (err)
-				cli_bad_value("stress", "--size", optarg, err, "bytes, e.g. 64, 4k, up to 1G");
-			size_set = true;
-			break;
-		case OPT_CLOSE:
-			if (!strcmp(optarg, "fin"))
-				o.close_kind = CLOSE_FIN;
-			else if (!strcmp(optarg, "rst"))
-				o.close_kind = CLOSE_RST;
-			else
-				cli_bad_value("stress", "--close", optarg, -EINVAL, "fin or rst");
-			break;
-		case OPT_SOURCE:
-			parse_sources(&o, optarg);
-			break;
-		case OPT_SERVER_MODE:
-			o.server_mode = server_mode_parse(optarg);
-			if (o.server_mode < 0)
-				cli_bad_value("stress", "--server-mode", optarg, -EINVAL,
-					      "echo, sink, source, close or reset");
-			break;
-		case OPT_THREADS:
-			err = parse_u64(optarg, 1, 256, &v);
-			if (err)
-				cli_bad_value("stress", "--threads", optarg, err, "1..256");
-			o.threads = (int)v;
-			break;
-		case OPT_PROCS:
-			err = parse_u64(optarg, 1, 64, &v);
-			if (err)
-				cli_bad_value("stress", "--procs", optarg, err, "1..64");
-			o.procs = (int)v;
-			break;
-		case OPT_POLL:
-			err = parse_duration_ns(optarg, &o.poll_interval_ns);
-			if (!err && o.poll_interval_ns < 10 * NSEC_PER_MSEC)
-				err = -ERANGE;
-			if (err)
-				cli_bad_value("stress", "--poll-interval", optarg, err,
-					      "a duration of 10ms or more");
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_RECORDS:
-			records = optarg;
-			break;
-		case OPT_TRACE:
-			trace = true;
-			break;
-		case OPT_TRACE_ALL:
-			trace = co.trace_all = true;
-			break;
-		case OPT_TIMELINE:
-			trace = true;
-			co.timeline = optarg;
-			break;
-		case OPT_PROBE_INTERVAL:
-			co.probe_interval_ns = tracer_opt_probe_interval("stress", optarg);
-			break;
-		case OPT_RINGBUF:
-			co.ringbuf_size = tracer_opt_ringbuf_size("stress", optarg);
-			break;
-		case OPT_ATTACH:
-			co.attach = tracer_opt_attach("stress", optarg);
-			break;
-		case OPT_METRICS:
-			trace = true;
-			co.metrics_addr = optarg;
-			break;
-		case OPT_REPORT:
-			trace = true;
-			report = optarg;
-			break;
-		case 'v':
-			co.verbose = true;
-			break;
-		case 'h':
+		if (opt == 'h') {
 			stress_usage(stdout);
-			return 0;
-		default:
-			cli_fail("stress", "option '%s' is unknown or lacks its value", argv[optind - 1]);
+			return false;
 		}
+		cli_bad_option("stress", opt, argv, stress_longopts);
 	}
 	if (optind < argc) {
-		err = resolve_target(argv[optind], &o.target, &o.target_len);
+		err = resolve_target(argv[optind], &a->o.target, &a->o.target_len);
 		if (err)
-			cli_bad_value("stress", "target", argv[optind], err,
-				      "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:80 or localhost:80");
-		o.has_target = true;
+			cli_bad_target("stress", "target", argv[optind], false, false);
+		a->o.has_target = true;
 		optind++;
 	}
-	if (optind < argc)
-		cli_fail("stress", "unexpected argument '%s'", argv[optind]);
-	if (!conc_set)
-		o.concurrency = o.mode == STRESS_CHURN ? 64 : 512;
-	if (!size_set && o.mode == STRESS_RR)
-		o.size = 64;
-	if (o.mode == STRESS_RR && !o.size)
-		cli_fail("stress", "--mode rr needs --size of at least 1 byte");
-	if (o.nsources && o.target.ss_family && o.sources[0].ss_family != o.target.ss_family)
-		cli_fail("stress", "--source and the target are of different address families");
-	o.progress = isatty(STDERR_FILENO);
-	err = install_signal_handlers();
+	cli_no_more_args("stress", argc, argv);
+	check_args(a);
+	a->o.progress = isatty(STDERR_FILENO);
+	return true;
+}
+
+/* Everything a run holds; released by session_end() alone. */
+struct session {
+	struct stress_result *res;
+	FILE *rf;                 /* --records */
+	struct correlator *corr;  /* --trace */
+	char tmp_timeline[32];    /* --report without --timeline */
+	bool tmp_made;
+	struct hook_pair pair;
+	struct stress_hooks hooks;
+};
+
+static void session_end(struct session *s)
+{
+	if (s->rf)
+		fclose(s->rf);
+	correlator__destroy(s->corr);
+	if (s->tmp_made)
+		unlink(s->tmp_timeline);
+	free(s->res);
+}
+
+static int open_records(struct session *s, const char *records)
+{
+	/* A new file, not through a symlink someone planted. */
+	int fd = open(records, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0 || !(s->rf = fdopen(fd, "w"))) {
+		fprintf(stderr, "tcpscope stress: cannot write --records %s: %s\n", records,
+			errno_name(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	privs_give_file(fd);
+	s->pair.a = (struct stress_hooks){ .ctx = s->rf, .on_conn_done = record_line };
+	return 0;
+}
+
+/* The report is drawn from a timeline: a private one. */
+static int make_timeline(struct session *s, struct corr_opts *co)
+{
+	int fd;
+
+	snprintf(s->tmp_timeline, sizeof(s->tmp_timeline), "/tmp/tcpscope-timeline-XXXXXX");
+	fd = mkstemp(s->tmp_timeline);
+	if (fd < 0) {
+		fprintf(stderr, "tcpscope stress: --report needs a temporary timeline in /tmp: %s\n",
+			errno_name(errno));
+		return -1;
+	}
+	close(fd);
+	s->tmp_made = true;
+	co->timeline = s->tmp_timeline;
+	return 0;
+}
+
+static int start_tracing(struct session *s, struct stress_cli *a)
+{
+	/* The cookie map holds the connections alive at once (each is
+	 * removed at its CLOSE); churn turns them over fast. */
+	const struct stress_opts *o = &a->o;
+	uint64_t live = o->mode == STRESS_CHURN ? o->concurrency * 8 : o->conns * 2;
+	int err;
+
+	a->co.max_conns = (uint32_t)(live < 65536 ? 65536 : live > (1u << 22) ? 1u << 22 : live);
+	err = correlator__open(&s->corr, &a->co);
+	if (!err)
+		err = drop_privileges(o, correlator__caps_needed(s->corr));
+	if (!err)
+		err = correlator__start(s->corr);
+	if (!err)
+		correlator__hooks(s->corr, &s->pair.b);
+	return err;
+}
+
+/* Signals, outputs, the tracer, then privileges dropped: ready to run. */
+static int session_begin(struct session *s, struct stress_cli *a)
+{
+	int err = install_signal_handlers();
+
 	if (err) {
 		fprintf(stderr, "tcpscope stress: sigaction: %s\n", errno_name(err));
-		return 1;
+		return -1;
 	}
-	res = malloc(sizeof(*res));
-	if (!res) {
+	s->res = malloc(sizeof(*s->res));
+	if (!s->res) {
 		fprintf(stderr, "tcpscope stress: out of memory\n");
-		return 1;
+		return -1;
 	}
-	if (records) {
-		/* A new file, not through a symlink someone planted. */
-		int fd = open(records, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (a->records && open_records(s, a->records))
+		return -1;
+	if (a->report && !a->co.timeline && make_timeline(s, &a->co))
+		return -1;
+	if (a->trace)
+		return start_tracing(s, a);
+	return drop_privileges(&a->o, 0);
+}
 
-		if (fd < 0 || !(rf = fdopen(fd, "w"))) {
-			fprintf(stderr, "tcpscope stress: cannot write --records %s: %s\n", records,
-				errno_name(errno));
-			if (fd >= 0)
-				close(fd);
-			free(res);
-			return 1;
-		}
-		privs_give_file(fd);
-		hooks.ctx = rf;
-	}
-	if (report && !co.timeline) {
-		/* The report is drawn from a timeline: a private one. */
-		int fd = mkstemp(tmp_timeline);
+/* A run of transactions none of which completed is a failure: one line
+ * on stderr that says what became of them. */
+static int check_transactions(const struct stress_opts *o, const struct stress_result *r)
+{
+	if (!stress_opts__exchanges(o) || r->c.transactions || !r->c.attempted)
+		return 0;
+	fprintf(stderr, "tcpscope stress: no transaction completed: %" PRIu64 " attempts, %" PRIu64
+			" failed to connect, %" PRIu64 " response errors, %" PRIu64 " verify errors,"
+			" %" PRIu64 " cut short%s\n",
+		r->c.attempted, r->c.failed, stress_counts__resp_errors(&r->c), r->c.verify_errors,
+		r->c.cut_short,
+		r->interrupted ? " by SIGINT/SIGTERM" : r->hit_duration ? " at the --duration bound" : "");
+	return -EIO;
+}
 
-		if (fd < 0) {
-			fprintf(stderr, "tcpscope stress: --report needs a temporary timeline in /tmp: "
-				"%s\n", errno_name(errno));
-			if (rf)
-				fclose(rf);
-			free(res);
-			return 1;
-		}
-		close(fd);
-		tmp_made = true;
-		co.timeline = tmp_timeline;
-	}
-	if (trace) {
-		/* The cookie map holds the connections alive at once (each is
-		 * removed at its CLOSE); churn turns them over fast. */
-		uint64_t live = o.mode == STRESS_CHURN ? o.concurrency * 8 : o.conns * 2;
+static void print_results(struct session *s, const struct stress_cli *a, int argc, char **argv)
+{
+	struct summary_line sl = { &a->o, s->res, s->corr, argc, argv };
 
-		co.max_conns = (uint32_t)(live < 65536 ? 65536 : live > (1u << 22) ? 1u << 22 : live);
-		err = correlator__open(&corr, &co);
-		if (!err)
-			err = drop_privileges(&o, correlator__caps_needed(corr));
-		if (!err)
-			err = correlator__start(corr);
-		if (err) {
-			if (rf)
-				fclose(rf);
-			correlator__destroy(corr);
-			if (tmp_made)
-				unlink(tmp_timeline);
-			free(res);
-			return 1;
-		}
-		correlator__hooks(corr, &pair.b);
+	if (s->corr)
+		correlator__timeline_append(s->corr, summary_write, &sl);
+	if (a->json) {
+		stress_result__print_json(&a->o, s->res, stdout, s->corr ? trace_json : NULL, s->corr);
+		emfile_hint(stderr, s->res);
 	} else {
-		err = drop_privileges(&o, 0);
-		if (err) {
-			if (rf)
-				fclose(rf);
-			free(res);
-			return 1;
-		}
+		stress_result__print_text(&a->o, s->res, stdout);
+		if (s->corr)
+			correlator__print_text(s->corr, s->res, stdout);
 	}
-	if (rf)
-		pair.a = hooks;
-	err = stress_run(&o, rf || corr ? &pair_hooks : NULL, res);
-	if (corr)
-		correlator__stop(corr);
-	if (rf && fclose(rf)) {
-		fprintf(stderr, "tcpscope stress: --records %s: %s\n", records, errno_name(errno));
+}
+
+/* The load, its report, and the HTML report drawn from the timeline. */
+static int session_run(struct session *s, struct stress_cli *a, int argc, char **argv)
+{
+	struct stress_hooks pair_hooks = { &s->pair, pair_socket, pair_done, pair_listen };
+	int err = stress_run(&a->o, s->rf || s->corr ? &pair_hooks : NULL, s->res);
+
+	if (s->corr)
+		correlator__stop(s->corr);
+	if (s->rf && fclose(s->rf)) {
+		fprintf(stderr, "tcpscope stress: --records %s: %s\n", a->records, errno_name(errno));
 		if (!err)
 			err = -EIO;
 	}
+	s->rf = NULL;
 	/* A run that could not start has nothing to report. */
-	if (err && !res->duration_ns) {
-		correlator__destroy(corr);
-		if (tmp_made)
-			unlink(tmp_timeline);
-		free(res);
-		return 1;
-	}
-	if (corr) {
-		sl.r = res;
-		sl.corr = corr;
-		correlator__timeline_append(corr, summary_write, &sl);
-	}
-	if (json) {
-		stress_result__print_json(&o, res, stdout, corr ? trace_json : NULL, corr);
-		emfile_hint(stderr, res);
-	} else {
-		stress_result__print_text(&o, res, stdout);
-		if (corr)
-			correlator__print_text(corr, res, stdout);
-	}
-	if (corr && correlator__failed(corr))
+	if (err && !s->res->duration_ns)
+		return err;
+	print_results(s, a, argc, argv);
+	if (s->corr && correlator__failed(s->corr))
 		err = -EIO;
-	correlator__destroy(corr);
-	if (report && !err) {
+	correlator__destroy(s->corr); /* the timeline is complete after this */
+	s->corr = NULL;
+	if (a->report && !err) {
 		struct report_opts ro;
 
 		report_opts__init(&ro);
-		err = report__render(co.timeline, report, &ro);
+		err = report__render(a->co.timeline, a->report, &ro);
 	}
-	if (tmp_made)
-		unlink(tmp_timeline);
-	free(res);
+	if (!err)
+		err = check_transactions(&a->o, s->res);
+	return err;
+}
+
+int cmd_stress(int argc, char **argv)
+{
+	struct stress_cli a;
+	struct session s = {};
+	int err;
+
+	if (!parse_args(&a, argc, argv))
+		return 0;
+	err = session_begin(&s, &a);
+	if (!err)
+		err = session_run(&s, &a, argc, argv);
+	session_end(&s);
+	free((void *)a.o.request);
 	return err ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli/commands.h"
 #include "correlate/conntab.h"
 #include "tracer/events.h"
@@ -31,8 +32,7 @@ struct trace_env {
 	int64_t real_off_ns;
 	/* what we handled, by type */
 	uint64_t events[EV_TYPE_MAX];
-	uint64_t by_kind[RK_MAX];
-	uint64_t retrans_segs;
+	struct rtx_count rtx;
 	uint64_t handled;
 	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
@@ -83,35 +83,33 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
+/* An inode number, or a namespace named or given by path: its inode. */
 static uint32_t netns_inode(const char *arg)
 {
-	char path[300];
 	struct stat st;
 	uint64_t v;
+	int fd;
 
 	if (!parse_u64(arg, 1, UINT32_MAX, &v))
 		return (uint32_t)v;
-	if (!strchr(arg, '/')) {
-		snprintf(path, sizeof(path), "/run/netns/%s", arg);
-		arg = path;
+	fd = opt_netns(CMD, "--netns", arg);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "tcpscope trace: cannot open the namespace '%s': %s\n", arg,
+			errno_name(fd < 0 ? -fd : errno));
+		exit(1);
 	}
-	if (stat(arg, &st))
-		cli_fail(CMD, "bad value '%s' for --netns: %s; expected an inode, a name under "
-			 "/run/netns or a namespace file", arg, strerror(errno));
+	close(fd);
 	return (uint32_t)st.st_ino;
 }
 
 static void add_ports(struct tracer_opts *o, const char *list)
 {
 	char buf[512], *tok, *save = NULL;
-	uint16_t port;
-	int err;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		err = parse_port(tok, false, &port);
-		if (err)
-			cli_bad_value(CMD, "--port", tok, err, "a port from 1 to 65535");
+		uint16_t port = opt_port(CMD, "--port", tok);
+
 		if (o->nports >= MAX_PORTS)
 			cli_fail(CMD, "too many --port values (at most %d)", MAX_PORTS);
 		o->ports[o->nports++] = port;
@@ -143,9 +141,10 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		{},
 	};
 	struct tracer_opts *o = &env->topts;
+	struct sockaddr_storage mss;
+	socklen_t mlen;
 	char bad[64];
-	uint64_t v;
-	int c, err;
+	int c;
 
 	o->events = EVMASK(EV_RETRANSMIT) | EVMASK(EV_STATE) | EVMASK(EV_SEND_RESET) |
 		    EVMASK(EV_RECV_RESET);
@@ -166,11 +165,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		case 'a':
 			if (o->ncidrs >= MAX_CIDRS)
 				cli_fail(CMD, "too many --addr values (at most %d)", MAX_CIDRS);
-			err = parse_cidr(optarg, &o->cidrs[o->ncidrs]);
-			if (err)
-				cli_bad_value(CMD, "--addr", optarg, err,
-					      "an address or CIDR such as 10.0.0.0/8 or fd00::/64");
-			o->ncidrs++;
+			opt_cidr(CMD, "--addr", optarg, &o->cidrs[o->ncidrs++]);
 			break;
 		case '4':
 		case '6':
@@ -185,37 +180,29 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 			o->probe_interval_ns = tracer_opt_probe_interval(CMD, optarg);
 			break;
 		case 'd':
-			err = parse_duration_ns(optarg, &env->duration_ns);
-			if (err)
-				cli_bad_value(CMD, "--duration", optarg, err,
-					      "a time such as 10, 500ms or 2m, up to a year");
+			env->duration_ns = opt_duration(CMD, "--duration", optarg, 0);
 			break;
 		case 'c':
-			err = parse_u64(optarg, 1, UINT64_MAX, &env->max_events);
-			if (err)
-				cli_bad_value(CMD, "--count", optarg, err, "a positive count");
+			env->max_events = opt_count(CMD, "--count", optarg, 1, UINT64_MAX);
 			break;
 		case 'j':
 			env->json = true;
 			break;
 		case OPT_TOP:
-			err = parse_u64(optarg, 0, 1000, &v);
-			if (err)
-				cli_bad_value(CMD, "--top", optarg, err, "0 to 1000");
-			env->top = (unsigned int)v;
+			env->top = (unsigned int)opt_count(CMD, "--top", optarg, 0, 1000);
 			break;
 		case OPT_RINGBUF:
 			o->ringbuf_size = tracer_opt_ringbuf_size(CMD, optarg);
 			break;
 		case OPT_WAKEUP:
-			err = parse_size(optarg, 0, 1ULL << 30, &o->wakeup_bytes);
-			if (err)
-				cli_bad_value(CMD, "--wakeup", optarg, err, "a size such as 64k");
+			o->wakeup_bytes = opt_size(CMD, "--wakeup", optarg, 0, 1ULL << 30);
 			break;
 		case OPT_ATTACH:
 			o->attach = tracer_opt_attach(CMD, optarg);
 			break;
 		case OPT_METRICS:
+			/* Checked now: a usage error, before anything is loaded. */
+			opt_sockaddr(CMD, "--metrics", optarg, false, &mss, &mlen);
 			env->metrics_addr = optarg;
 			break;
 		case 'q':
@@ -227,14 +214,11 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
-		case ':':
-			cli_fail(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(CMD, c, argv, opts);
 		}
 	}
-	if (optind < argc)
-		cli_fail(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_no_more_args(CMD, argc, argv);
 	if (o->wakeup_bytes && o->wakeup_bytes >= (o->ringbuf_size ? o->ringbuf_size :
 								      DEFAULT_RINGBUF_SIZE) / 2)
 		cli_fail(CMD, "--wakeup must be under half of --ringbuf-size");
@@ -253,16 +237,12 @@ static int on_event(void *ctx, const struct event *e)
 	if (e->type < EV_TYPE_MAX)
 		env->events[e->type]++;
 	if (e->type == EV_RETRANSMIT) {
-		env->by_kind[e->retrans.kind < RK_MAX ? e->retrans.kind : RK_OTHER]++;
-		env->retrans_segs += e->retrans.segs;
+		rtx_count__add(&env->rtx, e->retrans.kind, e->retrans.segs, e->retrans.err);
 		/* --top 0 keeps no table: a long-lived daemon's memory stays flat. */
 		c = env->top ? conntab__get(&env->conns, e) : NULL;
 		if (c) {
-			c->retrans_events++;
-			c->retrans_segs += e->retrans.segs;
-			c->by_kind[e->retrans.kind < RK_MAX ? e->retrans.kind : RK_OTHER]++;
-			if (e->retrans.total_retrans > c->max_total_retrans)
-				c->max_total_retrans = e->retrans.total_retrans;
+			conn__retransmit(c, e->ts_ns, e->retrans.kind, e->retrans.segs,
+					 e->retrans.err, e->retrans.total_retrans);
 			c->last_ns = e->ts_ns;
 		}
 	}
@@ -282,24 +262,6 @@ static int on_event(void *ctx, const struct event *e)
 	return 0;
 }
 
-static int by_retrans_desc(const void *a, const void *b)
-{
-	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
-
-	if (x->retrans_segs != y->retrans_segs)
-		return x->retrans_segs < y->retrans_segs ? 1 : -1;
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
-}
-
-static uint64_t sum(const uint64_t *v, int n)
-{
-	uint64_t s = 0;
-
-	while (n--)
-		s += v[n];
-	return s;
-}
-
 static void summary_json(struct trace_env *env, const struct tracer_counts *tc, double secs,
 			 const char *attach, struct conn **top, size_t ntop)
 {
@@ -317,17 +279,18 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_obj_close(&w);
 	jw_obj_open(&w, "retransmits");
 	for (t = 0; t < RK_MAX; t++)
-		jw_u64(&w, retrans_kind_name(t), env->by_kind[t]);
+		jw_u64(&w, retrans_kind_name(t), env->rtx.by_kind[t]);
 	jw_obj_close(&w);
-	jw_u64(&w, "retransmit_segs", env->retrans_segs);
-	jw_u64(&w, "lost", sum(tc->lost, EV_TYPE_MAX));
+	jw_u64(&w, "retransmit_segs", env->rtx.segs_sent);
+	jw_u64(&w, "retransmit_segs_failed", env->rtx.segs_failed);
+	jw_u64(&w, "lost", u64_sum(tc->lost, EV_TYPE_MAX));
 	jw_obj_open(&w, "lost_by_type");
 	for (t = 0; t < EV_TYPE_MAX; t++)
 		jw_u64(&w, ev_type_name(t), tc->lost[t]);
 	jw_obj_close(&w);
 	jw_u64(&w, "probes_sampled_out", tc->sampled[EV_PROBE]);
-	jw_u64(&w, "recursion_misses", sum(tc->recursion_misses, EV_TYPE_MAX));
-	jw_u64(&w, "recursion_rescued", sum(tc->rescued, EV_TYPE_MAX));
+	jw_u64(&w, "recursion_misses", u64_sum(tc->recursion_misses, EV_TYPE_MAX));
+	jw_u64(&w, "recursion_rescued", u64_sum(tc->rescued, EV_TYPE_MAX));
 	jw_double(&w, "duration_s", secs);
 	jw_str(&w, "attach", attach);
 	jw_arr_open(&w, "top_retransmits");
@@ -345,6 +308,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 		jw_u64(&w, "dport", c->dport);
 		jw_u64(&w, "retransmits", c->retrans_events);
 		jw_u64(&w, "segs", c->retrans_segs);
+		jw_u64(&w, "segs_failed", c->retrans_segs_failed);
 		jw_obj_open(&w, "kinds");
 		for (t = 0; t < RK_MAX; t++)
 			jw_u64(&w, retrans_kind_name(t), c->by_kind[t]);
@@ -360,7 +324,7 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 			 const char *attach, struct conn **top, size_t ntop)
 {
 	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
-	uint64_t lost = sum(tc->lost, EV_TYPE_MAX);
+	uint64_t lost = u64_sum(tc->lost, EV_TYPE_MAX);
 	size_t i;
 	int t;
 
@@ -368,18 +332,18 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	printf("events:");
 	for (t = 0; t < EV_TYPE_MAX; t++)
 		printf(" %s %" PRIu64, ev_type_name(t), env->events[t]);
-	printf("\nretransmits: %" PRIu64 " events, %" PRIu64 " segments (fast %" PRIu64
-	       ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64 ", other %" PRIu64 ")\n",
-	       env->events[EV_RETRANSMIT], env->retrans_segs, env->by_kind[RK_FAST],
-	       env->by_kind[RK_RTO], env->by_kind[RK_SYN], env->by_kind[RK_FAILED],
-	       env->by_kind[RK_OTHER]);
+	printf("\nretransmits: %" PRIu64 " events, %" PRIu64 " segments sent, %" PRIu64
+	       " failed to send (fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
+	       ", other %" PRIu64 ")\n", env->events[EV_RETRANSMIT], env->rtx.segs_sent,
+	       env->rtx.segs_failed, env->rtx.by_kind[RK_FAST], env->rtx.by_kind[RK_RTO],
+	       env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED], env->rtx.by_kind[RK_OTHER]);
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
-	if (sum(tc->recursion_misses, EV_TYPE_MAX))
+	if (u64_sum(tc->recursion_misses, EV_TYPE_MAX))
 		printf("nested hits the kernel skipped: %" PRIu64 ", taken by the twin programs: "
-		       "%" PRIu64 "\n", sum(tc->recursion_misses, EV_TYPE_MAX),
-		       sum(tc->rescued, EV_TYPE_MAX));
+		       "%" PRIu64 "\n", u64_sum(tc->recursion_misses, EV_TYPE_MAX),
+		       u64_sum(tc->rescued, EV_TYPE_MAX));
 	printf("lost events: %" PRIu64, lost);
 	if (lost) {
 		printf(" (");
@@ -393,16 +357,16 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	if (!ntop)
 		return;
 	printf("top connections by retransmitted segments:\n");
-	printf("  %-28s %-28s %6s %5s %5s %5s %5s\n", "local", "remote", "segs", "fast", "rto",
-	       "syn", "other");
+	printf("  %-28s %-28s %6s %6s %5s %5s %5s %5s\n", "local", "remote", "segs", "failed",
+	       "fast", "rto", "syn", "other");
 	for (i = 0; i < ntop; i++) {
 		struct conn *c = top[i];
 
 		endpoint_format(s, sizeof(s), c->family, c->saddr, c->sport);
 		endpoint_format(d, sizeof(d), c->family, c->daddr, c->dport);
-		printf("  %-28s %-28s %6u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
-		       c->by_kind[RK_FAST], c->by_kind[RK_RTO], c->by_kind[RK_SYN],
-		       c->by_kind[RK_OTHER] + c->by_kind[RK_FAILED]);
+		printf("  %-28s %-28s %6u %6u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
+		       c->retrans_segs_failed, c->by_kind[RK_FAST], c->by_kind[RK_RTO],
+		       c->by_kind[RK_SYN], c->by_kind[RK_OTHER]);
 	}
 }
 
@@ -437,8 +401,16 @@ int cmd_trace(int argc, char **argv)
 	}
 	/* Attached: the ring buffer and the maps are fds we hold. */
 	err = privs_drop(tracer__caps_needed(t), &msg);
-	if (err) {
+	if (err)
 		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
+	/* After the drop: the server's thread starts with what we kept. */
+	if (!err && env.metrics)
+		err = metrics__start(env.metrics,
+				     &(struct metrics_source){ tracer__counts_of, t,
+							       tracer__attach_name(t) },
+				     NULL, CMD);
+	if (err) {
+		metrics__destroy(env.metrics);
 		tracer__destroy(t);
 		conntab__free(&env.conns);
 		return 1;
@@ -474,26 +446,28 @@ int cmd_trace(int argc, char **argv)
 		}
 		err = 0;
 		if (env.metrics)
-			metrics__serve(env.metrics, t);
+			metrics__publish(env.metrics);
 		now = now_mono_ns();
 		if (env.duration_ns && now - start >= env.duration_ns)
 			break;
 		if (now >= next_check) {
 			next_check = now + NSEC_PER_SEC;
-			if (!tracer__counts(t, &tc) && sum(tc.lost, EV_TYPE_MAX) > last_lost) {
+			if (!tracer__counts(t, &tc) && u64_sum(tc.lost, EV_TYPE_MAX) > last_lost) {
 				fprintf(stderr, "tcpscope trace: WARNING: %" PRIu64 " events lost "
 					"so far (ring buffer full); raise --ringbuf-size\n",
-					sum(tc.lost, EV_TYPE_MAX));
-				last_lost = sum(tc.lost, EV_TYPE_MAX);
+					u64_sum(tc.lost, EV_TYPE_MAX));
+				last_lost = u64_sum(tc.lost, EV_TYPE_MAX);
 			}
 		}
 	}
 	/* Whatever the kernel wrote before we stopped is still ours to show. */
 	if (!env.max_events || env.handled < env.max_events)
 		tracer__drain(t);
+	if (env.metrics)
+		metrics__publish(env.metrics);
 	if (tracer__counts(t, &tc))
 		fprintf(stderr, "tcpscope trace: cannot read the loss counters\n");
-	sorted = conntab__sorted(&env.conns, by_retrans_desc, &n);
+	sorted = conntab__sorted(&env.conns, conn__by_segs, &n);
 	if (n > env.top)
 		n = env.top;
 	if (env.json)
@@ -504,8 +478,8 @@ int cmd_trace(int argc, char **argv)
 			     tracer__attach_name(t), sorted, sorted ? n : 0);
 	fflush(stdout);
 	free(sorted);
+	metrics__destroy(env.metrics); /* its thread reads t's counters */
 	tracer__destroy(t);
-	metrics__destroy(env.metrics);
 	conntab__free(&env.conns);
 	return err ? 1 : 0;
 }

@@ -124,6 +124,63 @@ struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, 
 	return v;
 }
 
+void rtx_count__add(struct rtx_count *r, unsigned int kind, uint32_t segs, int err)
+{
+	r->by_kind[kind < RK_MAX ? kind : RK_OTHER]++;
+	if (err)
+		r->segs_failed += segs;
+	else
+		r->segs_sent += segs;
+}
+
+void conn__retransmit(struct conn *c, uint64_t ts, unsigned int kind, uint32_t segs, int err,
+		      uint32_t total)
+{
+	unsigned int slot = c->rtx_head % CONN_RTX_RING;
+
+	c->retrans_events++;
+	c->by_kind[kind < RK_MAX ? kind : RK_OTHER]++;
+	if (total > c->max_total_retrans)
+		c->max_total_retrans = total;
+	if (err) {
+		c->retrans_segs_failed += segs;
+		return;
+	}
+	c->retrans_segs += segs;
+	c->rtx_ts[slot] = ts;
+	c->rtx_segs[slot] = (uint16_t)(segs > 65535 ? 65535 : segs);
+	c->rtx_total[slot] = total;
+	c->rtx_head++;
+}
+
+static int cookie_order(const struct conn *x, const struct conn *y)
+{
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+int conn__by_cookie(const void *a, const void *b)
+{
+	return cookie_order(*(const struct conn *const *)a, *(const struct conn *const *)b);
+}
+
+int conn__by_segs(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+
+	if (x->retrans_segs != y->retrans_segs)
+		return x->retrans_segs < y->retrans_segs ? 1 : -1;
+	return cookie_order(x, y);
+}
+
+int conn__by_srtt(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+
+	if (x->max_srtt_us != y->max_srtt_us)
+		return x->max_srtt_us < y->max_srtt_us ? 1 : -1;
+	return cookie_order(x, y);
+}
+
 void conntab__free(struct conntab *t)
 {
 	size_t i;

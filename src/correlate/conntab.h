@@ -17,7 +17,8 @@ struct conn {
 	uint8_t family;
 	uint8_t last_state;
 	uint32_t retrans_events;
-	uint32_t retrans_segs;
+	uint32_t retrans_segs;        /* sent (err 0): what the kernel counts */
+	uint32_t retrans_segs_failed; /* err != 0 (kind failed): never sent */
 	uint32_t by_kind[RK_MAX];
 	uint32_t resets_sent, resets_received;
 	uint32_t max_total_retrans; /* the socket's own count, from the events */
@@ -31,8 +32,7 @@ struct conn {
 	uint64_t state_ns;    /* when the current state was entered */
 	uint64_t syn_sent_ns; /* kernel: CLOSE -> SYN_SENT */
 	uint64_t kest_ns;     /* kernel: -> ESTABLISHED */
-	uint32_t segs_ok;     /* retransmitted segments, err == 0 */
-	uint8_t rtx_head;     /* the last RTX_RING successful retransmits, to */
+	uint32_t rtx_head;    /* the last CONN_RTX_RING sent retransmits, to */
 	uint16_t rtx_segs[8]; /* tell those after the last TCP_INFO poll */
 	uint64_t rtx_ts[8];
 	uint32_t rtx_total[8]; /* the socket's total_retrans after each */
@@ -43,10 +43,28 @@ struct conn {
 	int32_t err;
 	uint8_t close_kind;
 	uint8_t info_valid;
+	uint8_t drawn; /* tcpscope report: its place in the drawn list, plus 1 */
 	uint32_t info_total_retrans, info_rtt_us, info_cwnd;
 };
 
 enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER, SIDE_LISTENER };
+
+#define CONN_RTX_RING 8 /* ARRAY_SIZE(conn.rtx_ts) */
+
+/* Retransmits counted as RetransSegs and tcpi_total_retrans count them:
+ * segments sent (err 0) apart from those whose transmission failed (err
+ * != 0, kind failed), which the kernel does not count. */
+struct rtx_count {
+	uint64_t by_kind[RK_MAX]; /* events */
+	uint64_t segs_sent, segs_failed;
+};
+
+void rtx_count__add(struct rtx_count *r, unsigned int kind, uint32_t segs, int err);
+/* One retransmit of c's socket at ts; total: the socket's total_retrans
+ * after it. The correlator (from events) and the report (from a timeline)
+ * both record them here. */
+void conn__retransmit(struct conn *c, uint64_t ts, unsigned int kind, uint32_t segs, int err,
+		      uint32_t total);
 
 /* The index holds cookies and pointers only (16 bytes a slot), so growing
  * it rehashes little; the connections themselves sit in chunks that never
@@ -78,5 +96,11 @@ struct conn *conntab__find(const struct conntab *t, uint64_t cookie);
 struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, const void *),
 			      size_t *n);
 void conntab__free(struct conntab *t);
+
+/* conntab__sorted() orders (struct conn * elements): most retransmitted
+ * segments first, highest max srtt first, by cookie; ties by cookie. */
+int conn__by_segs(const void *a, const void *b);
+int conn__by_srtt(const void *a, const void *b);
+int conn__by_cookie(const void *a, const void *b);
 
 #endif

@@ -21,7 +21,7 @@ struct corr_opts {
 	uint32_t max_conns;       /* size of the kernel's cookie map */
 	enum attach_mode attach;
 	bool verbose;
-	const char *metrics_addr; /* --metrics: served from the poll thread, or NULL */
+	const char *metrics_addr; /* --metrics: served from a thread of its own, or NULL */
 };
 
 struct correlator;

@@ -17,7 +17,14 @@
 
 #define FMT_ADDR_LEN 64 /* "[v6 address]:port" */
 
-/* "10.0.0.1:80" or "[fd00::1]:80". */
+/* "10.0.0.1" or "fd00::1"; family 4/6 (the event record's) or AF_INET/AF_INET6. */
+void addr_format(char *buf, size_t len, unsigned int family, const uint8_t *addr);
+/* "10.0.0.1:80" or "[fd00::1]:80": the one endpoint spelling. */
+void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr,
+		     uint16_t port);
+/* The same from an address already formatted. */
+void endpoint_text(char *buf, size_t len, const char *addr, unsigned int port);
+/* A socket address, the same way. */
 const char *fmt_sockaddr(const struct sockaddr_storage *ss, char *buf, size_t len);
 /* getsockopt(SO_COOKIE); 0 or -errno. */
 int socket_cookie(int fd, uint64_t *cookie);

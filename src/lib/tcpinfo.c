@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lib/tcpinfo.h"
+#include "lib/tcpstate.h"
 #include "lib/util.h"
 
 /* The fields before the bitfields, and the u32/u64/u16 fields after, all
@@ -104,17 +105,6 @@ int tcpinfo__get(int fd, struct tcpinfo *ti)
 		return -errno;
 	ti->len = len;
 	return 0;
-}
-
-const char *tcp_state_name(unsigned int state)
-{
-	static const char *const names[] = {
-		"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
-		"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
-		"LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE",
-	};
-
-	return state < ARRAY_SIZE(names) ? names[state] : "UNKNOWN";
 }
 
 const char *tcp_ca_state_name(unsigned int ca)

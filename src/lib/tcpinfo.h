@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include "lib/jsonw.h"
+#include "lib/tcpstate.h"
 
 struct ts_tcp_info {
 	uint8_t tcpi_state;
@@ -98,7 +99,6 @@ struct tcpinfo {
 
 /* getsockopt(TCP_INFO); 0 or -errno. */
 int tcpinfo__get(int fd, struct tcpinfo *ti);
-const char *tcp_state_name(unsigned int state);
 const char *tcp_ca_state_name(unsigned int ca);
 /* Every field the kernel gave, with units, one "name value unit" per line,
  * each line prefixed with indent. */

@@ -43,6 +43,22 @@ int64_t mono_to_real_offset_ns(void)
 	       ((int64_t)r.tv_nsec - (int64_t)m.tv_nsec);
 }
 
+uint64_t u64_sum(const uint64_t *v, int n)
+{
+	uint64_t s = 0;
+
+	while (n-- > 0)
+		s += v[n];
+	return s;
+}
+
+int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 const char *errno_name(int err)
 {
 	static __thread char buf[16];

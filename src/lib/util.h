@@ -19,6 +19,10 @@ uint64_t now_mono_ns(void);
 /* CLOCK_REALTIME minus CLOCK_MONOTONIC, to print kernel timestamps as wall
  * clock. */
 int64_t mono_to_real_offset_ns(void);
+/* The sum of n counters. */
+uint64_t u64_sum(const uint64_t *v, int n);
+/* qsort() comparator of uint64_t, ascending. */
+int u64_cmp(const void *a, const void *b);
 /* Name of an errno value ("ECONNREFUSED"), or "E<number>". */
 const char *errno_name(int err);
 

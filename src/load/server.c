@@ -603,7 +603,21 @@ static void server_usage(FILE *f)
 		"  tcpscope server --listen 10.0.0.2:80 --mode reset --duration 30s\n");
 }
 
-int cmd_server(int argc, char **argv)
+/* What the command runs with, and what it holds: freed on one path. */
+struct server_cmd {
+	struct server_opts so;
+	struct sockaddr_storage addr, bound;
+	socklen_t alen;
+	int threads, spread;
+	uint64_t duration_ns;
+	long nofile;
+	int *fds;
+	struct server_stats *stats;
+	struct server *srv;
+};
+
+/* The options into c; a usage error exits 2. Returns 1 for --help. */
+static int server_parse(struct server_cmd *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -615,142 +629,174 @@ int cmd_server(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct server_opts so = { .mode = SERVER_ECHO, .backlog = 4096 };
-	const char *msg = "";
-	struct sockaddr_storage addr, bound;
-	socklen_t alen;
-	struct server_stats *stats = NULL, sum;
-	struct server *srv = NULL;
-	uint64_t v, duration_ns = 0, t0, last_print = 0;
-	int threads = online_cpus(), *fds = NULL, opt, err, i, spread = SPREAD_CPU;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	char abuf[FMT_ADDR_LEN];
-	long nofile;
+	int opt;
 
-	if (parse_sockaddr("127.0.0.1:0", true, &addr, &alen))
-		return 1;
+	*c = (struct server_cmd){ .so = { .mode = SERVER_ECHO, .backlog = 4096 },
+				  .threads = online_cpus(), .spread = SPREAD_CPU };
+	opt_sockaddr("server", "--listen", "127.0.0.1:0", true, &c->addr, &c->alen);
 	optind = 1;
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
-			err = parse_sockaddr(optarg, true, &addr, &alen);
-			if (err)
-				cli_bad_value("server", "--listen", optarg, err,
-					      "ADDR:PORT with a numeric address, e.g. 127.0.0.1:0");
+			opt_sockaddr("server", "--listen", optarg, true, &c->addr, &c->alen);
 			break;
 		case 'm':
-			so.mode = server_mode_parse(optarg);
-			if (so.mode < 0)
+			c->so.mode = server_mode_parse(optarg);
+			if (c->so.mode < 0)
 				cli_bad_value("server", "--mode", optarg, -EINVAL,
 					      "echo, sink, source, close or reset");
 			break;
 		case 't':
-			err = parse_u64(optarg, 1, 256, &v);
-			if (err)
-				cli_bad_value("server", "--threads", optarg, err, "1..256");
-			threads = (int)v;
+			c->threads = (int)opt_count("server", "--threads", optarg, 1, 256);
 			break;
 		case 's':
-			for (spread = 0; spread < (int)ARRAY_SIZE(spread_names); spread++)
-				if (!strcmp(optarg, spread_names[spread]))
+			for (c->spread = 0; c->spread < (int)ARRAY_SIZE(spread_names); c->spread++)
+				if (!strcmp(optarg, spread_names[c->spread]))
 					break;
-			if (spread == (int)ARRAY_SIZE(spread_names))
+			if (c->spread == (int)ARRAY_SIZE(spread_names))
 				cli_bad_value("server", "--spread", optarg, -EINVAL, "cpu or hash");
 			break;
 		case 'b':
-			err = parse_u64(optarg, 1, 1 << 20, &v);
-			if (err)
-				cli_bad_value("server", "--backlog", optarg, err, "1..1048576");
-			so.backlog = (int)v;
+			c->so.backlog = (int)opt_count("server", "--backlog", optarg, 1, 1 << 20);
 			break;
 		case 'd':
-			err = parse_duration_ns(optarg, &duration_ns);
-			if (err)
-				cli_bad_value("server", "--duration", optarg, err, "a duration like 30s");
+			c->duration_ns = opt_duration("server", "--duration", optarg, 0);
 			break;
 		case 'h':
 			server_usage(stdout);
-			return 0;
+			return 1;
 		default:
-			cli_fail("server", "option '%s' is unknown or lacks its value", argv[optind - 1]);
+			cli_bad_option("server", opt, argv, longopts);
 		}
 	}
-	if (optind < argc)
-		cli_fail("server", "unexpected argument '%s'", argv[optind]);
-	err = install_signal_handlers();
-	if (err)
-		goto cleanup;
-	nofile = raise_nofile_limit();
-	fds = calloc((size_t)threads, sizeof(*fds));
-	stats = calloc((size_t)threads, sizeof(*stats));
-	if (!fds || !stats) {
-		err = -ENOMEM;
-		goto cleanup;
+	cli_no_more_args("server", argc, argv);
+	return 0;
+}
+
+/* Listen, and steer connections by CPU when asked (falling back to the
+ * kernel's hash with a warning). 0 or -errno, said on stderr. */
+static int server_bind(struct server_cmd *c)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	char abuf[FMT_ADDR_LEN];
+	int err;
+
+	c->nofile = raise_nofile_limit();
+	c->fds = calloc((size_t)c->threads, sizeof(*c->fds));
+	c->stats = calloc((size_t)c->threads, sizeof(*c->stats));
+	if (!c->fds || !c->stats) {
+		fprintf(stderr, "tcpscope server: out of memory\n");
+		return -ENOMEM;
 	}
-	err = server__listen(&addr, so.backlog, threads, fds, &bound);
+	err = server__listen(&c->addr, c->so.backlog, c->threads, c->fds, &c->bound);
 	if (err) {
 		fprintf(stderr, "tcpscope server: cannot listen on %s: %s\n",
-			fmt_sockaddr(&addr, abuf, sizeof(abuf)), errno_name(err));
-		goto cleanup;
+			fmt_sockaddr(&c->addr, abuf, sizeof(abuf)), errno_name(err));
+		return err;
 	}
 	if (ncpu < 1)
 		ncpu = online_cpus();
-	if (spread == SPREAD_CPU && threads > 1) {
-		err = server__steer_by_cpu(fds[0], threads, (int)ncpu);
-		if (err) {
-			fprintf(stderr,
-				"tcpscope server: cannot steer connections by CPU "
-				"(SO_ATTACH_REUSEPORT_CBPF: %s): the kernel's 4-tuple hash spreads "
-				"them, unevenly when they are few\n",
-				errno_name(err));
-			spread = SPREAD_HASH;
-		} else {
-			so.pin_ncpu = (int)ncpu;
-		}
+	if (c->spread != SPREAD_CPU || c->threads == 1)
+		return 0;
+	err = server__steer_by_cpu(c->fds[0], c->threads, (int)ncpu);
+	if (err) {
+		fprintf(stderr,
+			"tcpscope server: cannot steer connections by CPU "
+			"(SO_ATTACH_REUSEPORT_CBPF: %s): the kernel's 4-tuple hash spreads "
+			"them, unevenly when they are few\n",
+			errno_name(err));
+		c->spread = SPREAD_HASH;
+	} else {
+		c->so.pin_ncpu = (int)ncpu;
 	}
+	return 0;
+}
+
+/* Drop what binding needed, then start the threads. 0 or -errno, said. */
+static int server_run(struct server_cmd *c)
+{
+	char abuf[FMT_ADDR_LEN];
+	const char *msg = "";
+	int err;
+
 	/* Bound (a port below 1024 needed CAP_NET_BIND_SERVICE): nothing more
 	 * is needed, and the threads must start without it. */
 	err = privs_drop(0, &msg);
 	if (err) {
 		fprintf(stderr, "tcpscope server: dropping privileges: %s: %s\n", msg,
 			errno_name(-err));
-		goto cleanup;
+		return err;
 	}
-	err = server__start(&so, threads, fds, stats, &srv);
+	err = server__start(&c->so, c->threads, c->fds, c->stats, &c->srv);
 	if (err) {
 		fprintf(stderr, "tcpscope server: cannot start threads: %s\n", errno_name(err));
-		goto cleanup;
+		return err;
 	}
 	printf("listening on %s mode %s threads %d nofile %ld spread %s\n",
-	       fmt_sockaddr(&bound, abuf, sizeof(abuf)), server_mode_name(so.mode), threads,
-	       nofile, threads > 1 ? spread_names[spread] : "none");
-	t0 = now_mono_ns();
-	while (!exiting && (!duration_ns || now_mono_ns() - t0 < duration_ns)) {
+	       fmt_sockaddr(&c->bound, abuf, sizeof(abuf)), server_mode_name(c->so.mode),
+	       c->threads, c->nofile, c->threads > 1 ? spread_names[c->spread] : "none");
+	return 0;
+}
+
+/* Until SIGINT/SIGTERM or --duration; progress on a terminal. */
+static void server_wait(const struct server_cmd *c)
+{
+	uint64_t t0 = now_mono_ns(), last_print = 0;
+	struct server_stats sum;
+
+	while (!exiting && (!c->duration_ns || now_mono_ns() - t0 < c->duration_ns)) {
 		usleep(100 * 1000);
 		if (isatty(STDERR_FILENO) && now_mono_ns() - last_print >= NSEC_PER_SEC) {
 			last_print = now_mono_ns();
-			server_stats__sum(stats, threads, &sum);
+			server_stats__sum(c->stats, c->threads, &sum);
 			fprintf(stderr, "\raccepted %" PRIu64 "  active %" PRIu64 "   ", sum.accepted,
 				sum.accepted - sum.closed);
 		}
 	}
-	server_stats__sum(stats, threads, &sum);
-	server__stop(srv);
-	srv = NULL;
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\n");
+}
+
+/* The totals as the threads left them, then stop them. */
+static void server_summary(struct server_cmd *c)
+{
+	struct server_stats sum;
+	int i;
+
+	server_stats__sum(c->stats, c->threads, &sum);
+	server__stop(c->srv);
+	c->srv = NULL;
 	printf("accepted %" PRIu64 " active %" PRIu64 " closed %" PRIu64 " bytes_in %" PRIu64
 	       " bytes_out %" PRIu64 " errors ",
 	       sum.accepted, sum.accepted - sum.closed, sum.closed, sum.bytes_in, sum.bytes_out);
 	errcount__text(&sum.errors, stdout);
 	printf("\naccepted per thread");
-	for (i = 0; i < threads; i++)
-		printf(" %" PRIu64, CNT_READ(stats[i].accepted));
+	for (i = 0; i < c->threads; i++)
+		printf(" %" PRIu64, CNT_READ(c->stats[i].accepted));
 	printf("\n");
-cleanup:
-	server__stop(srv);
-	free(stats);
-	free(fds);
-	return err < 0 ? 1 : 0;
+}
+
+int cmd_server(int argc, char **argv)
+{
+	struct server_cmd c;
+	int err;
+
+	if (server_parse(&c, argc, argv))
+		return 0;
+	err = install_signal_handlers();
+	if (err)
+		fprintf(stderr, "tcpscope server: sigaction: %s\n", errno_name(err));
+	if (!err)
+		err = server_bind(&c);
+	if (!err)
+		err = server_run(&c);
+	if (!err) {
+		server_wait(&c);
+		server_summary(&c);
+	}
+	server__stop(c.srv);
+	free(c.stats);
+	free(c.fds);
+	return err ? 1 : 0;
 }

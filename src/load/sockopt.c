@@ -16,23 +16,17 @@ void sockopts__init(struct sockopts *so)
 	so->connect_timeout_ns = SOCKOPT_DEFAULT_CONNECT_TIMEOUT_NS;
 }
 
+/* The kernel refuses 0 for the keepalive knobs: say so now, not as an
+ * EINVAL from every setsockopt of the run. */
 static int parse_int_opt(const char *cmd, const char *opt, const char *arg, uint64_t min,
-			 uint64_t max, const char *expected)
+			 uint64_t max)
 {
-	uint64_t v;
-	/* The kernel refuses 0 for the keepalive knobs: say so now, not as
-	 * an EINVAL from every setsockopt of the run. */
-	int err = parse_u64(arg, min, max, &v);
-
-	if (err)
-		cli_bad_value(cmd, opt, arg, err, expected);
-	return (int)v;
+	return (int)opt_count(cmd, opt, arg, min, max);
 }
 
 bool sockopts__parse(struct sockopts *so, const char *cmd, int opt, const char *arg)
 {
 	uint64_t v;
-	int err;
 
 	switch (opt) {
 	case OPT_SO_NODELAY:
@@ -42,26 +36,23 @@ bool sockopts__parse(struct sockopts *so, const char *cmd, int opt, const char *
 		so->keepalive = 1;
 		break;
 	case OPT_SO_KEEPIDLE:
-		so->keepidle_s = parse_int_opt(cmd, "--keepidle", arg, 1, 32767, "seconds 1..32767");
+		so->keepidle_s = parse_int_opt(cmd, "--keepidle", arg, 1, 32767);
 		so->keepalive = 1;
 		break;
 	case OPT_SO_KEEPINTVL:
-		so->keepintvl_s = parse_int_opt(cmd, "--keepintvl", arg, 1, 32767, "seconds 1..32767");
+		so->keepintvl_s = parse_int_opt(cmd, "--keepintvl", arg, 1, 32767);
 		so->keepalive = 1;
 		break;
 	case OPT_SO_KEEPCNT:
-		so->keepcnt = parse_int_opt(cmd, "--keepcnt", arg, 1, 127, "a count 1..127");
+		so->keepcnt = parse_int_opt(cmd, "--keepcnt", arg, 1, 127);
 		so->keepalive = 1;
 		break;
 	case OPT_SO_LINGER:
-		so->linger_s = parse_int_opt(cmd, "--linger", arg, 0, 65535, "seconds 0..65535");
+		so->linger_s = parse_int_opt(cmd, "--linger", arg, 0, 65535);
 		break;
 	case OPT_SO_SNDBUF:
 	case OPT_SO_RCVBUF:
-		err = parse_size(arg, 1, 1ULL << 30, &v);
-		if (err)
-			cli_bad_value(cmd, opt == OPT_SO_SNDBUF ? "--sndbuf" : "--rcvbuf", arg, err,
-				      "a size like 64k, up to 1G");
+		v = opt_size(cmd, opt == OPT_SO_SNDBUF ? "--sndbuf" : "--rcvbuf", arg, 1, 1ULL << 30);
 		*(opt == OPT_SO_SNDBUF ? &so->sndbuf : &so->rcvbuf) = (int)v;
 		break;
 	case OPT_SO_CC:
@@ -70,20 +61,14 @@ bool sockopts__parse(struct sockopts *so, const char *cmd, int opt, const char *
 		strcpy(so->cc, arg);
 		break;
 	case OPT_SO_USER_TIMEOUT:
-		err = parse_duration_ns(arg, &v);
-		if (!err && (v < NSEC_PER_MSEC || v / NSEC_PER_MSEC > INT32_MAX))
-			err = -ERANGE;
-		if (err)
-			cli_bad_value(cmd, "--user-timeout", arg, err, "a duration like 5s or 500ms");
+		v = opt_duration(cmd, "--user-timeout", arg, NSEC_PER_MSEC);
+		if (v / NSEC_PER_MSEC > INT32_MAX) /* TCP_USER_TIMEOUT is an int of ms */
+			cli_bad_number(cmd, "--user-timeout", arg, -ERANGE, 1,
+				       "a duration such as 10s, 500ms or 2m, at least 1ms, up to 24 days");
 		so->user_timeout_ms = (int)(v / NSEC_PER_MSEC);
 		break;
 	case OPT_SO_CONNECT_TIMEOUT:
-		err = parse_duration_ns(arg, &v);
-		if (!err && v < NSEC_PER_MSEC)
-			err = -ERANGE;
-		if (err)
-			cli_bad_value(cmd, "--connect-timeout", arg, err, "a duration like 3s");
-		so->connect_timeout_ns = v;
+		so->connect_timeout_ns = opt_duration(cmd, "--connect-timeout", arg, NSEC_PER_MSEC);
 		break;
 	default:
 		return false;

@@ -34,6 +34,9 @@
 #define FD_RESERVE 64 /* descriptors kept aside for epoll, stdio, listeners */
 #define MIN_SPLIT_BUDGET 64 /* below this many descriptors, splitting cannot help */
 #define MAX_AUTO_PROCS 64   /* as --procs allows */
+/* Past --duration, what is in flight may finish for this long; then it is
+ * cut short, so that a run ends within a second of its bound. */
+#define DRAIN_NS (500 * NSEC_PER_MSEC)
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_SEND, C_RECV };
 
@@ -117,8 +120,10 @@ struct worker {
 	struct conn *conns;
 	size_t nconns;
 	struct conn *free;
+	struct resp *resps;   /* --response: one per connection, as conns */
 	struct conn connecting; /* list head, ordered by deadline */
 	uint64_t launched, live, pending;
+	uint64_t reopen;      /* rr: connections to open again (the server closed) */
 	uint64_t next_launch_ns, next_poll_ns, hold_start_ns;
 	bool launching_done, stopping;
 	int done;
@@ -140,6 +145,21 @@ const char *stress_source_plan_name(int plan)
 const char *stress_mode_name(int mode)
 {
 	return mode >= 0 && mode < (int)ARRAY_SIZE(mode_names) ? mode_names[mode] : "?";
+}
+
+bool stress_opts__exchanges(const struct stress_opts *o)
+{
+	return o->mode == STRESS_RR || (o->mode == STRESS_CHURN && (o->size || o->request));
+}
+
+uint64_t stress_counts__resp_errors(const struct stress_counts *c)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < RERR_MAX; i++)
+		n += c->resp_errors[i];
+	return n;
 }
 
 void stress_opts__init(struct stress_opts *o)
@@ -301,6 +321,33 @@ static int conn_want(struct worker *w, struct conn *c, uint32_t events)
 
 static void tx_send(struct worker *w, struct conn *c);
 
+static uint64_t request_size(const struct stress_opts *o)
+{
+	return o->request ? o->request_len : o->size;
+}
+
+/* The request's bytes from off, at most max of them: the --request bytes
+ * themselves, or the echo pattern of transaction seq written into w->buf. */
+static const uint8_t *request_bytes(struct worker *w, const struct conn *c, uint64_t seq,
+				    uint64_t off, size_t *len)
+{
+	const struct stress_opts *o = w->run->o;
+	uint64_t left = request_size(o) - off;
+	size_t i;
+
+	*len = left < IO_BUF ? (size_t)left : IO_BUF;
+	if (o->request)
+		return o->request + off;
+	for (i = 0; i < *len; i++)
+		w->buf[i] = pattern(c->id, seq, off + i);
+	return w->buf;
+}
+
+static struct resp *resp_of(struct worker *w, const struct conn *c)
+{
+	return w->resps ? &w->resps[c - w->conns] : NULL;
+}
+
 /* The next exchange begins; present: bytes of it already written (the
  * request sent right after connect()). */
 static void tx_begin(struct worker *w, struct conn *c, uint64_t now, uint64_t present)
@@ -310,6 +357,8 @@ static void tx_begin(struct worker *w, struct conn *c, uint64_t now, uint64_t pr
 	c->recvd = 0;
 	c->t_tx_ns = now;
 	c->state = C_SEND;
+	if (w->resps)
+		resp__init(resp_of(w, c), &w->run->o->framing);
 	if (present)
 		CNT_ADD(w->ws->c.bytes_sent, present);
 	tx_send(w, c);
@@ -343,7 +392,7 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now, uin
 			conn_close(w, c, CLOSE_RST, -err);
 		return;
 	}
-	if (o->mode == STRESS_CHURN && !o->size) {
+	if (o->mode == STRESS_CHURN && !o->size && !o->request) {
 		conn_close(w, c, o->close_kind, 0);
 		return;
 	}
@@ -357,16 +406,14 @@ static void conn_established(struct worker *w, struct conn *c, uint64_t now, uin
  * True when c was dealt with (established, or failed). */
 static bool try_send_first(struct worker *w, struct conn *c)
 {
-	uint64_t size = w->run->o->size;
-	size_t chunk = size < IO_BUF ? (size_t)size : IO_BUF, i;
+	size_t chunk;
+	const uint8_t *p = request_bytes(w, c, c->seq + 1, 0, &chunk);
 	ssize_t n;
 	int err = 0, soerr = 0;
 	socklen_t len = sizeof(soerr);
 
-	for (i = 0; i < chunk; i++)
-		w->buf[i] = pattern(c->id, c->seq + 1, i);
 	do
-		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
+		n = send(c->fd, p, chunk, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		conn_established(w, c, now_mono_ns(), (uint64_t)n);
@@ -523,17 +570,14 @@ static void conn_start(struct worker *w, uint64_t now)
 /* Write as much of the request as the socket takes. */
 static void tx_send(struct worker *w, struct conn *c)
 {
-	uint64_t size = w->run->o->size;
+	uint64_t size = request_size(w->run->o);
 	int err;
 
 	while (c->sent < size) {
-		size_t chunk = size - c->sent < IO_BUF ? (size_t)(size - c->sent) : IO_BUF;
-		ssize_t n;
-		size_t i;
+		size_t chunk;
+		const uint8_t *p = request_bytes(w, c, c->seq, c->sent, &chunk);
+		ssize_t n = send(c->fd, p, chunk, MSG_NOSIGNAL);
 
-		for (i = 0; i < chunk; i++)
-			w->buf[i] = pattern(c->id, c->seq, c->sent + i);
-		n = send(c->fd, w->buf, chunk, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -552,35 +596,113 @@ static void tx_send(struct worker *w, struct conn *c)
 		conn_close(w, c, CLOSE_RST, -err);
 }
 
+/* A whole response: counted, then the next request, or the close (the
+ * run is over, churn, or the server said it closes: then rr opens a
+ * connection in its place). */
 static void tx_done(struct worker *w, struct conn *c)
 {
 	const struct stress_opts *o = w->run->o;
+	const struct resp *rp = resp_of(w, c);
 	uint64_t now = now_mono_ns();
+	bool more = o->mode == STRESS_RR && !w->stopping && now < w->run->t_end;
 
 	hist__record(&w->ws->rr_ns, now - c->t_tx_ns);
 	CNT_ADD(w->ws->c.transactions, 1);
-	if (o->mode == STRESS_RR && !w->stopping && now < w->run->t_end)
+	if (rp && resp__status_class(rp))
+		CNT_ADD(w->ws->c.http_status[resp__status_class(rp)], 1);
+	if (more && !(rp && rp->close)) {
 		tx_begin(w, c, now, 0);
+		return;
+	}
+	conn_close(w, c, o->close_kind, 0);
+	if (more)
+		w->reopen++;
+}
+
+/* A response that is not one: counted by reason; the connection ends. */
+static void resp_fail(struct worker *w, struct conn *c, int rerr, int kind)
+{
+	CNT_ADD(w->ws->c.resp_errors[rerr], 1);
+	conn_close(w, c, kind, 0);
+}
+
+/* The peer closed: the end of an until-close response, or an error. */
+static void peer_closed(struct worker *w, struct conn *c)
+{
+	bool in_tx = c->state == C_SEND || c->state == C_RECV;
+	struct resp *rp = resp_of(w, c);
+	int ret;
+
+	CNT_ADD(w->ws->c.peer_closed, 1);
+	if (!in_tx) {
+		conn_close(w, c, CLOSE_PEER, 0);
+		return;
+	}
+	if (!rp) {
+		/* In the middle of an exchange the echo is incomplete. */
+		CNT_ADD(w->ws->c.verify_errors, 1);
+		conn_close(w, c, CLOSE_PEER, 0);
+		return;
+	}
+	ret = resp__eof(rp);
+	if (ret < 0) {
+		resp_fail(w, c, -ret, CLOSE_PEER);
+		return;
+	}
+	rp->close = 1;
+	tx_done(w, c);
+}
+
+/* --response: n bytes of it. False when c was closed. */
+static bool take_response(struct worker *w, struct conn *c, ssize_t n)
+{
+	struct resp *rp = resp_of(w, c);
+	size_t used;
+	int ret = resp__feed(rp, w->buf, (size_t)n, &used);
+
+	if (ret == RESP_MORE)
+		return true;
+	if (ret < 0)
+		resp_fail(w, c, -ret, CLOSE_RST);
+	else if (used < (size_t)n)
+		resp_fail(w, c, RERR_EXTRA, CLOSE_RST);
 	else
-		conn_close(w, c, o->close_kind, 0);
+		tx_done(w, c);
+	return false;
+}
+
+/* The echo: every byte checked against the pattern. False when c was
+ * closed. */
+static bool take_echo(struct worker *w, struct conn *c, ssize_t n)
+{
+	uint64_t size = w->run->o->size;
+	ssize_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c->recvd + (uint64_t)i >= size ||
+		    w->buf[i] != pattern(c->id, c->seq, c->recvd + (uint64_t)i)) {
+			CNT_ADD(w->ws->c.verify_errors, 1);
+			conn_close(w, c, CLOSE_RST, 0);
+			return false;
+		}
+	}
+	c->recvd += (uint64_t)n;
+	if (c->recvd == size) {
+		tx_done(w, c);
+		return false;
+	}
+	return true;
 }
 
 static void on_readable(struct worker *w, struct conn *c)
 {
-	uint64_t size = w->run->o->size;
 	int round;
 
 	for (round = 0; round < 16; round++) {
 		ssize_t n = read(c->fd, w->buf, sizeof(w->buf));
-		ssize_t i;
 
 		if (n == 0) {
-			/* The peer closed. In the middle of an exchange the
-			 * echo is incomplete: that is a verification error. */
-			if (c->state == C_SEND || c->state == C_RECV)
-				CNT_ADD(w->ws->c.verify_errors, 1);
-			CNT_ADD(w->ws->c.peer_closed, 1);
-			conn_close(w, c, CLOSE_PEER, 0);
+			peer_closed(w, c);
 			return;
 		}
 		if (n < 0) {
@@ -599,19 +721,8 @@ static void on_readable(struct worker *w, struct conn *c)
 				return;
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			if (c->recvd + (uint64_t)i >= size ||
-			    w->buf[i] != pattern(c->id, c->seq, c->recvd + (uint64_t)i)) {
-				CNT_ADD(w->ws->c.verify_errors, 1);
-				conn_close(w, c, CLOSE_RST, 0);
-				return;
-			}
-		}
-		c->recvd += (uint64_t)n;
-		if (c->recvd == size) {
-			tx_done(w, c);
+		if (!(w->resps ? take_response(w, c, n) : take_echo(w, c, n)))
 			return;
-		}
 		if ((size_t)n < sizeof(w->buf))
 			return;
 	}
@@ -676,8 +787,10 @@ static void close_all(struct worker *w)
 
 		if (c->state == C_SEND || c->state == C_RECV)
 			CNT_ADD(w->ws->c.cut_short, 1);
-		if (c->state == C_CONNECTING)
+		if (c->state == C_CONNECTING) {
+			CNT_ADD(w->ws->c.cut_connecting, 1);
 			conn_fail(w, c, ECANCELED);
+		}
 		else if (c->state != C_FREE)
 			conn_close(w, c, w->run->o->close_kind, 0);
 	}
@@ -692,7 +805,7 @@ static bool may_launch(struct worker *w, uint64_t now)
 	if (o->mode == STRESS_CHURN) {
 		if (w->live >= w->max_pending || (w->limited && w->launched >= w->share))
 			return false;
-	} else if (w->pending >= w->max_pending || w->launched >= w->share) {
+	} else if (w->pending >= w->max_pending || w->launched >= w->share + w->reopen) {
 		return false;
 	}
 	return !w->interval_ns || now >= w->next_launch_ns;
@@ -703,15 +816,15 @@ static void launch(struct worker *w, uint64_t now)
 	const struct stress_opts *o = w->run->o;
 	int n;
 
-	if (!w->launching_done) {
-		if (o->mode == STRESS_CHURN) {
-			if (now >= w->run->t_end || (w->limited && w->launched >= w->share))
-				w->launching_done = true;
-		} else if (w->launched >= w->share) {
-			w->launching_done = true;
-		}
-	}
+	/* hold, rr: until each connection is open (rr: again, after the
+	 * server closed one); churn: until the end or the count. */
+	if (o->mode != STRESS_CHURN)
+		w->launching_done = w->launched >= w->share + w->reopen;
+	else if (now >= w->run->t_end || (w->limited && w->launched >= w->share))
+		w->launching_done = true;
 	for (n = 0; n < LAUNCH_BURST && may_launch(w, now); n++) {
+		if (o->mode != STRESS_CHURN && w->launched >= w->share)
+			CNT_ADD(w->ws->c.reopened, 1);
 		conn_start(w, now);
 		w->next_launch_ns += w->interval_ns;
 	}
@@ -759,8 +872,8 @@ static bool worker_finished(struct worker *w, uint64_t now)
 	case STRESS_CHURN:
 		if (w->launching_done && !w->live)
 			return true;
-		/* Draining: bounded by one connect timeout past the end. */
-		if (now >= w->run->t_end + o->so.connect_timeout_ns)
+		/* Draining, for DRAIN_NS at most: then what is left is cut. */
+		if (now >= w->run->t_end + DRAIN_NS)
 			w->stopping = true;
 		break;
 	case STRESS_RR:
@@ -914,6 +1027,11 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 	w->conns = calloc(w->nconns ? w->nconns : 1, sizeof(*w->conns));
 	if (!w->conns)
 		return -ENOMEM;
+	if (o->framing.kind != RESP_ECHO) {
+		w->resps = calloc(w->nconns ? w->nconns : 1, sizeof(*w->resps));
+		if (!w->resps)
+			return -ENOMEM;
+	}
 	for (i = w->nconns; i-- > 0;) {
 		w->conns[i].fd = -1;
 		w->conns[i].next = w->free;
@@ -928,6 +1046,7 @@ static void worker_fini(struct worker *w)
 	if (w->epfd >= 0)
 		close(w->epfd);
 	free(w->conns);
+	free(w->resps);
 }
 
 static void progress_line(struct run *r, uint64_t *last_att, uint64_t *last_ns);
@@ -1006,6 +1125,12 @@ static void merge(const struct shared *sh, struct stress_result *res)
 		res->c.transactions += s->c.transactions;
 		res->c.verify_errors += s->c.verify_errors;
 		res->c.cut_short += s->c.cut_short;
+		res->c.cut_connecting += s->c.cut_connecting;
+		res->c.reopened += s->c.reopened;
+		for (j = 0; j < (int)ARRAY_SIZE(s->c.http_status); j++)
+			res->c.http_status[j] += s->c.http_status[j];
+		for (j = 0; j < RERR_MAX; j++)
+			res->c.resp_errors[j] += s->c.resp_errors[j];
 		res->c.source_switches += s->c.source_switches;
 		if (s->c.launch_end_ns > res->c.launch_end_ns)
 			res->c.launch_end_ns = s->c.launch_end_ns;
@@ -1189,259 +1314,353 @@ static void wait_children(const pid_t *pids, int n)
 				;
 }
 
-int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
-	       struct stress_result *res)
-{
-	bool embedded = !o->has_target, split;
-	int nthreads = o->threads > 0 ? o->threads : online_cpus();
-	uint64_t need = o->mode == STRESS_CHURN ? o->concurrency : o->conns, budget;
-	int nprocs, nsrv = 0, nlisten = 0, i, err = 0, *lfds = NULL;
-	pid_t *cpids = NULL, *spids = NULL;
-	struct server *srv = NULL;
-	struct shared *sh = MAP_FAILED;
+/* How a run is laid out over processes, threads and the built-in server's
+ * listeners, and what it holds while it runs: released by layout_end(). */
+struct layout {
+	bool embedded, split;
+	int nprocs, nthreads;
+	int nsrv, nlisten;    /* built-in server: its processes (split), listeners */
+	uint64_t need, budget;
+	struct shared *sh;
 	size_t shlen;
-	struct run r = { .o = o, .hooks = hooks };
-	uint64_t last_att = 0, last_ns = 0, next_print = 0;
-	bool tty = o->progress;
+	int *lfds;            /* listeners not yet handed to a worker or a process */
+	pid_t *cpids, *spids; /* client and server processes (split) */
+};
+
+/* Processes: one, unless the descriptor limit needs more. 0 or -errno. */
+static int plan_layout(const struct stress_opts *o, const struct stress_hooks *hooks,
+		       struct stress_result *res, struct layout *L)
+{
+	L->embedded = !o->has_target;
+	L->nthreads = o->threads > 0 ? o->threads : online_cpus();
+	L->need = o->mode == STRESS_CHURN ? o->concurrency : o->conns;
+	res->nofile = raise_nofile_limit();
+	if (res->nofile < 0) {
+		fprintf(stderr, "tcpscope stress: RLIMIT_NOFILE: %s\n", errno_name((int)res->nofile));
+		return (int)res->nofile;
+	}
+	L->budget = (uint64_t)res->nofile > FD_RESERVE + 8 * (uint64_t)L->nthreads
+			    ? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)L->nthreads
+			    : 1;
+	/* One process holds both ends of every built-in connection. A limit
+	 * too low to be worth splitting over (ulimit -n 64) leaves one process
+	 * that runs with what it has: the rest fail with EMFILE, counted and
+	 * explained in the summary. */
+	if (o->procs)
+		L->nprocs = o->procs;
+	else if (L->need * (L->embedded ? 2 : 1) <= L->budget || L->budget < MIN_SPLIT_BUDGET)
+		L->nprocs = 1;
+	else
+		L->nprocs = (int)min_u64((L->need + L->budget * 9 / 10 - 1) / (L->budget * 9 / 10),
+					 MAX_AUTO_PROCS);
+	/* Past this point the built-in server needs processes of its own,
+	 * which only the split mode gives it. */
+	if (!o->procs && L->embedded && L->need * 2 > L->budget && L->nprocs < 2 &&
+	    L->budget >= MIN_SPLIT_BUDGET)
+		L->nprocs = 2;
+	L->split = L->nprocs > 1;
+	if (L->split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
+		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"
+				" one process only, and %" PRIu64 " connections need %d here"
+				" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
+			L->need, L->nprocs, res->nofile, L->budget / (L->embedded ? 2 : 1));
+		return -EOPNOTSUPP;
+	}
+	if (L->embedded) {
+		/* Reuseport spreads connections by hash: leave 20% headroom. */
+		L->nsrv = L->split ? (int)((L->need * 12 / 10 + L->budget - 1) / L->budget) : 0;
+		L->nlisten = L->split ? L->nsrv * L->nthreads : L->nthreads;
+	}
+	res->procs = L->nprocs;
+	res->threads = L->nthreads;
+	return 0;
+}
+
+/* The counters every worker and server thread writes, shared with the
+ * worker processes. */
+static int map_shared(struct layout *L)
+{
+	struct shared *sh;
+	int nworkers = L->nprocs * L->nthreads;
+
+	L->shlen = sizeof(*sh) + (size_t)nworkers * sizeof(struct wstats) +
+		   (size_t)(L->nlisten ? L->nlisten : 1) * sizeof(struct server_stats);
+	sh = mmap(NULL, L->shlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		fprintf(stderr, "tcpscope stress: mmap: %s\n", errno_name(-errno));
+		return -errno;
+	}
+	sh->nworkers = nworkers;
+	sh->nsrv_threads = L->nlisten;
+	sh->ws = (struct wstats *)(sh + 1);
+	sh->srv = (struct server_stats *)(sh->ws + sh->nworkers);
+	L->sh = sh;
+	return 0;
+}
+
+static void close_fds(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; fds && i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+/* Server process i: serves its share of the listeners until told to stop
+ * (or its parent dies). Never returns. */
+static void server_proc(struct layout *L, const struct server_opts *so, int i, pid_t parent)
+{
+	struct server *srv = NULL;
+	int j;
+
+	die_with_parent(parent, SIGKILL);
+	for (j = 0; j < L->nlisten; j++)
+		if (j / L->nthreads != i)
+			close(L->lfds[j]);
+	if (server__start(so, L->nthreads, L->lfds + i * L->nthreads,
+			  L->sh->srv + i * L->nthreads, &srv))
+		_exit(1);
+	while (!L->sh->stop_server)
+		usleep(20 * 1000);
+	server__stop(srv);
+	_exit(0);
+}
+
+static int fork_servers(struct layout *L, const struct server_opts *so)
+{
 	pid_t parent = getpid();
+	int i;
 
-	/* API callers too: no connections is no run. */
-	if (!need)
-		return -EINVAL;
+	L->spids = calloc((size_t)L->nsrv, sizeof(*L->spids));
+	if (!L->spids)
+		return -ENOMEM;
+	for (i = 0; i < L->nsrv; i++) {
+		pid_t pid = fork();
 
-	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
-	r.want_local = hooks && hooks->on_conn_done;
-	r.send_first = o->mode != STRESS_HOLD && o->size;
+		if (pid < 0) {
+			fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(-errno));
+			return -errno;
+		}
+		if (pid == 0)
+			server_proc(L, so, i, parent);
+		L->spids[i] = pid;
+	}
+	return 0;
+}
+
+/* The built-in server on 127.0.0.1, an ephemeral port: in the workers'
+ * own loops (one process), or in processes of its own (split). */
+static int start_builtin_server(struct run *r, struct layout *L, const struct stress_hooks *hooks)
+{
+	struct server_opts so = { .mode = r->o->server_mode, .backlog = 4096, .hooks = hooks };
+	struct sockaddr_storage any;
+	socklen_t alen;
+	int err;
+
+	/* At least one listener (threads >= 1); said so for clang-tidy,
+	 * which cannot see online_cpus() from here. */
+	L->lfds = L->nlisten > 0 ? calloc((size_t)L->nlisten, sizeof(*L->lfds)) : NULL;
+	if (!L->lfds)
+		return -ENOMEM;
+	memset(L->lfds, 0xff, (size_t)L->nlisten * sizeof(*L->lfds)); /* -1: none yet */
+	parse_sockaddr("127.0.0.1:0", true, &any, &alen);
+	err = server__listen(&any, so.backlog, L->nlisten, L->lfds, &r->target);
+	if (err) {
+		/* It closed them. */
+		memset(L->lfds, 0xff, (size_t)L->nlisten * sizeof(*L->lfds));
+		fprintf(stderr, "tcpscope stress: built-in server: %s\n", errno_name(err));
+		return err;
+	}
+	if (hooks && hooks->on_listen)
+		hooks->on_listen(hooks->ctx, &r->target);
+	if (!L->split) {
+		/* Worker i serves listener i in its own loop: no server
+		 * threads to share the CPUs with. */
+		r->so = so;
+		r->lfds = L->lfds;
+		L->lfds = NULL;
+		return 0;
+	}
+	/* The server processes have the listeners now. */
+	err = fork_servers(L, &so);
+	close_fds(L->lfds, L->nlisten);
+	L->lfds = NULL;
+	return err;
+}
+
+/* Where the connections go, from where. */
+static int set_target(struct run *r, struct layout *L, const struct stress_hooks *hooks,
+		      struct stress_result *res)
+{
+	int err = 0;
+
+	if (L->embedded)
+		err = start_builtin_server(r, L, hooks);
+	else
+		r->target = r->o->target;
+	if (err)
+		return err;
+	r->tlen = r->target.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	fmt_sockaddr(&r->target, res->target, sizeof(res->target));
+	plan_sources(r, L->nprocs * L->nthreads);
+	if (r->lfds && L->nlisten > 1 && r->source_plan != SOURCES_GIVEN && r->nsources &&
+	    !steer_attach(r->lfds[0], L->nlisten))
+		r->steer = true;
+	res->nsources = r->nsources;
+	res->source_plan = r->source_plan;
+	memcpy(res->sources, r->sources, sizeof(res->sources));
+	return 0;
+}
+
+/* Worker processes, each with its threads; this one waits for them,
+ * passes a signal on and prints the progress line. */
+static int run_procs(struct run *r, struct layout *L)
+{
+	uint64_t last_att = 0, last_ns = r->t0, next_print = r->t0 + NSEC_PER_SEC;
+	pid_t parent = getpid();
+	int i, alive, status, err = 0;
+
+	for (i = 0; i < L->nprocs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			err = -errno;
+			fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(err));
+			r->sh->stop = 1;
+			break;
+		}
+		if (pid == 0) {
+			/* SIGTERM: the workers close what they hold and exit. */
+			die_with_parent(parent, SIGTERM);
+			_exit(run_threads(r, i * L->nthreads, L->nthreads, L->nprocs * L->nthreads,
+					  false) ? 1 : 0);
+		}
+		L->cpids[i] = pid;
+	}
+	do {
+		alive = 0;
+		for (i = 0; i < L->nprocs; i++) {
+			if (L->cpids[i] <= 0)
+				continue;
+			if (waitpid(L->cpids[i], &status, WNOHANG) == L->cpids[i])
+				L->cpids[i] = 0;
+			else
+				alive++;
+		}
+		if (exiting)
+			r->sh->stop = 1;
+		if (!alive)
+			break;
+		usleep(50 * 1000);
+		if (r->o->progress && now_mono_ns() >= next_print) {
+			progress_line(r, &last_att, &last_ns);
+			next_print += NSEC_PER_SEC;
+		}
+	} while (alive);
+	return err;
+}
+
+/* The load itself, from the first connect to the last close. */
+static int run_load(struct run *r, struct layout *L, struct stress_result *res)
+{
+	int err;
+
+	if (L->split) {
+		L->cpids = calloc((size_t)L->nprocs, sizeof(*L->cpids));
+		if (!L->cpids)
+			return -ENOMEM;
+	}
+	r->t0 = now_mono_ns();
+	r->t_end = r->t0 + r->o->duration_ns;
+	if (L->split) {
+		err = run_procs(r, L);
+	} else {
+		err = run_threads(r, 0, L->nthreads, L->nthreads, r->o->progress);
+		if (err)
+			fprintf(stderr, "tcpscope stress: workers: %s\n", errno_name(err));
+	}
+	res->duration_ns = now_mono_ns() - r->t0;
+	if (r->o->progress)
+		fprintf(stderr, "\n");
+	return err;
+}
+
+/* Every process stopped, the counters merged, everything released. */
+static void layout_end(struct layout *L, struct run *r, struct stress_result *res)
+{
+	if (L->spids) {
+		L->sh->stop_server = 1;
+		wait_children(L->spids, L->nsrv);
+	}
+	if (L->cpids) {
+		L->sh->stop = 1;
+		wait_children(L->cpids, L->nprocs);
+	}
+	close_fds(L->lfds, L->nlisten);
+	close_fds(r->lfds, L->nlisten);
+	if (L->sh) {
+		struct server_stats sum;
+
+		merge(L->sh, res);
+		if (L->nlisten) {
+			server_stats__sum(L->sh->srv, L->nlisten, &sum);
+			res->server_accepted = sum.accepted;
+		}
+		munmap(L->sh, L->shlen);
+	}
+	free(L->cpids);
+	free(L->spids);
+}
+
+static void result_init(struct stress_result *res)
+{
 	memset(res, 0, sizeof(*res));
 	hist__init(&res->connect_ns);
 	hist__init(&res->rr_ns);
 	hist__init(&res->ti.rtt_us);
 	hist__init(&res->ti.last_rtt_us);
 	hist__init(&res->ti.last_cwnd);
-	res->nofile = raise_nofile_limit();
-	if (res->nofile < 0) {
-		fprintf(stderr, "tcpscope stress: RLIMIT_NOFILE: %s\n", errno_name((int)res->nofile));
-		return (int)res->nofile;
-	}
-	budget = (uint64_t)res->nofile > FD_RESERVE + 8 * (uint64_t)nthreads
-			 ? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)nthreads
-			 : 1;
-	/* One process holds both ends of every built-in connection. A limit
-	 * too low to be worth splitting over (ulimit -n 64) leaves one process
-	 * that runs with what it has: the rest fail with EMFILE, counted and
-	 * explained in the summary. */
-	if (o->procs)
-		nprocs = o->procs;
-	else if (need * (embedded ? 2 : 1) <= budget || budget < MIN_SPLIT_BUDGET)
-		nprocs = 1;
-	else
-		nprocs = (int)min_u64((need + budget * 9 / 10 - 1) / (budget * 9 / 10), MAX_AUTO_PROCS);
-	/* Past this point the built-in server needs processes of its own,
-	 * which only the split mode gives it. */
-	if (!o->procs && embedded && need * 2 > budget && nprocs < 2 && budget >= MIN_SPLIT_BUDGET)
-		nprocs = 2;
-	split = nprocs > 1;
-	if (split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
-		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"
-				" one process only, and %" PRIu64 " connections need %d here"
-				" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
-			need, nprocs, res->nofile, budget / (embedded ? 2 : 1));
-		return -EOPNOTSUPP;
-	}
-	if (embedded) {
-		/* Reuseport spreads connections by hash: leave 20% headroom. */
-		nsrv = split ? (int)((need * 12 / 10 + budget - 1) / budget) : 0;
-		nlisten = split ? nsrv * nthreads : nthreads;
-	}
-	res->procs = nprocs;
-	res->threads = nthreads;
+}
 
-	shlen = sizeof(*sh) + (size_t)(nprocs * nthreads) * sizeof(struct wstats) +
-		(size_t)(nlisten ? nlisten : 1) * sizeof(struct server_stats);
-	sh = mmap(NULL, shlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		err = -errno;
-		fprintf(stderr, "tcpscope stress: mmap: %s\n", errno_name(err));
-		return err;
-	}
-	sh->nworkers = nprocs * nthreads;
-	sh->nsrv_threads = nlisten;
-	sh->ws = (struct wstats *)(sh + 1);
-	sh->srv = (struct server_stats *)(sh->ws + sh->nworkers);
-	r.sh = sh;
-
-	if (embedded) {
-		struct sockaddr_storage any;
-		socklen_t alen;
-		struct server_opts so = { .mode = o->server_mode, .backlog = 4096, .hooks = hooks };
-
-		/* At least one listener (threads >= 1); said so for clang-tidy,
-		 * which cannot see online_cpus() from here. */
-		lfds = nlisten > 0 ? calloc((size_t)nlisten, sizeof(*lfds)) : NULL;
-		if (!lfds) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		parse_sockaddr("127.0.0.1:0", true, &any, &alen);
-		err = server__listen(&any, so.backlog, nlisten, lfds, &r.target);
-		if (err) {
-			fprintf(stderr, "tcpscope stress: built-in server: %s\n", errno_name(err));
-			goto cleanup;
-		}
-		if (hooks && hooks->on_listen)
-			hooks->on_listen(hooks->ctx, &r.target);
-		if (!split) {
-			/* Worker i serves listener i in its own loop: no
-			 * server threads to share the CPUs with. */
-			r.so = so;
-			r.lfds = lfds;
-			lfds = NULL;
-		} else {
-			spids = calloc((size_t)nsrv, sizeof(*spids));
-			if (!spids) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			for (i = 0; i < nsrv; i++) {
-				pid_t pid = fork();
-
-				if (pid < 0) {
-					err = -errno;
-					fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(err));
-					sh->stop_server = 1;
-					goto cleanup;
-				}
-				if (pid == 0) {
-					int j;
-
-					die_with_parent(parent, SIGKILL);
-					for (j = 0; j < nlisten; j++)
-						if (j / nthreads != i)
-							close(lfds[j]);
-					if (server__start(&so, nthreads, lfds + i * nthreads,
-							  sh->srv + i * nthreads, &srv))
-						_exit(1);
-					/* Until told (the parent's death kills it). */
-					while (!sh->stop_server)
-						usleep(20 * 1000);
-					server__stop(srv);
-					_exit(0);
-				}
-				spids[i] = pid;
-			}
-			for (i = 0; i < nlisten; i++)
-				close(lfds[i]);
-		}
-		free(lfds);
-		lfds = NULL;
-	} else {
-		r.target = o->target;
-	}
-	r.tlen = r.target.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						: sizeof(struct sockaddr_in);
-	fmt_sockaddr(&r.target, res->target, sizeof(res->target));
-	plan_sources(&r, nprocs * nthreads);
-	if (r.lfds && nlisten > 1 && r.source_plan != SOURCES_GIVEN && r.nsources &&
-	    !steer_attach(r.lfds[0], nlisten))
-		r.steer = true;
-	res->nsources = r.nsources;
-	res->source_plan = r.source_plan;
-	memcpy(res->sources, r.sources, sizeof(res->sources));
-
-	r.t0 = now_mono_ns();
-	r.t_end = r.t0 + o->duration_ns;
-	last_ns = r.t0;
-	next_print = r.t0 + NSEC_PER_SEC;
-	if (!split) {
-		err = run_threads(&r, 0, nthreads, nthreads, tty);
-		if (err)
-			fprintf(stderr, "tcpscope stress: workers: %s\n", errno_name(err));
-		goto finished;
-	}
-	cpids = calloc((size_t)nprocs, sizeof(*cpids));
-	if (!cpids) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (i = 0; i < nprocs; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0) {
-			err = -errno;
-			fprintf(stderr, "tcpscope stress: fork: %s\n", errno_name(err));
-			sh->stop = 1;
-			break;
-		}
-		if (pid == 0) {
-			/* SIGTERM: the workers close what they hold and exit. */
-			die_with_parent(parent, SIGTERM);
-			_exit(run_threads(&r, i * nthreads, nthreads, nprocs * nthreads, false) ? 1 : 0);
-		}
-		cpids[i] = pid;
-	}
-	for (;;) {
-		int alive = 0, status;
-
-		for (i = 0; i < nprocs; i++) {
-			if (cpids[i] <= 0)
-				continue;
-			if (waitpid(cpids[i], &status, WNOHANG) == cpids[i])
-				cpids[i] = 0;
-			else
-				alive++;
-		}
-		if (!alive)
-			break;
-		if (exiting)
-			sh->stop = 1;
-		usleep(50 * 1000);
-		if (tty && now_mono_ns() >= next_print) {
-			progress_line(&r, &last_att, &last_ns);
-			next_print += NSEC_PER_SEC;
-		}
-	}
-finished:
-	res->duration_ns = now_mono_ns() - r.t0;
-	if (tty)
-		fprintf(stderr, "\n");
-cleanup:
-	if (srv)
-		server__stop(srv);
-	if (spids) {
-		sh->stop_server = 1;
-		wait_children(spids, nsrv);
-	}
-	if (cpids) {
-		sh->stop = 1;
-		wait_children(cpids, nprocs);
-	}
-	if (lfds) {
-		for (i = 0; i < nlisten; i++)
-			if (lfds[i] >= 0)
-				close(lfds[i]);
-	}
-	if (sh != MAP_FAILED) {
-		struct server_stats sum;
-
-		merge(sh, res);
-		if (nlisten) {
-			server_stats__sum(sh->srv, nlisten, &sum);
-			res->server_accepted = sum.accepted;
-		}
-		munmap(sh, shlen);
-	}
+/* What the counters say about the run as a whole. */
+static void result_finish(const struct stress_opts *o, const struct run *r,
+			  struct stress_result *res)
+{
 	res->interrupted = exiting;
-	res->launch_ns = res->c.launch_end_ns > r.t0 ? res->c.launch_end_ns - r.t0 : 0;
+	res->hit_duration = !exiting && o->mode != STRESS_HOLD && res->duration_ns >= o->duration_ns;
+	res->launch_ns = res->c.launch_end_ns > r->t0 ? res->c.launch_end_ns - r->t0 : 0;
 	if (res->launch_ns)
 		res->rate_achieved = (double)res->c.attempted * 1e9 / (double)res->launch_ns;
-	if (r.lfds) {
-		for (i = 0; i < nlisten; i++)
-			if (r.lfds[i] >= 0)
-				close(r.lfds[i]);
-		free(r.lfds);
+}
+
+int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
+	       struct stress_result *res)
+{
+	struct run r = { .o = o, .hooks = hooks };
+	struct layout L = {};
+	int err;
+
+	/* API callers too: no connections is no run. */
+	if (!(o->mode == STRESS_CHURN ? o->concurrency : o->conns))
+		return -EINVAL;
+	result_init(res);
+	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
+	r.want_local = hooks && hooks->on_conn_done;
+	r.send_first = o->mode != STRESS_HOLD && request_size(o);
+	err = plan_layout(o, hooks, res, &L);
+	if (err)
+		return err;
+	err = map_shared(&L);
+	if (!err) {
+		r.sh = L.sh;
+		err = set_target(&r, &L, hooks, res);
 	}
-	free(cpids);
-	free(spids);
-	free(lfds);
+	if (!err)
+		err = run_load(&r, &L, res);
+	layout_end(&L, &r, res);
+	result_finish(o, &r, res);
 	return err;
 }

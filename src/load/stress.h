@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include "lib/hist.h"
 #include "lib/netutil.h"
+#include "load/framing.h"
 #include "load/sockopt.h"
 
 enum stress_mode { STRESS_HOLD, STRESS_CHURN, STRESS_RR };
@@ -95,7 +96,13 @@ struct stress_opts {
 	uint64_t duration_ns;
 	uint64_t count;             /* churn: stop after this many, 0: no limit */
 	uint64_t concurrency;       /* churn: in flight at most */
-	uint64_t size;              /* churn, rr: bytes per exchange */
+	uint64_t size;              /* churn, rr: bytes per exchange (the echo) */
+	/* --request, --response: the bytes sent per transaction (the
+	 * caller's, kept for the run) and where the response ends; request
+	 * NULL: the --size echo. */
+	const uint8_t *request;
+	size_t request_len;
+	struct framing framing;
 	int close_kind;             /* CLOSE_FIN or CLOSE_RST */
 	int threads;                /* per process, 0: one per core */
 	int procs;                  /* 0: as many as the descriptor limit needs */
@@ -131,6 +138,11 @@ struct stress_counts {
 	uint64_t transactions;
 	uint64_t verify_errors;
 	uint64_t cut_short;        /* exchanges in progress when the run ended */
+	uint64_t cut_connecting;   /* attempts still connecting when the run ended */
+	uint64_t http_status[6];   /* complete HTTP responses by class: [2] is 2xx */
+	uint64_t resp_errors[RERR_MAX]; /* responses that were not one, by reason */
+	uint64_t reopened;         /* rr: connections the server closed after a
+				    * response (Connection: close), opened again */
 	uint64_t source_switches;
 	uint64_t launch_end_ns;    /* when this worker launched its last attempt */
 	uint64_t in_flight;        /* live connections, for progress */
@@ -153,6 +165,7 @@ struct stress_result {
 	uint64_t source_attempts[STRESS_MAX_SOURCES]; /* sockets bound to each */
 	long nofile;               /* RLIMIT_NOFILE soft limit after raising */
 	bool interrupted;          /* SIGINT/SIGTERM */
+	bool hit_duration;         /* the run was stopped by its --duration bound */
 	bool hit_addrnotavail;
 	char target[FMT_ADDR_LEN];
 	uint64_t server_accepted;  /* built-in server */
@@ -170,6 +183,10 @@ struct jw;
 void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
 			       FILE *f, void (*extra)(void *ctx, struct jw *w), void *ctx);
 const char *stress_mode_name(int mode);
+/* Does the run make transactions (rr, churn with --size or --request)? */
+bool stress_opts__exchanges(const struct stress_opts *o);
+/* Response errors, summed over their reasons. */
+uint64_t stress_counts__resp_errors(const struct stress_counts *c);
 const char *stress_source_plan_name(int plan);
 
 #endif

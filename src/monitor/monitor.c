@@ -15,36 +15,23 @@
 #include <unistd.h>
 #include "monitor/monitor.h"
 #include "lib/jsonw.h"
+#include "lib/netutil.h"
 #include "lib/parse.h"
 #include "lib/privs.h"
+#include "monitor/findings.h"
 #include "monitor/procfs.h"
 #include "monitor/sockdiag.h"
 #include "lib/util.h"
 
 #define CMD "monitor"
 #define NET "/proc/thread-self/net/"
-#define TIME_WAIT_SECS 60 /* TCP_TIMEWAIT_LEN: fixed in the kernel */
-
-enum { TCP_ESTAB = 1, TCP_TW = 6, TCP_UNCONN = 7, TCP_LISTEN = 10 };
 
 struct opts {
 	bool json, watch;
 	uint64_t interval_ns, watch_ns, count;
 	int port, state, top;
 	const char *netns;
-};
-
-struct sample {
-	struct counters ctr; /* snmp, netstat, snmp6: nstat's names */
-	struct counters sockstat;
-	struct softnet softnet;
-	uint64_t t_ns;
-};
-
-enum sysctl_id {
-	SC_KA_TIME, SC_KA_INTVL, SC_KA_PROBES, SC_SOMAXCONN, SC_SYN_BACKLOG, SC_PORT_RANGE,
-	SC_TW_REUSE, SC_FIN_TIMEOUT, SC_MAX_TW, SC_SYNCOOKIES, SC_CC, SC_RMEM, SC_WMEM,
-	SC_NETDEV_BACKLOG, SC_MAX,
+	int netns_fd; /* opt_netns(): an fd, or -errno */
 };
 
 static const struct {
@@ -67,14 +54,6 @@ static const struct {
 	[SC_NETDEV_BACKLOG] = { "net.core.netdev_max_backlog", false },
 };
 
-struct sysctl_val {
-	bool ok;
-	int n;
-	uint64_t v[3];
-	char word[32];
-	char text[64]; /* as printed: "4096 131072 6291456" */
-};
-
 /* The counters shown with their rates, in this order. */
 static const char *const key_counters[] = {
 	"TcpActiveOpens", "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets",
@@ -84,26 +63,6 @@ static const char *const key_counters[] = {
 	"TcpExtTCPSynRetrans", "TcpExtTCPLostRetransmit", "TcpExtTCPAbortOnTimeout",
 	"TcpExtTCPTimeWaitOverflow", "TcpExtTCPBacklogDrop", "TcpExtTW",
 	"IpExtInOctets", "IpExtOutOctets",
-};
-
-#define MAX_FINDINGS 16
-struct finding {
-	const char *id, *severity; /* "warn" or "info" */
-	char what[96], evidence[256], knob[512];
-};
-
-struct report {
-	const struct opts *o;
-	struct sample a, b;
-	bool rates;
-	double interval_s;
-	struct sysctl_val sys[SC_MAX];
-	struct sock_table socks;
-	uint64_t states[TCP_STATE_MAX];     /* filtered */
-	uint64_t all_states[TCP_STATE_MAX]; /* unfiltered, for the findings */
-	struct finding findings[MAX_FINDINGS];
-	int nfindings;
-	char when[32];
 };
 
 static void usage(FILE *f)
@@ -120,7 +79,8 @@ static void usage(FILE *f)
 		"  --count N        with --watch: stop after N intervals\n"
 		"  --port PORT      only sockets with this local or remote port\n"
 		"  --state STATE    only sockets in STATE (ESTAB, LISTEN, TIME-WAIT, ...)\n"
-		"  --netns NAME     look inside the namespace /run/netns/NAME\n"
+		"  --netns NS       look inside the namespace /run/netns/NS, or a path such\n"
+		"                   as /proc/PID/ns/net\n"
 		"  --top N          rows in the top-connection tables (default 5)\n"
 		"  --json           one JSON object (with --watch: one per interval, a line each)\n"
 		"  -h, --help       this help\n\n"
@@ -131,7 +91,7 @@ static void usage(FILE *f)
 		"  tcpscope monitor --netns blue --json | jq .findings\n"
 		"  tcpscope monitor --watch 2 --count 10\n\n"
 		"Exit status: 0 success, 1 runtime failure (unreadable /proc, netlink),\n"
-		"2 usage error (a bad option, or --netns naming no namespace).\n");
+		"2 usage error (a bad option, or --netns naming no network namespace).\n");
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -149,9 +109,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ 0 },
 	};
 	bool have_count = false;
-	uint16_t port;
-	uint64_t v;
-	int c, err;
+	int c;
 
 	*o = (struct opts){ .interval_ns = NSEC_PER_SEC, .port = -1, .state = -1, .top = 5 };
 	opterr = 0;
@@ -159,33 +117,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (!strcmp(optarg, "0")) {
-				o->interval_ns = 0;
-				break;
-			}
-			err = parse_duration_ns(optarg, &o->interval_ns);
-			if (err)
-				cli_bad_value(CMD, "--interval", optarg, err, "a duration: 1s, 500ms, 0");
+			o->interval_ns = opt_interval(CMD, "--interval", optarg, 0);
 			break;
 		case 'w':
-			err = parse_duration_ns(optarg, &o->watch_ns);
-			if (!err && o->watch_ns < 10 * NSEC_PER_MSEC)
-				err = -ERANGE;
-			if (err)
-				cli_bad_value(CMD, "--watch", optarg, err, "seconds (or 500ms), >= 10ms");
+			o->watch_ns = opt_duration(CMD, "--watch", optarg, 10 * NSEC_PER_MSEC);
 			o->watch = true;
 			break;
 		case 'c':
-			err = parse_u64(optarg, 1, UINT32_MAX, &o->count);
-			if (err)
-				cli_bad_value(CMD, "--count", optarg, err, "a count >= 1");
+			o->count = opt_count(CMD, "--count", optarg, 1, UINT64_MAX);
 			have_count = true;
 			break;
 		case 'p':
-			err = parse_port(optarg, false, &port);
-			if (err)
-				cli_bad_value(CMD, "--port", optarg, err, "a port 1-65535");
-			o->port = port;
+			o->port = opt_port(CMD, "--port", optarg);
 			break;
 		case 's':
 			o->state = tcp_state_parse(optarg);
@@ -194,13 +137,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 					      "a TCP state: ESTAB, LISTEN, TIME-WAIT, SYN-RECV, ...");
 			break;
 		case 'n':
+			if (o->netns && o->netns_fd >= 0)
+				close(o->netns_fd);
 			o->netns = optarg;
+			o->netns_fd = opt_netns(CMD, "--netns", optarg);
 			break;
 		case 't':
-			err = parse_u64(optarg, 0, 1000, &v);
-			if (err)
-				cli_bad_value(CMD, "--top", optarg, err, "a count 0-1000");
-			o->top = (int)v;
+			o->top = (int)opt_count(CMD, "--top", optarg, 0, 1000);
 			break;
 		case 'j':
 			o->json = true;
@@ -208,44 +151,31 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			cli_fail(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			cli_fail(CMD, "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(CMD, c, argv, longopts);
 		}
 	}
-	if (optind < argc)
-		cli_fail(CMD, "unexpected argument '%s'", argv[optind]);
+	cli_no_more_args(CMD, argc, argv);
 	if (have_count && !o->watch)
 		cli_fail(CMD, "--count needs --watch");
 }
 
-/* Enter /run/netns/NAME. No such namespace is a usage error (exit 2);
- * failing to enter an existing one is a runtime error (exit 1). */
-static int enter_netns(const char *name)
+/* Enter the namespace parse_opts() opened (a missing or wrong one was a
+ * usage error there); failing to enter it is a runtime error (exit 1). */
+static int enter_netns(const struct opts *o)
 {
-	char path[300];
-	int fd;
-
-	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") ||
-	    strlen(name) > 255)
-		cli_fail(CMD, "bad value '%s' for --netns: not a namespace name", name);
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		cli_fail(CMD, "no network namespace named '%s' (%s: ENOENT)", name, path);
-	if (fd < 0) {
-		fprintf(stderr, "tcpscope monitor: cannot open %s: %s\n", path, errno_name(errno));
+	if (o->netns_fd < 0) {
+		fprintf(stderr, "tcpscope monitor: cannot open the namespace '%s': %s\n", o->netns,
+			errno_name(-o->netns_fd));
 		return -1;
 	}
-	if (setns(fd, CLONE_NEWNET)) {
-		fprintf(stderr, "tcpscope monitor: cannot enter netns '%s': %s (%s)\n", name,
-			errno_name(errno),
-			errno == EINVAL ? "not a network namespace" : "needs CAP_SYS_ADMIN: run as root");
-		close(fd);
+	if (setns(o->netns_fd, CLONE_NEWNET)) {
+		fprintf(stderr, "tcpscope monitor: cannot enter netns '%s': %s (%s)\n", o->netns,
+			errno_name(errno), "needs CAP_SYS_ADMIN: run as root");
+		close(o->netns_fd);
 		return -1;
 	}
-	close(fd);
+	close(o->netns_fd);
 	return 0;
 }
 
@@ -340,33 +270,11 @@ static void read_sysctls(struct sysctl_val *sys)
 	}
 }
 
-static const char *sysctl_text(const struct report *r, enum sysctl_id id)
-{
-	return r->sys[id].ok ? r->sys[id].text : "?";
-}
-
-static int64_t delta(const struct report *r, const char *name)
-{
-	return (int64_t)(counters_get(&r->b.ctr, name) - counters_get(&r->a.ctr, name));
-}
-
 static bool sock_matches(const struct opts *o, const struct tcp_sock_info *s)
 {
 	if (o->port >= 0 && s->sport != o->port && s->dport != o->port)
 		return false;
 	return o->state < 0 || s->state == o->state;
-}
-
-static void fmt_endpoint(char *out, size_t outlen, int family, const uint8_t *addr, uint16_t port)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(family, addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	if (family == AF_INET6)
-		snprintf(out, outlen, "[%s]:%u", a, port);
-	else
-		snprintf(out, outlen, "%s:%u", a, port);
 }
 
 /* An endpoint in at most WIDTH columns: long IPv6 ones keep their tail. */
@@ -378,255 +286,6 @@ static const char *fit(const char *s, size_t width, char *buf, size_t buflen)
 		return s;
 	snprintf(buf, buflen, "~%s", s + n - (width - 1));
 	return buf;
-}
-
-static void add_finding(struct report *r, const char *id, const char *severity,
-			const char *what, const char *knob, const char *evfmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static void add_finding(struct report *r, const char *id, const char *severity,
-			const char *what, const char *knob, const char *evfmt, ...)
-{
-	struct finding *f;
-	va_list ap;
-
-	if (r->nfindings == MAX_FINDINGS)
-		return;
-	f = &r->findings[r->nfindings++];
-	f->id = id;
-	f->severity = severity;
-	snprintf(f->what, sizeof(f->what), "%s", what);
-	snprintf(f->knob, sizeof(f->knob), "%s", knob);
-	va_start(ap, evfmt);
-	vsnprintf(f->evidence, sizeof(f->evidence), evfmt, ap);
-	va_end(ap);
-}
-
-/* A counter that moved during the interval is a "warn"; one that only
- * moved some time before (since the namespace was created) an "info". */
-static bool counter_finding(struct report *r, const char *id, const char *what,
-			    const char *knob, const char *const *names, size_t n)
-{
-	char ev[192] = "";
-	bool rising = false, ever = false;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint64_t total = counters_get(&r->b.ctr, names[i]);
-		int64_t d = r->rates ? delta(r, names[i]) : 0;
-		size_t len = strlen(ev);
-
-		if (!total)
-			continue;
-		ever = true;
-		rising |= d > 0;
-		if (r->rates)
-			snprintf(ev + len, sizeof(ev) - len, "%s%s %" PRIu64 " (+%" PRId64 " in %.1fs)",
-				 len ? ", " : "", names[i], total, d, r->interval_s);
-		else
-			snprintf(ev + len, sizeof(ev) - len, "%s%s %" PRIu64, len ? ", " : "",
-				 names[i], total);
-	}
-	if (ever)
-		add_finding(r, id, rising ? "warn" : "info", what, knob, "%s%s", ev,
-			    rising ? "" : "; not rising now");
-	return ever;
-}
-
-static void find_listen_overflow(struct report *r)
-{
-	static const char *const names[] = { "TcpExtListenOverflows", "TcpExtListenDrops" };
-	char knob[512], full[160] = "", ep[64];
-	size_t i, nfull = 0;
-
-	snprintf(knob, sizeof(knob),
-		 "the listen() backlog, capped by net.core.somaxconn (%s); "
-		 "net.ipv4.tcp_max_syn_backlog (%s); or accept() faster",
-		 sysctl_text(r, SC_SOMAXCONN), sysctl_text(r, SC_SYN_BACKLOG));
-	counter_finding(r, "listen-overflow", "accept queues overflowed: SYNs or ACKs dropped",
-			knob, names, ARRAY_SIZE(names));
-	for (i = 0; i < r->socks.n; i++) {
-		const struct tcp_sock_info *s = &r->socks.v[i];
-		size_t len = strlen(full);
-
-		if (s->state != TCP_LISTEN || s->rqueue < s->wqueue || s->wqueue == 0)
-			continue;
-		if (nfull++ < 3) {
-			fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
-			snprintf(full + len, sizeof(full) - len, "%s%s (%u/%u)", len ? ", " : "", ep,
-				 s->rqueue, s->wqueue);
-		}
-	}
-	if (nfull)
-		add_finding(r, "accept-queue-full", "warn", "listeners with a full accept queue now",
-			    knob, "%zu listener(s): %s", nfull, full);
-}
-
-static void find_syncookies(struct report *r)
-{
-	static const char *const names[] = { "TcpExtSyncookiesSent" };
-	static const char *const drop_names[] = { "TcpExtTCPReqQFullDrop" };
-	char knob[512];
-
-	snprintf(knob, sizeof(knob),
-		 "net.ipv4.tcp_max_syn_backlog (%s), the listen() backlog and "
-		 "net.core.somaxconn (%s); net.ipv4.tcp_syncookies (%s)",
-		 sysctl_text(r, SC_SYN_BACKLOG), sysctl_text(r, SC_SOMAXCONN),
-		 sysctl_text(r, SC_SYNCOOKIES));
-	counter_finding(r, "syn-cookies", "SYN queue full: SYN cookies sent (options lost)",
-			knob, names, ARRAY_SIZE(names));
-	/* Without cookies a full SYN queue drops the SYN instead. */
-	counter_finding(r, "syn-drops", "SYN queue full: SYNs dropped (no SYN cookies)", knob,
-			drop_names, ARRAY_SIZE(drop_names));
-}
-
-static void find_time_wait(struct report *r)
-{
-	uint64_t tw = r->all_states[TCP_TW], max = r->sys[SC_MAX_TW].v[0];
-	uint64_t overflow = counters_get(&r->b.ctr, "TcpExtTCPTimeWaitOverflow");
-	char knob[512];
-
-	snprintf(knob, sizeof(knob), "net.ipv4.tcp_max_tw_buckets (%s); net.ipv4.tcp_tw_reuse "
-		 "(%s); reuse connections", sysctl_text(r, SC_MAX_TW), sysctl_text(r, SC_TW_REUSE));
-	if (overflow || (r->sys[SC_MAX_TW].ok && tw * 10 >= max * 8 && tw > 0))
-		add_finding(r, "time-wait-buckets", overflow ? "warn" : "info",
-			    "TIME_WAIT sockets close to net.ipv4.tcp_max_tw_buckets", knob,
-			    "%" PRIu64 " TIME-WAIT sockets of %" PRIu64 " allowed; "
-			    "TcpExtTCPTimeWaitOverflow %" PRIu64, tw, max, overflow);
-}
-
-static void find_port_range(struct report *r)
-{
-	const struct sysctl_val *pr = &r->sys[SC_PORT_RANGE];
-	uint64_t lo, hi, range, used = 0, tw = 0, need = 0;
-	double rate = 0;
-	char knob[512];
-	size_t i;
-
-	if (!pr->ok || pr->n != 2 || pr->v[1] < pr->v[0])
-		return;
-	lo = pr->v[0];
-	hi = pr->v[1];
-	range = hi - lo + 1;
-	for (i = 0; i < r->socks.n; i++) {
-		const struct tcp_sock_info *s = &r->socks.v[i];
-
-		if (s->state == TCP_LISTEN || s->state == TCP_UNCONN || s->sport < lo ||
-		    s->sport > hi || s->dport == 0)
-			continue;
-		used++;
-		tw += s->state == TCP_TW;
-	}
-	if (r->rates && r->interval_s > 0) {
-		rate = (double)delta(r, "TcpActiveOpens") / r->interval_s;
-		/* Each actively closed connection holds its port for TIME_WAIT. */
-		need = (uint64_t)(rate * TIME_WAIT_SECS);
-	}
-	if (used * 2 < range && need * 2 < range)
-		return;
-	snprintf(knob, sizeof(knob), "net.ipv4.ip_local_port_range (%s); net.ipv4.tcp_tw_reuse "
-		 "(%s); connection reuse (keep-alive, pools)", pr->text, sysctl_text(r, SC_TW_REUSE));
-	add_finding(r, "port-range", used >= range * 9 / 10 || need >= range ? "warn" : "info",
-		    "ephemeral port range too narrow for the connection rate", knob,
-		    "%" PRIu64 " of %" PRIu64 " local ports in use (%" PRIu64 " TIME-WAIT); "
-		    "TcpActiveOpens %.1f/s x %ds TIME_WAIT needs ~%" PRIu64 " per destination",
-		    used, range, tw, rate, TIME_WAIT_SECS, need);
-}
-
-static void find_softnet(struct report *r)
-{
-	uint64_t dropped = r->b.softnet.dropped, squeeze = r->b.softnet.time_squeeze;
-	uint64_t ddrop = dropped - r->a.softnet.dropped, dsq = squeeze - r->a.softnet.time_squeeze;
-	char knob[512];
-
-	if (dropped) {
-		snprintf(knob, sizeof(knob), "net.core.netdev_max_backlog (%s)",
-			 sysctl_text(r, SC_NETDEV_BACKLOG));
-		add_finding(r, "softnet-drops", ddrop ? "warn" : "info",
-			    "packets dropped: the per-CPU input backlog was full (system-wide)",
-			    knob, "softnet_stat dropped %" PRIu64 " (+%" PRIu64 " in %.1fs)",
-			    dropped, ddrop, r->interval_s);
-	}
-	if (r->rates && dsq)
-		add_finding(r, "softnet-squeeze", "info",
-			    "softirq ran out of budget with work left (system-wide)",
-			    "net.core.netdev_budget, net.core.netdev_budget_usecs",
-			    "softnet_stat time_squeeze %" PRIu64 " (+%" PRIu64 " in %.1fs)",
-			    squeeze, dsq, r->interval_s);
-}
-
-static void find_retrans(struct report *r)
-{
-	uint64_t out = counters_get(&r->b.ctr, "TcpOutSegs");
-	uint64_t re = counters_get(&r->b.ctr, "TcpRetransSegs");
-	int64_t dout = r->rates ? delta(r, "TcpOutSegs") : 0;
-	int64_t dre = r->rates ? delta(r, "TcpRetransSegs") : 0;
-	char knob[512];
-
-	snprintf(knob, sizeof(knob), "the path (loss, queueing: see the top retransmitters); "
-		 "net.ipv4.tcp_congestion_control (%s)", sysctl_text(r, SC_CC));
-	/* 2%: well above what a healthy path shows; enough segments to mean it. */
-	if (dout >= 100 && dre * 50 > dout)
-		add_finding(r, "retransmit-ratio", "warn", "high retransmit ratio now", knob,
-			    "TcpRetransSegs/TcpOutSegs +%" PRId64 "/+%" PRId64 " = %.1f%% in %.1fs",
-			    dre, dout, 100.0 * (double)dre / (double)dout, r->interval_s);
-	else if (out >= 1000 && re * 50 > out)
-		add_finding(r, "retransmit-ratio", "info", "high retransmit ratio overall", knob,
-			    "TcpRetransSegs/TcpOutSegs %" PRIu64 "/%" PRIu64 " = %.1f%% since start",
-			    re, out, 100.0 * (double)re / (double)out);
-}
-
-static bool is_loopback(const struct tcp_sock_info *s)
-{
-	static const uint8_t v6_lo[16] = { [15] = 1 };
-
-	if (s->family == AF_INET)
-		return s->daddr[0] == 127;
-	return !memcmp(s->daddr, v6_lo, 16);
-}
-
-static void find_keepalive(struct report *r)
-{
-	const struct sysctl_val *t = &r->sys[SC_KA_TIME];
-	uint64_t estab = 0;
-	uint32_t idle = 0, d;
-	size_t i;
-
-	/* Typical NAT and load-balancer idle timeouts are 60 s to 350 s;
-	 * loopback connections cross neither, so they do not count. */
-	if (!t->ok || t->v[0] <= 600)
-		return;
-	for (i = 0; i < r->socks.n; i++) {
-		const struct tcp_sock_info *s = &r->socks.v[i];
-
-		if (s->state != TCP_ESTAB || is_loopback(s))
-			continue;
-		estab++;
-		d = s->last_data_recv_ms < s->last_data_sent_ms ? s->last_data_recv_ms
-								: s->last_data_sent_ms;
-		if (s->has_info && d > idle)
-			idle = d;
-	}
-	if (!estab)
-		return;
-	add_finding(r, "keepalive-long", "info",
-		    "keepalive starts long after typical idle timeouts (60-350 s)",
-		    "net.ipv4.tcp_keepalive_time, _intvl, _probes; or TCP_KEEPIDLE per socket",
-		    "tcp_keepalive_time %" PRIu64 " s (intvl %s s, probes %s); %" PRIu64
-		    " non-loopback ESTAB sockets, the longest idle for %.0f s",
-		    t->v[0], sysctl_text(r, SC_KA_INTVL), sysctl_text(r, SC_KA_PROBES), estab,
-		    idle / 1000.0);
-}
-
-static void find_all(struct report *r)
-{
-	find_listen_overflow(r);
-	find_syncookies(r);
-	find_time_wait(r);
-	find_port_range(r);
-	find_softnet(r);
-	find_retrans(r);
-	find_keepalive(r);
 }
 
 static void count_states(struct report *r)
@@ -681,7 +340,7 @@ static size_t top_of(const struct report *r, bool by_rtt, const struct tcp_sock_
 	for (i = 0; i < r->socks.n; i++) {
 		const struct tcp_sock_info *s = &r->socks.v[i];
 
-		if (!s->has_info || s->state == TCP_LISTEN || !sock_matches(r->o, s))
+		if (!s->has_info || s->state == TCP_STATE_LISTEN || !sock_matches(r->o, s))
 			continue;
 		if (by_rtt ? s->rtt_us == 0 : s->total_retrans == 0)
 			continue;
@@ -709,7 +368,7 @@ static void text_states(const struct report *r)
 	int col = 0;
 	size_t i;
 
-	for (i = 0; i < TCP_STATE_MAX; i++)
+	for (i = 0; i < TCP_NSTATES; i++)
 		total += r->states[i];
 	printf("States   %" PRIu64 " TCP sockets (IPv4+IPv6, as ss -tan counts them)\n", total);
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
@@ -737,11 +396,11 @@ static void text_listeners(const struct report *r)
 	for (i = 0; i < r->socks.n; i++) {
 		const struct tcp_sock_info *s = &r->socks.v[i];
 
-		if (s->state != TCP_LISTEN || !sock_matches(r->o, s))
+		if (s->state != TCP_STATE_LISTEN || !sock_matches(r->o, s))
 			continue;
 		if (!n++)
 			printf("  %-46s %10s %10s\n", "LOCAL", "QUEUE", "BACKLOG");
-		fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
+		endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
 		printf("  %-46s %10u %10u%s\n", fit(ep, 46, fitbuf, sizeof(fitbuf)), s->rqueue,
 		       s->wqueue, s->rqueue >= s->wqueue && s->wqueue ? "  FULL" : "");
 	}
@@ -763,8 +422,8 @@ static void text_top(const struct report *r, bool by_rtt)
 		printf("  %-28s %-28s %-10s %7s %9s %6s\n", "LOCAL", "PEER", "STATE", "RETRANS",
 		       "RTT ms", "CWND");
 	for (i = 0; i < n; i++) {
-		fmt_endpoint(l, sizeof(l), v[i]->family, v[i]->saddr, v[i]->sport);
-		fmt_endpoint(p, sizeof(p), v[i]->family, v[i]->daddr, v[i]->dport);
+		endpoint_format(l, sizeof(l), v[i]->family, v[i]->saddr, v[i]->sport);
+		endpoint_format(p, sizeof(p), v[i]->family, v[i]->daddr, v[i]->dport);
 		printf("  %-28s %-28s %-10s %7u %9.3f %6u\n", fit(l, 28, lb, sizeof(lb)),
 		       fit(p, 28, pb, sizeof(pb)), tcp_state_ss_name(v[i]->state), v[i]->total_retrans,
 		       v[i]->rtt_us / 1000.0, v[i]->snd_cwnd);
@@ -789,7 +448,7 @@ static void text_counters(const struct report *r)
 			continue;
 		printf("%s  %-25s %11" PRIu64, col % 2 ? " " : "", name, counters_get(&r->b.ctr, name));
 		if (r->rates)
-			printf(" %9.1f", (double)delta(r, name) / r->interval_s);
+			printf(" %9.1f", (double)sample_delta(r, name) / r->interval_s);
 		else
 			printf(" %9s", "");
 		if (col++ % 2)
@@ -893,11 +552,11 @@ static void json_sock(struct jw *w, const struct tcp_sock_info *s)
 	char ep[64];
 
 	jw_obj_open(w, NULL);
-	fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
+	endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
 	jw_str(w, "local", ep);
-	fmt_endpoint(ep, sizeof(ep), s->family, s->daddr, s->dport);
+	endpoint_format(ep, sizeof(ep), s->family, s->daddr, s->dport);
 	jw_str(w, "peer", ep);
-	jw_str(w, "state", tcp_state_kernel_name(s->state));
+	jw_str(w, "state", tcp_state_name(s->state));
 	jw_u64(w, "total_retrans", s->total_retrans);
 	jw_u64(w, "retrans", s->retrans);
 	jw_u64(w, "lost", s->lost);
@@ -978,11 +637,11 @@ static void print_json(const struct report *r)
 	if (o->port >= 0)
 		jw_u64(&w, "port", (uint64_t)o->port);
 	if (o->state >= 0)
-		jw_str(&w, "state", tcp_state_kernel_name((unsigned)o->state));
+		jw_str(&w, "state", tcp_state_name((unsigned)o->state));
 	jw_obj_close(&w);
 	jw_obj_open(&w, "states");
-	for (st = 1; st < TCP_STATE_MAX - 1; st++)
-		jw_u64(&w, tcp_state_kernel_name((unsigned)st), r->states[st]);
+	for (st = 1; st <= TCP_STATE_CLOSING; st++)
+		jw_u64(&w, tcp_state_name((unsigned)st), r->states[st]);
 	jw_obj_close(&w);
 	json_counters(&w, "sockstat", &r->b.sockstat);
 	jw_arr_open(&w, "listeners");
@@ -990,12 +649,12 @@ static void print_json(const struct report *r)
 		const struct tcp_sock_info *s = &r->socks.v[i];
 		char ep[64], addr[INET6_ADDRSTRLEN];
 
-		if (s->state != TCP_LISTEN || !sock_matches(o, s))
+		if (s->state != TCP_STATE_LISTEN || !sock_matches(o, s))
 			continue;
 		jw_obj_open(&w, NULL);
-		fmt_endpoint(ep, sizeof(ep), s->family, s->saddr, s->sport);
+		endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
 		jw_str(&w, "local", ep);
-		inet_ntop(s->family, s->saddr, addr, sizeof(addr));
+		addr_format(addr, sizeof(addr), s->family, s->saddr);
 		jw_str(&w, "addr", addr);
 		jw_u64(&w, "port", s->sport);
 		jw_u64(&w, "accept_queue", s->rqueue);
@@ -1010,7 +669,7 @@ static void print_json(const struct report *r)
 	for (i = 0; r->rates && i < ARRAY_SIZE(key_counters); i++)
 		if (counters_has(&r->b.ctr, key_counters[i]))
 			jw_double(&w, key_counters[i],
-				  (double)delta(r, key_counters[i]) / r->interval_s);
+				  (double)sample_delta(r, key_counters[i]) / r->interval_s);
 	jw_obj_close(&w);
 	jw_obj_open(&w, "softnet");
 	jw_u64(&w, "processed", r->b.softnet.processed);
@@ -1074,7 +733,7 @@ static int snapshot(const struct opts *o)
 	if (!err) {
 		read_sysctls(r->sys);
 		count_states(r);
-		find_all(r);
+		findings__run(r);
 		time_now(r->when, sizeof(r->when));
 		if (o->json)
 			print_json(r);
@@ -1167,7 +826,7 @@ int cmd_monitor(int argc, char **argv)
 	int err;
 
 	parse_opts(argc, argv, &o);
-	if (o.netns && enter_netns(o.netns))
+	if (o.netns && enter_netns(&o))
 		return 1;
 	err = install_signal_handlers();
 	if (err) {

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -12,48 +11,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include "monitor/sockdiag.h"
-
-static const struct {
-	const char *ss, *kernel;
-} state_names[TCP_STATE_MAX] = {
-	[0] = { "UNKNOWN", "UNKNOWN" },
-	[1] = { "ESTAB", "ESTABLISHED" },
-	[2] = { "SYN-SENT", "SYN_SENT" },
-	[3] = { "SYN-RECV", "SYN_RECV" },
-	[4] = { "FIN-WAIT-1", "FIN_WAIT1" },
-	[5] = { "FIN-WAIT-2", "FIN_WAIT2" },
-	[6] = { "TIME-WAIT", "TIME_WAIT" },
-	[7] = { "UNCONN", "CLOSE" },
-	[8] = { "CLOSE-WAIT", "CLOSE_WAIT" },
-	[9] = { "LAST-ACK", "LAST_ACK" },
-	[10] = { "LISTEN", "LISTEN" },
-	[11] = { "CLOSING", "CLOSING" },
-	[12] = { "NEW-SYN-RECV", "NEW_SYN_RECV" },
-};
-
-const char *tcp_state_ss_name(unsigned int state)
-{
-	return state < TCP_STATE_MAX ? state_names[state].ss : "UNKNOWN";
-}
-
-const char *tcp_state_kernel_name(unsigned int state)
-{
-	return state < TCP_STATE_MAX ? state_names[state].kernel : "UNKNOWN";
-}
-
-int tcp_state_parse(const char *s)
-{
-	int i;
-
-	for (i = 1; i < TCP_STATE_MAX; i++)
-		if (!strcasecmp(s, state_names[i].ss) || !strcasecmp(s, state_names[i].kernel))
-			return i;
-	if (!strcasecmp(s, "established"))
-		return 1;
-	if (!strcasecmp(s, "close"))
-		return 7;
-	return -EINVAL;
-}
+#include "lib/tcpstate.h"
 
 static int table_push(struct sock_table *t, const struct tcp_sock_info *s)
 {
@@ -110,7 +68,7 @@ static int parse_one(const struct nlmsghdr *h, struct sock_table *t)
 		return -EINVAL;
 	memset(&s, 0, sizeof(s));
 	s.family = m->idiag_family;
-	s.state = m->idiag_state < TCP_STATE_MAX ? m->idiag_state : 0;
+	s.state = m->idiag_state < TCP_NSTATES ? m->idiag_state : 0;
 	s.sport = ntohs(m->id.idiag_sport);
 	s.dport = ntohs(m->id.idiag_dport);
 	memcpy(s.saddr, m->id.idiag_src, 16);

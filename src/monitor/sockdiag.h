@@ -10,9 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Kernel TCP states (include/net/tcp_states.h), 1..12. */
-#define TCP_STATE_MAX 13
+#include "lib/tcpstate.h"
 
 struct tcp_sock_info {
 	uint8_t saddr[16]; /* v4 in the first 4 bytes */
@@ -42,12 +40,5 @@ int sockdiag_parse(const void *buf, size_t len, struct sock_table *t);
 /* Dump all TCP sockets of FAMILY (AF_INET/AF_INET6) in the current netns. */
 int sockdiag_dump(int family, struct sock_table *t);
 void sock_table_free(struct sock_table *t);
-
-/* "ESTAB"-style names as ss prints them, and the matching parser, which
- * also accepts the kernel names ("ESTABLISHED", "TIME_WAIT"), any case.
- * tcp_state_parse returns the state or -EINVAL. */
-const char *tcp_state_ss_name(unsigned int state);
-const char *tcp_state_kernel_name(unsigned int state);
-int tcp_state_parse(const char *s);
 
 #endif

@@ -16,17 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "correlate/conntab.h" /* enum conn_side */
+#include "correlate/agree.h"
+#include "correlate/conntab.h"
+#include "load/stress.h" /* enum close_kind */
 #include "tracer/events.h"
 #include "lib/hist.h"
 #include "lib/jsonr.h"
 #include "lib/jsonw.h"
+#include "lib/netutil.h"
 #include "lib/parse.h"
 #include "report/report.h"
 #include "lib/util.h"
 #include "report_assets.h" /* generated: report_css, report_js */
 
-#define NSTATES	     14
 #define NBUCKETS_MAX 150
 #define NBINS	     32
 #define MAX_ERRNAMES 8
@@ -75,27 +77,11 @@ struct mark {
 struct drawn {
 	uint64_t cookie;
 	unsigned int why; /* bits of enum why */
-	char label[120];
+	char label[136];
 	struct vec s[S_MAX]; /* struct pt */
 	struct vec rtx;	     /* struct mark */
 	struct vec st;	     /* struct mark */
 	uint64_t probes;
-};
-
-struct rconn {
-	uint64_t cookie;
-	uint64_t syn_ns, state_ns;
-	uint64_t connect_ns, uest_ns, close_ns, info_ns;
-	uint32_t info_total_retrans;
-	uint32_t rtx_segs, rtx_events, kinds[RK_MAX];
-	uint32_t segs_before_info; /* err == 0, ts <= info_ns (second pass) */
-	uint32_t resets;
-	uint8_t last_state, side, info_valid, close_rst, drawn;
-};
-
-struct ctab {
-	struct rconn *slots;
-	size_t cap, used;
 };
 
 struct report {
@@ -104,15 +90,18 @@ struct report {
 	uint64_t lines, bad_lines;
 	uint64_t t0, t1;
 	char *summary; /* the stress_summary line as written, or NULL */
-	struct ctab conns;
+	struct conntab conns;
+	size_t nconns;
+	bool lost_rtx; /* the summary line says retransmit events were lost */
 	/* totals */
 	uint64_t connects, established, errors, closes;
-	uint64_t rtx_events, rtx_segs, kinds[RK_MAX];
+	uint64_t rtx_events;
+	struct rtx_count rtx;
 	uint64_t state_events, probes, resets_sent, resets_recv, lost_lines;
 	uint64_t ours, clients, servers, foreign_events;
 	struct vec connect_lat, handshake; /* uint64_t ns */
-	struct hist in_state[NSTATES];
-	uint64_t in_state_total[NSTATES];
+	struct hist in_state[TCP_NSTATES];
+	uint64_t in_state_total[TCP_NSTATES];
 	/* over time */
 	uint64_t bucket_ns;
 	int nbuckets;
@@ -122,70 +111,22 @@ struct report {
 	uint64_t b_errors[MAX_ERRNAMES + 1][NBUCKETS_MAX]; /* the last: other errors */
 	int nerrnames;
 	/* cross-check from the timeline alone */
-	uint64_t chk_checked, chk_agreed, chk_mismatched, chk_unverified;
+	struct agree_tally check;
 	struct drawn drawn[MAX_DRAWN];
 	int ndrawn;
 };
-
-/* ---- connections by cookie ---- */
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static struct rconn *ctab_get(struct ctab *t, uint64_t cookie, bool create)
-{
-	size_t i;
-
-	if (!cookie)
-		return NULL;
-	if (create && (t->used + 1) * 2 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024, j;
-		struct rconn *s = calloc(cap, sizeof(*s));
-
-		if (!s)
-			return NULL;
-		for (j = 0; j < t->cap; j++) {
-			if (!t->slots[j].cookie)
-				continue;
-			for (i = mix(t->slots[j].cookie) & (cap - 1); s[i].cookie;
-			     i = (i + 1) & (cap - 1))
-				;
-			s[i] = t->slots[j];
-		}
-		free(t->slots);
-		t->slots = s;
-		t->cap = cap;
-	}
-	if (!t->cap)
-		return NULL;
-	for (i = mix(cookie) & (t->cap - 1); t->slots[i].cookie; i = (i + 1) & (t->cap - 1))
-		if (t->slots[i].cookie == cookie)
-			return &t->slots[i];
-	if (!create)
-		return NULL;
-	t->slots[i].cookie = cookie;
-	t->used++;
-	return &t->slots[i];
-}
 
 /* ---- names ---- */
 
 static int state_index(const struct jr_obj *o, const char *key)
 {
 	char buf[24];
-	unsigned int s;
+	int s;
 
 	if (!jr_str(o, key, buf, sizeof(buf)))
 		return -1;
-	for (s = 1; s < NSTATES; s++)
-		if (!strcmp(buf, tcp_state_name(s)))
-			return (int)s;
-	return -1;
+	s = tcp_state_parse(buf);
+	return s > 0 ? s : -1;
 }
 
 static unsigned int kind_index(const struct jr_obj *o)
@@ -250,72 +191,68 @@ static int each_line(struct report *r, line_fn fn, bool count)
 	return err;
 }
 
-static int first_pass(struct report *r, const struct jr_obj *o, const char *line, size_t len)
+/* The run's summary line, and whether it says retransmit events were lost
+ * (then a connection that BPF saw short of TCP_INFO is unverified). */
+static int on_summary(struct report *r, const char *line, size_t len)
 {
-	uint64_t ts = 0, cookie = 0, v;
-	struct rconn *c;
-	int old, new;
-	uint8_t side = side_index(o);
+	struct jr_obj o, trace, lost;
+	uint64_t n = 0;
 
-	if (jr_str_is(o, "type", "stress_summary")) {
-		free(r->summary);
-		r->summary = strndup(line, len);
-		return r->summary ? 0 : -ENOMEM;
-	}
-	if (!jr_u64(o, "ts_ns", &ts))
-		return 0;
-	if (!r->t0 || ts < r->t0)
-		r->t0 = ts;
-	if (ts > r->t1)
-		r->t1 = ts;
-	jr_u64(o, "cookie", &cookie);
-	c = ctab_get(&r->conns, cookie, true);
-	if (cookie && !c)
+	free(r->summary);
+	r->summary = strndup(line, len);
+	if (!r->summary)
 		return -ENOMEM;
-	if (c && side && (!c->side || c->side == SIDE_UNKNOWN))
-		c->side = side;
-	if (jr_str_is(o, "type", "state")) {
-		r->state_events++;
-		old = state_index(o, "old");
-		new = state_index(o, "new");
-		if (!c || new < 0)
-			return 0;
-		if (c->state_ns && old > 0 && ts >= c->state_ns) {
-			hist__record(&r->in_state[old], ts - c->state_ns);
-			r->in_state_total[old] += ts - c->state_ns;
-		}
-		if (new == TCP_STATE_SYN_SENT)
-			c->syn_ns = ts;
-		if (new == TCP_STATE_ESTABLISHED && old == TCP_STATE_SYN_SENT && c->syn_ns) {
-			v = ts - c->syn_ns;
-			if (vec_push(&r->handshake, &v))
-				return -ENOMEM;
-		}
-		c->state_ns = ts;
-		c->last_state = (uint8_t) new;
-	} else if (jr_str_is(o, "type", "retransmit")) {
-		unsigned int k = kind_index(o);
+	if (!jr_parse(&o, line, len) && jr_sub(&o, "trace", &trace) &&
+	    jr_sub(&trace, "lost_by_type", &lost))
+		jr_u64(&lost, "retransmit", &n);
+	r->lost_rtx = n > 0;
+	return 0;
+}
 
-		r->rtx_events++;
-		r->kinds[k]++;
-		v = 0;
-		jr_u64(o, "segs", &v);
-		r->rtx_segs += v;
-		if (c) {
-			c->rtx_events++;
-			c->rtx_segs += (uint32_t)v;
-			c->kinds[k]++;
-		}
-	} else if (jr_str_is(o, "type", "probe")) {
-		r->probes++;
-	} else if (jr_str_is(o, "type", "send_reset") || jr_str_is(o, "type", "receive_reset")) {
-		if (jr_str_is(o, "type", "send_reset"))
-			r->resets_sent++;
-		else
-			r->resets_recv++;
-		if (c)
-			c->resets++;
-	} else if (jr_str_is(o, "type", "connect")) {
+static int on_state_line(struct report *r, struct conn *c, const struct jr_obj *o, uint64_t ts)
+{
+	int old = state_index(o, "old"), new = state_index(o, "new");
+	uint64_t v;
+
+	r->state_events++;
+	if (!c || new < 0)
+		return 0;
+	if (c->state_ns && old > 0 && ts >= c->state_ns) {
+		hist__record(&r->in_state[old], ts - c->state_ns);
+		r->in_state_total[old] += ts - c->state_ns;
+	}
+	if (new == TCP_STATE_SYN_SENT)
+		c->syn_sent_ns = ts;
+	c->state_ns = ts;
+	c->last_state = (uint8_t)new;
+	if (new != TCP_STATE_ESTABLISHED || old != TCP_STATE_SYN_SENT || !c->syn_sent_ns)
+		return 0;
+	v = ts - c->syn_sent_ns;
+	return vec_push(&r->handshake, &v);
+}
+
+static void on_retransmit_line(struct report *r, struct conn *c, const struct jr_obj *o,
+			       uint64_t ts)
+{
+	unsigned int kind = kind_index(o);
+	uint64_t segs = 0, total = 0;
+	int64_t err = 0;
+
+	jr_u64(o, "segs", &segs);
+	jr_u64(o, "total_retrans", &total);
+	jr_i64(o, "err", &err);
+	r->rtx_events++;
+	rtx_count__add(&r->rtx, kind, (uint32_t)segs, (int)err);
+	if (c)
+		conn__retransmit(c, ts, kind, (uint32_t)segs, (int)err, (uint32_t)total);
+}
+
+/* The load engine's lines: connect, user_established, tcp_info, close. */
+static int on_user_line(struct report *r, struct conn *c, const struct jr_obj *o, uint64_t ts)
+{
+	uint64_t v;
+
+	if (jr_str_is(o, "type", "connect")) {
 		r->connects++;
 		if (c)
 			c->connect_ns = ts;
@@ -336,14 +273,56 @@ static int first_pass(struct report *r, const struct jr_obj *o, const char *line
 		if (!jr_str_is(o, "err", ""))
 			r->errors++;
 		if (c) {
+			c->done = 1;
 			c->close_ns = ts;
-			c->close_rst =
-			    jr_str_is(o, "how", "rst") || jr_str_is(o, "err", "ECONNRESET");
+			if (jr_str_is(o, "how", "rst") || jr_str_is(o, "err", "ECONNRESET"))
+				c->close_kind = CLOSE_RST;
 		}
 	}
+	return 0;
+}
+
+static int first_pass(struct report *r, const struct jr_obj *o, const char *line, size_t len)
+{
+	uint64_t ts = 0, cookie = 0;
+	struct event id = {};
+	struct conn *c;
+	uint8_t side = side_index(o);
+
+	if (jr_str_is(o, "type", "stress_summary"))
+		return on_summary(r, line, len);
+	if (!jr_u64(o, "ts_ns", &ts))
+		return 0;
+	if (!r->t0 || ts < r->t0)
+		r->t0 = ts;
+	if (ts > r->t1)
+		r->t1 = ts;
+	jr_u64(o, "cookie", &cookie);
+	id.cookie = cookie;
+	id.ts_ns = ts;
+	c = conntab__get(&r->conns, &id);
+	if (id.cookie && !c)
+		return -ENOMEM;
+	if (c && side && (!c->side || c->side == SIDE_UNKNOWN))
+		c->side = side;
 	if (!side && jr_find(o, "side"))
 		r->foreign_events++;
-	return 0;
+	if (jr_str_is(o, "type", "state"))
+		return on_state_line(r, c, o, ts);
+	if (jr_str_is(o, "type", "retransmit")) {
+		on_retransmit_line(r, c, o, ts);
+	} else if (jr_str_is(o, "type", "probe")) {
+		r->probes++;
+	} else if (jr_str_is(o, "type", "send_reset")) {
+		r->resets_sent++;
+		if (c)
+			c->resets_sent++;
+	} else if (jr_str_is(o, "type", "receive_reset")) {
+		r->resets_recv++;
+		if (c)
+			c->resets_received++;
+	}
+	return on_user_line(r, c, o, ts);
 }
 
 static int bucket_of(const struct report *r, uint64_t ts)
@@ -369,14 +348,14 @@ static int err_slot(struct report *r, const struct jr_obj *o)
 	return r->nerrnames++;
 }
 
-static struct drawn *drawn_of(struct report *r, const struct rconn *c)
+static struct drawn *drawn_of(struct report *r, const struct conn *c)
 {
 	return c && c->drawn ? &r->drawn[c->drawn - 1] : NULL;
 }
 
 static void label_from(struct drawn *d, const struct jr_obj *o)
 {
-	char s[48], dst[48], side[12];
+	char s[48], dst[48], side[12], from[56], to[56];
 	uint64_t sport = 0, dport = 0;
 
 	if (!jr_str(o, "saddr", s, sizeof(s)) || !jr_str(o, "daddr", dst, sizeof(dst)) ||
@@ -384,16 +363,15 @@ static void label_from(struct drawn *d, const struct jr_obj *o)
 		return;
 	if (!jr_str(o, "side", side, sizeof(side)))
 		snprintf(side, sizeof(side), "?");
-	snprintf(d->label, sizeof(d->label),
-		 strchr(s, ':') ? "[%s]:%" PRIu64 " > [%s]:%" PRIu64 " (%s)"
-				: "%s:%" PRIu64 " > %s:%" PRIu64 " (%s)",
-		 s, sport, dst, dport, side);
+	endpoint_text(from, sizeof(from), s, (unsigned int)sport);
+	endpoint_text(to, sizeof(to), dst, (unsigned int)dport);
+	snprintf(d->label, sizeof(d->label), "%s > %s (%s)", from, to, side);
 }
 
 static int second_pass(struct report *r, const struct jr_obj *o, const char *line, size_t len)
 {
 	uint64_t ts, cookie = 0, v;
-	struct rconn *c;
+	struct conn *c;
 	struct drawn *d;
 	int b;
 
@@ -402,21 +380,17 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 	if (!jr_u64(o, "ts_ns", &ts))
 		return 0;
 	jr_u64(o, "cookie", &cookie);
-	c = ctab_get(&r->conns, cookie, false);
+	c = conntab__find(&r->conns, cookie);
 	d = drawn_of(r, c);
 	b = bucket_of(r, ts);
 	if (d && !d->label[0])
 		label_from(d, o);
 	if (jr_str_is(o, "type", "retransmit")) {
 		unsigned int k = kind_index(o);
-		int64_t err = 0;
 
 		r->b_kinds[k][b]++;
 		v = 0;
 		jr_u64(o, "segs", &v);
-		jr_i64(o, "err", &err);
-		if (c && !err && c->info_valid && ts <= c->info_ns)
-			c->segs_before_info += (uint32_t)v;
 		if (d && d->rtx.n < MAX_MARKS) {
 			struct mark m = {ts, (uint8_t)k, 0, (uint16_t)(v > 65535 ? 65535 : v)};
 
@@ -463,17 +437,7 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 
 /* ---- choosing the connections to draw ---- */
 
-static int cmp_segs(const void *a, const void *b)
-{
-	const struct rconn *x = *(const struct rconn *const *)a,
-			   *y = *(const struct rconn *const *)b;
-
-	if (x->rtx_segs != y->rtx_segs)
-		return x->rtx_segs < y->rtx_segs ? 1 : -1;
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
-}
-
-static uint64_t connect_time(const struct rconn *c)
+static uint64_t connect_time(const struct conn *c)
 {
 	return c->uest_ns && c->connect_ns && c->uest_ns > c->connect_ns
 		   ? c->uest_ns - c->connect_ns
@@ -482,8 +446,7 @@ static uint64_t connect_time(const struct rconn *c)
 
 static int cmp_slow(const void *a, const void *b)
 {
-	const struct rconn *x = *(const struct rconn *const *)a,
-			   *y = *(const struct rconn *const *)b;
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
 	uint64_t tx = connect_time(x), ty = connect_time(y);
 
 	if (tx != ty)
@@ -491,7 +454,7 @@ static int cmp_slow(const void *a, const void *b)
 	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
 }
 
-static void draw(struct report *r, struct rconn *c, enum why why)
+static void draw(struct report *r, struct conn *c, enum why why)
 {
 	struct drawn *d;
 	int s;
@@ -512,45 +475,59 @@ static void draw(struct report *r, struct rconn *c, enum why why)
 	c->drawn = (uint8_t)r->ndrawn;
 }
 
-static int choose(struct report *r)
+static bool was_reset(const struct conn *c)
 {
-	struct rconn **all = malloc((r->conns.used + 1) * sizeof(*all));
-	size_t i, n = 0, k;
+	return c->close_kind == CLOSE_RST;
+}
+
+static void count_sides(struct report *r, struct conn **all, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (all[i]->side == SIDE_CLIENT)
+			r->clients++;
+		else if (all[i]->side == SIDE_SERVER)
+			r->servers++;
+	}
+	r->ours = r->clients + r->servers;
+}
+
+static void draw_named(struct report *r)
+{
+	struct conn *c;
 	int j;
 
-	if (!all)
-		return -ENOMEM;
-	for (i = 0; i < r->conns.cap; i++) {
-		struct rconn *c = &r->conns.slots[i];
-
-		if (!c->cookie || c->side == SIDE_LISTENER)
-			continue;
-		if (c->side == SIDE_CLIENT || c->side == SIDE_SERVER) {
-			r->ours++;
-			if (c->side == SIDE_CLIENT)
-				r->clients++;
-			else
-				r->servers++;
-		}
-		all[n++] = c;
-	}
 	for (j = 0; j < r->o->nnamed; j++) {
-		struct rconn *c = ctab_get(&r->conns, r->o->named[j], false);
-
+		c = conntab__find(&r->conns, r->o->named[j]);
 		if (c)
 			draw(r, c, WHY_NAMED);
 		else
 			fprintf(stderr, "tcpscope report: cookie %" PRIu64 " is not in %s\n",
 				r->o->named[j], r->in);
 	}
-	qsort(all, n, sizeof(*all), cmp_segs);
-	for (i = k = 0; i < n && k < r->o->top && all[i]->rtx_segs; i++, k++)
+}
+
+static int choose(struct report *r)
+{
+	struct conn **all = conntab__sorted(&r->conns, conn__by_cookie, &r->nconns);
+	size_t i, n = 0, k;
+
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < r->nconns; i++)
+		if (all[i]->side != SIDE_LISTENER)
+			all[n++] = all[i];
+	count_sides(r, all, n);
+	draw_named(r);
+	qsort(all, n, sizeof(*all), conn__by_segs);
+	for (i = k = 0; i < n && k < r->o->top && all[i]->retrans_segs; i++, k++)
 		draw(r, all[i], WHY_RETRANS);
 	qsort(all, n, sizeof(*all), cmp_slow);
 	for (i = k = 0; i < n && k < r->o->top && connect_time(all[i]); i++, k++)
 		draw(r, all[i], WHY_SLOW);
 	for (i = k = 0; i < n && k < r->o->top; i++)
-		if (all[i]->resets || all[i]->close_rst) {
+		if (all[i]->resets_sent || all[i]->resets_received || was_reset(all[i])) {
 			draw(r, all[i], WHY_RESET);
 			k++;
 		}
@@ -558,25 +535,18 @@ static int choose(struct report *r)
 	return 0;
 }
 
-static void cross_check(struct report *r)
+/* The same rule as stress --trace's agreement (agree.c), from the timeline. */
+static int cross_check(struct report *r)
 {
+	struct conn **all = conntab__sorted(&r->conns, conn__by_cookie, &r->nconns);
 	size_t i;
 
-	for (i = 0; i < r->conns.cap; i++) {
-		const struct rconn *c = &r->conns.slots[i];
-
-		if (!c->cookie || !c->close_ns || !c->uest_ns)
-			continue;
-		if (!c->info_valid) {
-			r->chk_unverified++;
-			continue;
-		}
-		r->chk_checked++;
-		if (c->segs_before_info == c->info_total_retrans)
-			r->chk_agreed++;
-		else
-			r->chk_mismatched++;
-	}
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < r->nconns; i++)
+		agree__add(&r->check, all[i], r->lost_rtx);
+	free(all);
+	return 0;
 }
 
 /* ---- writing ---- */
@@ -624,13 +594,6 @@ static void script_safe(FILE *f, const char *s, size_t n)
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static uint64_t quantile(const uint64_t *v, size_t n, double q)
 {
 	size_t i = (size_t)ceil(q * (double)n);
@@ -647,7 +610,7 @@ static void dist_json(struct jw *w, const char *key, struct vec *vals)
 	int b;
 
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_u64);
+		qsort(v, n, sizeof(*v), u64_cmp);
 	jw_obj_open(w, key);
 	jw_u64(w, "n", n);
 	jw_u64(w, "p50_ns", quantile(v, n, 0.5));
@@ -743,7 +706,7 @@ out:
 
 static void drawn_json(struct jw *w, const struct report *r, const struct drawn *d)
 {
-	const struct rconn *c = ctab_get((struct ctab *)&r->conns, d->cookie, false);
+	const struct conn *c = conntab__find(&r->conns, d->cookie);
 	const struct mark *m;
 	size_t i;
 	int s;
@@ -756,15 +719,16 @@ static void drawn_json(struct jw *w, const struct report *r, const struct drawn 
 		if (d->why & (1u << s))
 			jw_str(w, NULL, why_names[s]);
 	jw_arr_close(w);
-	jw_u64(w, "retrans_segs", c->rtx_segs);
+	jw_u64(w, "retrans_segs", c->retrans_segs);
+	jw_u64(w, "retrans_segs_failed", c->retrans_segs_failed);
 	jw_obj_open(w, "kinds");
 	for (s = 0; s < RK_MAX; s++)
-		jw_u64(w, retrans_kind_name((unsigned int)s), c->kinds[s]);
+		jw_u64(w, retrans_kind_name((unsigned int)s), c->by_kind[s]);
 	jw_obj_close(w);
 	jw_u64(w, "connect_ns", connect_time(c));
-	jw_u64(w, "resets", c->resets);
+	jw_u64(w, "resets", c->resets_sent + c->resets_received);
 	jw_u64(w, "probes", d->probes);
-	jw_u64(w, "start_us", rel_us(r, c->connect_ns ? c->connect_ns : c->syn_ns));
+	jw_u64(w, "start_us", rel_us(r, c->connect_ns ? c->connect_ns : c->syn_sent_ns));
 	jw_obj_open(w, "series");
 	for (s = 0; s < S_MAX; s++)
 		curve_json(w, r, series_names[s], &d->s[s], r->o->max_points);
@@ -791,10 +755,80 @@ static void drawn_json(struct jw *w, const struct report *r, const struct drawn 
 	jw_obj_close(w);
 }
 
+static void totals_json(const struct report *r, struct jw *w)
+{
+	int s;
+
+	jw_obj_open(w, "totals");
+	jw_u64(w, "connections", r->ours);
+	jw_u64(w, "client", r->clients);
+	jw_u64(w, "server", r->servers);
+	jw_u64(w, "connects", r->connects);
+	jw_u64(w, "established", r->established);
+	jw_u64(w, "errors", r->errors);
+	jw_u64(w, "retransmits", r->rtx_events);
+	jw_u64(w, "retransmit_segs", r->rtx.segs_sent);
+	jw_u64(w, "retransmit_segs_failed", r->rtx.segs_failed);
+	jw_obj_open(w, "kinds");
+	for (s = 0; s < RK_MAX; s++)
+		jw_u64(w, retrans_kind_name((unsigned int)s), r->rtx.by_kind[s]);
+	jw_obj_close(w);
+	jw_u64(w, "state_events", r->state_events);
+	jw_u64(w, "probes", r->probes);
+	jw_u64(w, "resets_sent", r->resets_sent);
+	jw_u64(w, "resets_received", r->resets_recv);
+	jw_obj_close(w);
+}
+
+static void series_json(const struct report *r, struct jw *w)
+{
+	int s, e;
+
+	jw_obj_open(w, "series");
+	jw_u64(w, "bucket_us", r->bucket_ns / 1000);
+	u64_array(w, "connects", r->b_connects, r->nbuckets);
+	u64_array(w, "established", r->b_established, r->nbuckets);
+	u64_array(w, "resets", r->b_resets, r->nbuckets);
+	jw_obj_open(w, "errors");
+	for (e = 0; e < r->nerrnames; e++)
+		u64_array(w, r->errnames[e], r->b_errors[e], r->nbuckets);
+	if (r->nerrnames == MAX_ERRNAMES)
+		u64_array(w, "other", r->b_errors[MAX_ERRNAMES], r->nbuckets);
+	jw_obj_close(w);
+	jw_obj_open(w, "retransmits");
+	for (s = 0; s < RK_MAX; s++)
+		u64_array(w, retrans_kind_name((unsigned int)s), r->b_kinds[s], r->nbuckets);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
+static void states_json(const struct report *r, struct jw *w)
+{
+	int s;
+
+	jw_arr_open(w, "states");
+	for (s = 1; s < TCP_NSTATES; s++) {
+		const struct hist *h = &r->in_state[s];
+
+		if (!h->count)
+			continue;
+		jw_obj_open(w, NULL);
+		jw_str(w, "state", tcp_state_name((unsigned int)s));
+		jw_u64(w, "n", h->count);
+		jw_u64(w, "total_us", r->in_state_total[s] / 1000);
+		jw_double(w, "mean_us", hist__mean(h) / 1e3);
+		jw_double(w, "p50_us", (double)hist__quantile(h, 0.5) / 1e3);
+		jw_double(w, "p99_us", (double)hist__quantile(h, 0.99) / 1e3);
+		jw_double(w, "max_us", (double)h->max / 1e3);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
 static void data_json(struct report *r, FILE *f)
 {
 	struct jw w;
-	int s, e;
+	int s;
 
 	jw_init(&w, f);
 	jw_obj_open(&w, NULL);
@@ -803,64 +837,13 @@ static void data_json(struct report *r, FILE *f)
 	jw_u64(&w, "bad_lines", r->bad_lines);
 	jw_u64(&w, "span_us", r->t1 > r->t0 ? (r->t1 - r->t0) / 1000 : 0);
 	jw_u64(&w, "max_points", r->o->max_points);
-	jw_obj_open(&w, "totals");
-	jw_u64(&w, "connections", r->ours);
-	jw_u64(&w, "client", r->clients);
-	jw_u64(&w, "server", r->servers);
-	jw_u64(&w, "connects", r->connects);
-	jw_u64(&w, "established", r->established);
-	jw_u64(&w, "errors", r->errors);
-	jw_u64(&w, "retransmits", r->rtx_events);
-	jw_u64(&w, "retransmit_segs", r->rtx_segs);
-	jw_obj_open(&w, "kinds");
-	for (s = 0; s < RK_MAX; s++)
-		jw_u64(&w, retrans_kind_name((unsigned int)s), r->kinds[s]);
-	jw_obj_close(&w);
-	jw_u64(&w, "state_events", r->state_events);
-	jw_u64(&w, "probes", r->probes);
-	jw_u64(&w, "resets_sent", r->resets_sent);
-	jw_u64(&w, "resets_received", r->resets_recv);
-	jw_obj_close(&w);
+	totals_json(r, &w);
 	dist_json(&w, "connect", &r->connect_lat);
 	dist_json(&w, "handshake", &r->handshake);
-	jw_obj_open(&w, "series");
-	jw_u64(&w, "bucket_us", r->bucket_ns / 1000);
-	u64_array(&w, "connects", r->b_connects, r->nbuckets);
-	u64_array(&w, "established", r->b_established, r->nbuckets);
-	u64_array(&w, "resets", r->b_resets, r->nbuckets);
-	jw_obj_open(&w, "errors");
-	for (e = 0; e < r->nerrnames; e++)
-		u64_array(&w, r->errnames[e], r->b_errors[e], r->nbuckets);
-	if (r->nerrnames == MAX_ERRNAMES)
-		u64_array(&w, "other", r->b_errors[MAX_ERRNAMES], r->nbuckets);
-	jw_obj_close(&w);
-	jw_obj_open(&w, "retransmits");
-	for (s = 0; s < RK_MAX; s++)
-		u64_array(&w, retrans_kind_name((unsigned int)s), r->b_kinds[s], r->nbuckets);
-	jw_obj_close(&w);
-	jw_obj_close(&w);
-	jw_arr_open(&w, "states");
-	for (s = 1; s < NSTATES; s++) {
-		const struct hist *h = &r->in_state[s];
-
-		if (!h->count)
-			continue;
-		jw_obj_open(&w, NULL);
-		jw_str(&w, "state", tcp_state_name((unsigned int)s));
-		jw_u64(&w, "n", h->count);
-		jw_u64(&w, "total_us", r->in_state_total[s] / 1000);
-		jw_double(&w, "mean_us", hist__mean(h) / 1e3);
-		jw_double(&w, "p50_us", (double)hist__quantile(h, 0.5) / 1e3);
-		jw_double(&w, "p99_us", (double)hist__quantile(h, 0.99) / 1e3);
-		jw_double(&w, "max_us", (double)h->max / 1e3);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_obj_open(&w, "check");
-	jw_u64(&w, "checked", r->chk_checked);
-	jw_u64(&w, "agreed", r->chk_agreed);
-	jw_u64(&w, "mismatched", r->chk_mismatched);
-	jw_u64(&w, "unverified", r->chk_unverified);
+	series_json(r, &w);
+	states_json(r, &w);
+	jw_obj_open(&w, "check"); /* the keys of stress --json's trace.agreement */
+	agree__json_counts(&r->check, &w);
 	jw_obj_close(&w);
 	jw_arr_open(&w, "conns");
 	for (s = 0; s < r->ndrawn; s++)
@@ -907,14 +890,16 @@ static void write_page(struct report *r, FILE *f, const char *json, size_t jlen)
 	stat_cell(f, "s-established", "established (user)", r->established);
 	stat_cell(f, "s-errors", "closed with an error", r->errors);
 	stat_cell(f, "s-retrans", "retransmit events", r->rtx_events);
-	stat_cell(f, "s-retrans-segs", "retransmitted segments", r->rtx_segs);
+	stat_cell(f, "s-retrans-segs", "retransmitted segments sent", r->rtx.segs_sent);
+	stat_cell(f, "s-retrans-segs-failed", "retransmits failed to send (segments)",
+		  r->rtx.segs_failed);
 	for (s = 0; s < RK_MAX; s++) {
 		char id[32], label[32];
 
 		snprintf(id, sizeof(id), "s-kind-%s", retrans_kind_name((unsigned int)s));
 		snprintf(label, sizeof(label), "retransmits: %s",
 			 retrans_kind_name((unsigned int)s));
-		stat_cell(f, id, label, r->kinds[s]);
+		stat_cell(f, id, label, r->rtx.by_kind[s]);
 	}
 	stat_cell(f, "s-resets-sent", "resets sent", r->resets_sent);
 	stat_cell(f, "s-resets-received", "resets received", r->resets_recv);
@@ -959,7 +944,7 @@ static void report_free(struct report *r)
 		free(r->drawn[i].rtx.p);
 		free(r->drawn[i].st.p);
 	}
-	free(r->conns.slots);
+	conntab__free(&r->conns);
 	free(r->connect_lat.p);
 	free(r->handshake.p);
 	free(r->summary);
@@ -988,58 +973,51 @@ void report_opts__init(struct report_opts *o)
 	o->max_points = 1500;
 }
 
-int report__render(const char *in, const char *out, const struct report_opts *o)
+/* Both passes over the timeline, and the cross-check. 0 or -errno. */
+static int read_timeline(struct report *r)
 {
-	struct report *r = calloc(1, sizeof(*r));
-	char *json = NULL;
-	size_t jlen = 0;
-	FILE *mem = NULL, *f = NULL;
-	int err, fd, s;
+	int err = each_line(r, first_pass, true);
 
-	if (!r)
-		return -ENOMEM;
-	r->o = o;
-	r->in = in;
-	r->connect_lat.size = r->handshake.size = sizeof(uint64_t);
-	for (s = 0; s < NSTATES; s++)
-		hist__init(&r->in_state[s]);
-	err = each_line(r, first_pass, true);
 	if (err)
-		goto out;
+		return err;
 	if (!r->t0) {
 		fprintf(stderr,
 			"tcpscope report: %s has no timeline events (%" PRIu64 " lines, %" PRIu64
 			" not JSON)\n",
-			in, r->lines, r->bad_lines);
-		err = -EINVAL;
-		goto out;
+			r->in, r->lines, r->bad_lines);
+		return -EINVAL;
 	}
 	choose_buckets(r);
 	err = choose(r);
 	if (!err)
 		err = each_line(r, second_pass, false);
-	if (err)
-		goto out;
-	cross_check(r);
-	mem = open_memstream(&json, &jlen);
-	if (!mem) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!err)
+		err = cross_check(r);
+	return err;
+}
+
+/* The page's data object, in memory. */
+static int data_text(struct report *r, char **json, size_t *jlen)
+{
+	FILE *mem = open_memstream(json, jlen);
+
+	if (!mem)
+		return -ENOMEM;
 	data_json(r, mem);
-	if (fclose(mem)) {
-		mem = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	mem = NULL;
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	return fclose(mem) ? -ENOMEM : 0;
+}
+
+static int write_file(struct report *r, const char *out, const char *json, size_t jlen)
+{
+	int err = 0, fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
 		err = -errno;
 		if (fd >= 0)
 			close(fd);
 		fprintf(stderr, "tcpscope report: cannot write %s: %s\n", out, strerror(-err));
-		goto out;
+		return err;
 	}
 	write_page(r, f, json, jlen);
 	if (fflush(f) || ferror(f)) {
@@ -1050,7 +1028,30 @@ int report__render(const char *in, const char *out, const struct report_opts *o)
 		err = -errno;
 		fprintf(stderr, "tcpscope report: writing %s: %s\n", out, strerror(-err));
 	}
-out:
+	return err;
+}
+
+int report__render(const char *in, const char *out, const struct report_opts *o)
+{
+	struct report *r = calloc(1, sizeof(*r));
+	char *json = NULL;
+	size_t jlen = 0;
+	int err, s;
+
+	if (!r)
+		return -ENOMEM;
+	r->o = o;
+	r->in = in;
+	r->connect_lat.size = r->handshake.size = sizeof(uint64_t);
+	for (s = 0; s < TCP_NSTATES; s++)
+		hist__init(&r->in_state[s]);
+	err = conntab__init(&r->conns, 0);
+	if (!err)
+		err = read_timeline(r);
+	if (!err)
+		err = data_text(r, &json, &jlen);
+	if (!err)
+		err = write_file(r, out, json, jlen);
 	if (err == -ENOMEM)
 		fprintf(stderr, "tcpscope report: out of memory\n");
 	free(json);
@@ -1116,29 +1117,28 @@ int cmd_report(int argc, char **argv)
 				cli_fail("report", "at most %d --conn", REPORT_MAX_NAMED);
 			err = parse_u64(optarg, 1, UINT64_MAX, &o.named[o.nnamed]);
 			if (err)
-				cli_bad_value("report", "--conn", optarg, err, "a socket cookie");
+				cli_bad_number("report", "--conn", optarg, err, 1, "a socket cookie");
 			o.nnamed++;
 			break;
 		case OPT_TOP:
 			err = parse_u64(optarg, 0, 8, &v);
 			if (err)
-				cli_bad_value("report", "--top", optarg, err, "0 to 8");
+				cli_bad_number("report", "--top", optarg, err, 0,
+					       "a whole number from 0 to 8");
 			o.top = (unsigned int)v;
 			break;
 		case OPT_MAXPTS:
 			err = parse_u64(optarg, 100, 1000000, &v);
 			if (err)
-				cli_bad_value("report", "--max-points", optarg, err,
-					      "100 to 1000000");
+				cli_bad_number("report", "--max-points", optarg, err, 100,
+					       "a whole number from 100 to 1000000");
 			o.max_points = (unsigned int)v;
 			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 0;
-		case ':':
-			cli_fail("report", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			cli_fail("report", "unknown option '%s'", argv[optind - 1]);
+			cli_bad_option("report", c, argv, opts);
 		}
 	}
 	if (optind >= argc)

@@ -162,19 +162,21 @@ function statesChart() {
 
 function checkSection() {
 	const host = document.getElementById("check"), c = D.check;
-	const p = h("p", host, null, { id: "check-timeline", "data-checked": c.checked, "data-agreed": c.agreed,
-		"data-mismatched": c.mismatched, "data-unverified": c.unverified });
-	p.appendChild(document.createTextNode("Recomputed from this timeline: per client connection, the segments " +
-		"of successful retransmit events up to its last TCP_INFO poll equal that poll's total_retrans on "));
-	h("span", p, c.agreed + " of " + c.checked, { class: c.mismatched ? "bad" : "ok" });
-	p.appendChild(document.createTextNode(" connections; " + c.mismatched + " mismatched, " + c.unverified + " unverified (no TCP_INFO)."));
+	const p = h("p", host, null, { id: "check-timeline", "data-checked": c.connections, "data-agreed": c.agreed,
+		"data-mismatched": c.mismatched, "data-unverified": c.unverified, "data-drift": c.segment_count_drift });
+	p.appendChild(document.createTextNode("Recomputed from this timeline, by the rule stress --trace uses: per client " +
+		"connection, the segments of successful retransmit events up to its last TCP_INFO poll equal that poll's total_retrans on "));
+	h("span", p, c.agreed + " of " + c.connections, { class: c.mismatched ? "bad" : "ok" });
+	p.appendChild(document.createTextNode(" connections; " + c.segment_count_drift + " with every retransmit seen but more segments " +
+		"counted by the kernel, " + c.mismatched + " mismatched, " + c.unverified +
+		" unverified (no TCP_INFO, or retransmit events lost)."));
 	const a = S && S.trace && S.trace.agreement;
 	if (a) {
 		const q = h("p", host, null, { id: "check-run", "data-checked": a.connections, "data-agreed": a.agreed,
-			"data-mismatched": a.mismatched, "data-unverified": a.unverified });
+			"data-mismatched": a.mismatched, "data-unverified": a.unverified, "data-drift": a.segment_count_drift });
 		q.appendChild(document.createTextNode("The run's own correlator said: "));
 		h("span", q, a.agreed + " of " + a.connections, { class: a.mismatched ? "bad" : "ok" });
-		q.appendChild(document.createTextNode(" agreed; " + a.mismatched + " mismatched, " + a.unverified +
+		q.appendChild(document.createTextNode(" agreed; " + a.segment_count_drift + " drift, " + a.mismatched + " mismatched, " + a.unverified +
 			" unverified; lost events " + S.trace.lost + "."));
 	}
 }

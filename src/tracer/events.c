@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -7,7 +8,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "tracer/events.h"
-#include "tracer/tracer.h"
 
 static const char *const kinds[RK_MAX] = {
 	[RK_FAST] = "fast", [RK_RTO] = "rto", [RK_SYN] = "syn",
@@ -18,6 +18,25 @@ static const char *const types[EV_TYPE_MAX] = {
 	[EV_RETRANSMIT] = "retransmit", [EV_STATE] = "state", [EV_PROBE] = "probe",
 	[EV_SEND_RESET] = "send_reset", [EV_RECV_RESET] = "receive_reset",
 };
+
+#define NREASONS 128
+static char reasons[NREASONS][48];
+
+const char *reset_reason_name(uint32_t reason)
+{
+	return reason < NREASONS ? reasons[reason] : "";
+}
+
+void reset_reason_set(uint32_t reason, const char *name)
+{
+	char *d;
+
+	if (reason >= NREASONS)
+		return;
+	snprintf(reasons[reason], sizeof(reasons[0]), "%s", name);
+	for (d = reasons[reason]; *d; d++)
+		*d = (char)tolower((unsigned char)*d);
+}
 
 const char *retrans_kind_name(unsigned int kind)
 {
@@ -74,44 +93,6 @@ int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* glibc's inet_ntop() formats IPv4 through sprintf(): 40% of the
- * instructions of a text event (callgrind, bench/cost.sh). */
-static bool ipv4_format(char *buf, size_t len, const uint8_t *a)
-{
-	char tmp[INET_ADDRSTRLEN], *p = tmp;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (a[i] >= 100)
-			*p++ = (char)('0' + a[i] / 100);
-		if (a[i] >= 10)
-			*p++ = (char)('0' + a[i] / 10 % 10);
-		*p++ = (char)('0' + a[i] % 10);
-		*p++ = i < 3 ? '.' : '\0';
-	}
-	if ((size_t)(p - tmp) > len)
-		return false;
-	memcpy(buf, tmp, (size_t)(p - tmp));
-	return true;
-}
-
-void addr_format(char *buf, size_t len, unsigned int family, const uint8_t *addr)
-{
-	if (family != 6 && ipv4_format(buf, len, addr))
-		return;
-	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
-void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr,
-		     uint16_t port)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	addr_format(a, sizeof(a), family, addr);
-	snprintf(buf, len, family == 6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
 /* HH:MM:SS.micro of a CLOCK_MONOTONIC stamp; localtime_r once a second. */

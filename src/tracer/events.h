@@ -8,21 +8,16 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "tcpscope.h"
-#include "lib/tcpinfo.h" /* tcp_state_name(), tcp_ca_state_name() */
+#include "lib/tcpinfo.h"  /* tcp_ca_state_name() */
+#include "lib/tcpstate.h"
+#include "lib/netutil.h" /* addr_format(), endpoint_format() */
 
-/* include/net/tcp_states.h */
-enum tcp_state_num {
-	TCP_STATE_ESTABLISHED = 1,
-	TCP_STATE_SYN_SENT = 2,
-	TCP_STATE_SYN_RECV = 3,
-	TCP_STATE_FIN_WAIT1 = 4,
-	TCP_STATE_FIN_WAIT2 = 5,
-	TCP_STATE_TIME_WAIT = 6,
-	TCP_STATE_CLOSE = 7,
-	TCP_STATE_CLOSE_WAIT = 8,
-	TCP_STATE_LAST_ACK = 9,
-	TCP_STATE_LISTEN = 10,
-};
+/* Name of a kernel enum sk_rst_reason value ("no_socket"), "" if unknown:
+ * the tracer reads the names from the kernel's BTF and sets them here, so
+ * the printers need no libbpf. */
+const char *reset_reason_name(uint32_t reason);
+/* Lower-cased, without its SK_RST_REASON_ prefix; reasons past 127 ignored. */
+void reset_reason_set(uint32_t reason, const char *name);
 
 /* "fast", "rto", "syn", "failed", "other". */
 const char *retrans_kind_name(unsigned int kind);
@@ -34,12 +29,6 @@ unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int
 /* "retransmit,state,probe,reset" into a mask of EVMASK() bits; 0 or
  * -EINVAL with *bad pointing at the word not understood. */
 int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
-
-/* "10.0.0.1" or "fd00::1". */
-void addr_format(char *buf, size_t len, unsigned int family, const uint8_t *addr);
-/* "10.0.0.1:80" or "[fd00::1]:80". */
-void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr,
-		     uint16_t port);
 
 /* One line, under 100 columns for IPv4: wall-clock time (real_off_ns turns
  * the event's CLOCK_MONOTONIC stamp into CLOCK_REALTIME), type, endpoints,

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "lib/parse.h"
 #include "lib/privs.h"
+#include "tracer/events.h"
 #include "tracer/tracepoints.h"
 #include "tracer/tracer.h" /* before the skeleton: its rodata uses our types */
 #include "tcpscope.skel.h"
@@ -114,38 +114,30 @@ bool kernel_has_btf_type(const char *name, int kind, const char *member)
 	return id >= 0;
 }
 
-const char *reset_reason_name(uint32_t reason)
+void reset_reasons_load(void)
 {
-	static char names[128][48];
 	static bool loaded;
-	struct btf *btf;
+	struct btf *btf = vmlinux_btf();
 	const struct btf_type *t;
 	const struct btf_enum *en;
 	int id, i, n;
 
-	if (!loaded) {
-		loaded = true;
-		btf = vmlinux_btf();
-		id = btf ? btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM) : -1;
-		if (id > 0) {
-			t = btf__type_by_id(btf, id);
-			en = btf_enum(t);
-			n = btf_vlen(t);
-			for (i = 0; i < n; i++, en++) {
-				const char *s = btf__name_by_offset(btf, en->name_off);
-				char *d;
+	if (loaded)
+		return;
+	loaded = true;
+	id = btf ? btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM) : -1;
+	if (id <= 0)
+		return;
+	t = btf__type_by_id(btf, id);
+	en = btf_enum(t);
+	n = btf_vlen(t);
+	for (i = 0; i < n; i++, en++) {
+		const char *s = btf__name_by_offset(btf, en->name_off);
 
-				if (en->val < 0 || en->val >= 128 || !s)
-					continue;
-				if (!strncmp(s, "SK_RST_REASON_", 14))
-					s += 14;
-				snprintf(names[en->val], sizeof(names[0]), "%s", s);
-				for (d = names[en->val]; *d; d++)
-					*d = (char)tolower((unsigned char)*d);
-			}
-		}
+		if (en->val >= 0 && s)
+			reset_reason_set((uint32_t)en->val,
+					 strncmp(s, "SK_RST_REASON_", 14) ? s : s + 14);
 	}
-	return reason < 128 ? names[reason] : "";
 }
 
 int check_bpf_privileges(const char **msg)
@@ -424,6 +416,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_f
 		return err;
 	verbose = o->verbose;
 	libbpf_set_print(print_libbpf);
+	reset_reasons_load();
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		*msg = "out of memory";
@@ -514,6 +507,11 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 	return 0;
 }
 
+int tracer__counts_of(void *t, struct tracer_counts *c)
+{
+	return tracer__counts(t, c);
+}
+
 int tracer__add_cookie(struct tracer *t, uint64_t cookie)
 {
 	uint8_t one = 1;
@@ -589,7 +587,7 @@ uint64_t tracer_opt_probe_interval(const char *cmd, const char *val)
 	int err = parse_u64(val, 0, 3600 * 1000, &ms);
 
 	if (err)
-		cli_bad_value(cmd, "--probe-interval", val, err, "milliseconds from 0 to 3600000");
+		cli_bad_number(cmd, "--probe-interval", val, err, 0, "milliseconds from 0 to 3600000");
 	return ms * 1000000ULL;
 }
 
@@ -601,8 +599,8 @@ uint64_t tracer_opt_ringbuf_size(const char *cmd, const char *val)
 	if (!err && (v & (v - 1)))
 		err = -EINVAL;
 	if (err)
-		cli_bad_value(cmd, "--ringbuf-size", val, err,
-			      "a power of two from 4k to 1G, such as 16M");
+		cli_bad_number(cmd, "--ringbuf-size", val, err, 4096,
+			       "a power of two from 4k to 1G, such as 16M");
 	return v;
 }
 

@@ -57,6 +57,9 @@ int tracer__poll(struct tracer *t, int timeout_ms);
 /* Take everything still in the ring buffer. */
 int tracer__drain(struct tracer *t);
 int tracer__counts(struct tracer *t, struct tracer_counts *c);
+/* The same with the tracer as a void *: a callback for those who must not
+ * link the tracer (metrics). */
+int tracer__counts_of(void *t, struct tracer_counts *c);
 int tracer__add_cookie(struct tracer *t, uint64_t cookie);
 int tracer__del_cookie(struct tracer *t, uint64_t cookie);
 /* With filter_cookies: sockets with this local port pass as well. */
@@ -83,9 +86,9 @@ bool kernel_has_btf_tracepoint(const char *tp);
  * member MEMBER ("a.b" for a member of a member; anonymous members are
  * looked into) unless that is NULL. */
 bool kernel_has_btf_type(const char *name, int kind, const char *member);
-/* Name of a kernel enum sk_rst_reason value, from the kernel's BTF ("" if
- * unknown). */
-const char *reset_reason_name(uint32_t reason);
+/* Give reset_reason_name() (events.h) the names of the kernel's enum
+ * sk_rst_reason, from its BTF; tracer__open() does it. */
+void reset_reasons_load(void);
 /* Needs root or CAP_BPF and CAP_PERFMON: 0, or -EPERM with *msg set. */
 int check_bpf_privileges(const char **msg);
 

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 5:
 		err = tcp_state_parse(s);
-		if (err != -EINVAL && (err < 1 || err >= TCP_STATE_MAX))
+		if (err != -EINVAL && (err < 1 || err >= TCP_NSTATES))
 			abort();
 		break;
 	default:

@@ -101,7 +101,7 @@ bad client_hold_zero "--hold" client 127.0.0.1:80 --hold 0
 bad client_connect_timeout_zero "--connect-timeout" client 127.0.0.1:80 --connect-timeout 0
 bad client_user_timeout_negative "'-1'" client 127.0.0.1:80 --user-timeout -1
 bad client_both_families "-4 and -6" client 127.0.0.1:80 -4 -6
-bad client_extra_arg "one HOST:PORT" client 127.0.0.1:80 extra
+bad client_extra_arg "unexpected argument 'extra'" client 127.0.0.1:80 extra
 bad client_v6_unclosed "[::1:80" client '[::1:80'
 bad monitor_top_huge "'1001'" monitor --top 1001
 bad monitor_interval_negative "'-1'" monitor --interval -1
@@ -110,6 +110,121 @@ bad monitor_count_zero "'0' for --count" monitor --watch 1 --count 0
 bad monitor_port_zero "'0' for --port" monitor --port 0
 bad monitor_port_abc "'abc' for --port" monitor --port abc
 bad monitor_extra_arg "extra" monitor extra
+
+# One wording per mistake: the same wrong value, or the same wrong option,
+# gives the same line in every command that takes it; exit 2, one line on
+# stderr, nothing on stdout. Each row: the line (@ for the command; the
+# "(see ...)" tail is added), then one invocation per command.
+same() { # NAME WANT INVOCATION...
+	local name=$1 want=$2 inv cmd rc exp got
+	local -a args
+	shift 2
+	for inv in "$@"; do
+		read -ra args <<<"$inv"
+		cmd=${args[0]}
+		exp="tcpscope $cmd: ${want//@/$cmd} (see 'tcpscope $cmd --help')"
+		"$TCPSCOPE" "${args[@]}" >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		got=$(cat "$TMP/err")
+		if [ "$rc" -ne 2 ]; then fail "${name}_$cmd" "exit $rc, want 2: $inv"
+		elif [ "$(wc -l <"$TMP/err")" -ne 1 ]; then fail "${name}_$cmd" "$(wc -l <"$TMP/err") stderr lines: $got"
+		elif [ "$got" != "$exp" ]; then fail "${name}_$cmd" "got '$got', want '$exp'"
+		elif [ -s "$TMP/out" ]; then fail "${name}_$cmd" "wrote to stdout"
+		else pass "${name}_$cmd"; fi
+	done
+}
+TGT=127.0.0.1:80
+same unknown_option "unknown option '--bogus'" \
+	"trace --bogus" "stress --bogus" "server --bogus" "client --bogus" "monitor --bogus" \
+	"report --bogus" "doctor --bogus"
+same unknown_short "unknown option '-z'" \
+	"trace -z" "stress -z" "server -z" "client -z" "monitor -z" "report -z" "doctor -z"
+same takes_no_value "option '--json' takes no value" \
+	"trace --json=1" "stress --json=1" "client $TGT --json=1" "monitor --json=1" "doctor --json=1"
+same help_takes_no_value "option '--help' takes no value" \
+	"trace --help=1" "stress --help=1" "server --help=1" "client --help=1" "monitor --help=1" \
+	"report --help=1" "doctor --help=1"
+same needs_value_duration "option '--duration' needs a value" \
+	"trace --duration" "stress --duration" "server --duration"
+same needs_value_count "option '--count' needs a value" \
+	"trace --count" "stress --count" "monitor --count"
+same needs_value_port "option '--port' needs a value" "trace --port" "monitor --port"
+same needs_value_sockopt "option '--keepidle' needs a value" "stress --keepidle" "client $TGT --keepidle"
+same needs_value_short "option '-o' needs a value" "report tl.jsonl -o"
+same needs_value_c "option '-c' needs a value" "trace -c" "stress -c"
+same unexpected_arg "unexpected argument 'extra'" \
+	"trace extra" "stress $TGT extra" "server extra" "client $TGT extra" "monitor extra" \
+	"report tl.jsonl extra -o x.html" "doctor extra"
+same port_range "bad value '70000' for --port: out of range; expected a port from 1 to 65535" \
+	"trace --port 70000" "monitor --port 70000"
+same port_zero "bad value '0' for --port: out of range; expected a port from 1 to 65535" \
+	"trace --port 0" "monitor --port 0"
+same port_word "bad value 'http' for --port: not understood; expected a port from 1 to 65535" \
+	"trace --port http" "monitor --port http"
+same target_port "bad value '127.0.0.1:70000' for target: port out of range; expected a port from 1 to 65535" \
+	"client 127.0.0.1:70000" "stress 127.0.0.1:70000"
+same target_port_word "bad value '127.0.0.1:http' for target: port not understood; expected a port from 1 to 65535" \
+	"client 127.0.0.1:http" "stress 127.0.0.1:http"
+same target_short_addr "bad value '1.2.3:80' for target: address not understood; expected HOST:PORT such as 127.0.0.1:8080, [::1]:8080 or localhost:8080" \
+	"client 1.2.3:80" "stress 1.2.3:80"
+same target_no_port "bad value '127.0.0.1' for target: not understood; expected HOST:PORT such as 127.0.0.1:8080, [::1]:8080 or localhost:8080" \
+	"client 127.0.0.1" "stress 127.0.0.1"
+same listen_port "bad value '127.0.0.1:70000' for --listen: port out of range; expected a port from 0 to 65535" \
+	"server --listen 127.0.0.1:70000"
+D="a duration such as 10s, 500ms or 2m, up to a year"
+same duration_negative "bad value '-5' for --duration: must be positive; expected $D" \
+	"trace --duration -5" "stress --duration -5" "server --duration -5"
+same duration_zero "bad value '0' for --duration: must be positive; expected $D" \
+	"trace --duration 0" "stress --duration 0" "server --duration 0"
+same duration_word "bad value '10x' for --duration: not understood; expected $D" \
+	"trace --duration 10x" "stress --duration 10x" "server --duration 10x"
+same duration_huge "bad value '1e30' for --duration: out of range; expected $D" \
+	"trace --duration 1e30" "stress --duration 1e30" "server --duration 1e30"
+same hold_negative "bad value '-5' for --hold: must be positive; expected $D" "client $TGT --hold -5"
+same interval_negative "bad value '-1' for --interval: must not be negative; expected $D, or 0 for none" \
+	"monitor --interval -1"
+same at_least_10ms "bad value '5ms' for --watch: out of range; expected a duration such as 10s, 500ms or 2m, at least 10ms, up to a year" \
+	"monitor --watch 5ms"
+same poll_at_least_10ms "bad value '5ms' for --poll-interval: out of range; expected a duration such as 10s, 500ms or 2m, at least 10ms, up to a year" \
+	"stress --poll-interval 5ms"
+N1="a whole number of 1 or more"
+same count_zero "bad value '0' for --count: must be positive; expected $N1" \
+	"trace --count 0" "stress --count 0" "monitor --watch 1 --count 0"
+same count_negative "bad value '-3' for --count: must be positive; expected $N1" \
+	"trace --count -3" "stress --count -3" "monitor --watch 1 --count -3"
+same count_word "bad value 'many' for --count: not understood; expected $N1" \
+	"trace --count many" "stress --count many" "monitor --watch 1 --count many"
+same top_negative "bad value '-1' for --top: must not be negative; expected a whole number from 0 to 1000" \
+	"trace --top -1" "monitor --top -1"
+same top_huge "bad value '1001' for --top: out of range; expected a whole number from 0 to 1000" \
+	"trace --top 1001" "monitor --top 1001"
+same threads_zero "bad value '0' for --threads: must be positive; expected a whole number from 1 to 256" \
+	"stress --threads 0" "server --threads 0"
+NS_WHAT="a name under /run/netns or a path such as /proc/PID/ns/net"
+same netns_missing "bad value 'tscli-no-such-ns' for --netns: no such network namespace; expected $NS_WHAT" \
+	"trace --netns tscli-no-such-ns" "monitor --netns tscli-no-such-ns"
+same netns_not_one "bad value '/dev/null' for --netns: not a network namespace; expected $NS_WHAT" \
+	"trace --netns /dev/null" "monitor --netns /dev/null"
+same keepidle_zero "bad value '0' for --keepidle: must be positive; expected a whole number from 1 to 32767" \
+	"stress --keepidle 0" "client $TGT --keepidle 0"
+same linger_negative "bad value '-1' for --linger: must not be negative; expected a whole number from 0 to 65535" \
+	"stress --linger -1" "client $TGT --linger -1"
+same sndbuf_zero "bad value '0' for --sndbuf: must be positive; expected a size such as 64, 4k or 16M, from 1 to 1G" \
+	"stress --sndbuf 0" "client $TGT --sndbuf 0"
+same user_timeout_negative "bad value '-1' for --user-timeout: must be positive; expected a duration such as 10s, 500ms or 2m, at least 1ms, up to a year" \
+	"stress --user-timeout -1" "client $TGT --user-timeout -1"
+same connect_timeout_zero "bad value '0' for --connect-timeout: must be positive; expected a duration such as 10s, 500ms or 2m, at least 1ms, up to a year" \
+	"stress --connect-timeout 0" "client $TGT --connect-timeout 0"
+same probe_interval_negative "bad value '-1' for --probe-interval: must not be negative; expected milliseconds from 0 to 3600000" \
+	"trace --probe-interval -1" "stress --probe-interval -1"
+same ringbuf_tiny "bad value '1k' for --ringbuf-size: out of range; expected a power of two from 4k to 1G, such as 16M" \
+	"trace --ringbuf-size 1k" "stress --ringbuf-size 1k"
+same metrics_port "bad value '127.0.0.1:70000' for --metrics: port out of range; expected a port from 1 to 65535" \
+	"trace --metrics 127.0.0.1:70000" "stress --metrics 127.0.0.1:70000"
+same metrics_name "bad value 'localhost:9464' for --metrics: not a numeric address; expected a numeric ADDR:PORT such as 127.0.0.1:8080 or [::1]:8080" \
+	"trace --metrics localhost:9464" "stress --metrics localhost:9464"
+same attach_bogus "bad value 'kprobe' for --attach: not understood; expected auto, tp_btf or raw_tp" \
+	"trace --attach kprobe" "stress --attach kprobe"
 
 # Nothing half-written: a bad value anywhere on the line, and no output
 # file is created.

@@ -7,6 +7,7 @@
 # apart by cookie.
 . "$(dirname "$0")/../lib.sh"
 need bpftrace
+need nstat
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 lab_up 21
 PORT=29401
@@ -51,10 +52,12 @@ for mode in ${MODES:-churn rr}; do
 	else
 		args="--mode rr -c 8 --size 4000 --duration 4"
 	fi
+	rs0=$(ip netns exec "$NS_A" nstat -asz TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}')
 	ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$PORT" $args --trace --json \
 		--timeline "$TMP/tl-$mode.jsonl" > "$TMP/$mode.json" 2> "$TMP/$mode.err"
 	check_eq "$mode/exit" "$?" 0
 	sleep 1 # FINs still being retransmitted are counted by bpftrace too
+	rs1=$(ip netns exec "$NS_A" nstat -asz TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}')
 	# bpftrace's own program is skipped too when a softirq interrupts it,
 	# and its printf buffer can overflow: what it missed, it says here.
 	bt_missed=$(bpftool prog show -j | jq '[.[] | select(.type=="tracepoint" and (.name|startswith("tcp_retransmit"))) | .recursion_misses // 0] | add // 0')
@@ -80,6 +83,15 @@ for mode in ${MODES:-churn rr}; do
 	echo "  $mode: $(jq -c '{connections, retransmit_segs: .trace.retransmit_segs, agreement: (.trace.agreement | del(.mismatches))}' "$j")"
 	check_cmp "$mode/agreement_covers_connections" "$checked" -ge $((want_conns * 9 / 10))
 	check_cmp "$mode/retransmits_happened" "$(jq -r .trace.retransmit_segs "$j")" -gt 0
+	# The headline is the segments sent (issue 17): those of err == 0
+	# events, never more than the client namespace's RetransSegs (only our
+	# sockets live there; a FIN retransmitted after the run ends is the
+	# kernel's alone), and the failed ones apart.
+	sent=$(jq -s '[.[] | select(.type=="retransmit" and .err==0) | .segs] | add // 0' "$TMP/tl-$mode.jsonl")
+	failed=$(jq -s '[.[] | select(.type=="retransmit" and .err!=0) | .segs] | add // 0' "$TMP/tl-$mode.jsonl")
+	check_eq "$mode/headline_is_sent_segments" "$(jq -r .trace.retransmit_segs "$j")" "$sent"
+	check_eq "$mode/failed_segments_apart" "$(jq -r .trace.retransmit_segs_failed "$j")" "$failed"
+	check_cmp "$mode/headline_within_RetransSegs" "$sent" -le $((rs1 - rs0))
 	read -r tl_checked tl_bad tl_drift < <(agreement_from_timeline "$TMP/tl-$mode.jsonl")
 	check_eq "$mode/timeline_agreement" "$tl_bad" "$mism"
 	check_eq "$mode/drift_reported" "$(jq -r .trace.agreement.segment_count_drift "$j")" "$tl_drift"

@@ -96,6 +96,50 @@ ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:9999" --mode churn --size 1 -n 3
 check_eq blackhole_churn_size "$(jq -c '[.connections.failed, .errors, .bytes.sent]' "$TMP/bh1.json")" \
 	'[3,{"ETIMEDOUT":3},0]'
 
+# -- client: a failure is one line on stderr (exit 1); a connection that
+# never existed gets no description, no TCP_INFO.
+# one_line NAME FILE WANT: FILE is exactly the line WANT
+one_line() { check_eq "$1" "$(wc -l <"$2") $(cat "$2")" "1 $3"; }
+rst0=$(counter TcpOutRsts)
+nsx "$TCPSCOPE" client 127.0.0.1:1 >"$TMP/c1.out" 2>"$TMP/c1.err"
+check_eq client_refused_exit "$?" 1
+one_line client_refused_stderr "$TMP/c1.err" "tcpscope client: cannot connect to 127.0.0.1:1: ECONNREFUSED"
+check_eq client_refused_no_stdout "$(wc -c <"$TMP/c1.out")" 0
+check_eq client_refused_nstat_rst "$(($(counter TcpOutRsts) - rst0))" 1
+nsx "$TCPSCOPE" client 127.0.0.1:1 --json >"$TMP/c2.out" 2>"$TMP/c2.err"
+check_eq client_refused_json_exit "$?" 1
+check_eq client_refused_json_stderr "$(wc -l <"$TMP/c2.err")" 1
+check_eq client_refused_json "$(jq -c '[.error, .failed_step, has("tcp_info")]' "$TMP/c2.out")" \
+	'["ECONNREFUSED","connect",false]'
+# Every address a name resolves to is tried, each named with its error.
+naddr=$(nsx getent ahosts localhost | awk '$2 == "STREAM"' | wc -l)
+nsx "$TCPSCOPE" client localhost:1 >"$TMP/c3.out" 2>"$TMP/c3.err"
+check_eq client_refused_all_exit "$?" 1
+check_eq client_refused_all_stderr "$(wc -l <"$TMP/c3.err") $(grep -o ECONNREFUSED "$TMP/c3.err" | wc -l)" "1 $naddr"
+# SYNs dropped: the connect timeout, one line.
+ip netns exec "$NS_A" "$TCPSCOPE" client "$IP_B:9999" --connect-timeout 300ms >"$TMP/c4.out" 2>"$TMP/c4.err"
+check_eq client_timeout_exit "$?" 1
+one_line client_timeout_stderr "$TMP/c4.err" "tcpscope client: cannot connect to $IP_B:9999: ETIMEDOUT"
+check_eq client_timeout_no_stdout "$(wc -c <"$TMP/c4.out")" 0
+# Connected, then the exchange fails: the connection is described (its
+# TCP_INFO is real), and the failure is one line on stderr.
+ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:0 --mode close --threads 1 --duration 5s >"$TMP/srv.out" &
+cleanup_add kill "$!"
+wait_for_line "$TMP/srv.out" '^listening on'
+sport=$(awk '/^listening on/ { sub(/.*:/, "", $3); print $3 }' "$TMP/srv.out")
+nsx "$TCPSCOPE" client "127.0.0.1:$sport" --send 1M --json >"$TMP/c5.out" 2>"$TMP/c5.err"
+check_eq client_exchange_exit "$?" 1
+check_eq client_exchange_stderr "$(wc -l <"$TMP/c5.err") $(grep -c "^tcpscope client: exchange with 127.0.0.1:$sport: " "$TMP/c5.err")" "1 1"
+check_eq client_exchange_described "$(jq -c '[.exchange.verified, (.tcp_info.state | length > 0)]' "$TMP/c5.out")" '[false,true]'
+ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:0 --mode source --threads 1 --duration 5s >"$TMP/src.out" &
+cleanup_add kill "$!"
+wait_for_line "$TMP/src.out" '^listening on'
+sport=$(awk '/^listening on/ { sub(/.*:/, "", $3); print $3 }' "$TMP/src.out")
+nsx "$TCPSCOPE" client "127.0.0.1:$sport" --send 100 >"$TMP/c6.out" 2>"$TMP/c6.err"
+check_eq client_echo_differs_exit "$?" 1
+check_eq client_echo_differs_stderr "$(wc -l <"$TMP/c6.err") $(grep -c "^tcpscope client: the echo from 127.0.0.1:$sport differs" "$TMP/c6.err")" "1 1"
+check_eq client_echo_differs_stdout "$(grep -c 'NOT verified' "$TMP/c6.out") $(grep -c '^tcp_info' "$TMP/c6.out")" "1 1"
+
 # -- SIGINT mid-run: stop, close, summary as valid JSON
 ip netns exec "$NS" "$TCPSCOPE" stress -c 200 --duration 30s --json >"$TMP/int.json" 2>&1 &
 pid=$!
@@ -130,7 +174,7 @@ usage close maybe stress --close maybe
 usage size 12q stress --size 12q
 usage server_mode x stress --server-mode x
 usage client_missing HOST:PORT client
-usage client_send 0 client 127.0.0.1:1 --send 0
+usage client_send "'0' for --send" client 127.0.0.1:1 --send 0
 usage server_mode2 boom server --mode boom
 usage server_listen 1.2.3.4.5 server --listen 1.2.3.4.5:0
 usage keepidle -3 client 127.0.0.1:1 --keepidle -3

@@ -86,8 +86,13 @@ for k in fast rto syn failed other; do
 	check_eq "trace/retransmits_$k" "$(metric "$M" "tcpscope_retransmits_total{kind=\"$k\"}")" \
 		"$(jq ".retransmits.$k" <<< "$S")"
 done
+# The metric counts every retransmit's segments by kind; the summary tells
+# the sent ones (retransmit_segs) from the failed (kind failed).
 check_eq trace/retransmit_segments "$(msum "$M" tcpscope_retransmit_segments_total)" \
-	"$(jq .retransmit_segs <<< "$S")"
+	"$(jq '.retransmit_segs + .retransmit_segs_failed' <<< "$S")"
+check_eq trace/retransmit_segments_failed \
+	"$(metric "$M" 'tcpscope_retransmit_segments_total{kind="failed"}')" \
+	"$(jq .retransmit_segs_failed <<< "$S")"
 for t in retransmit state probe send_reset receive_reset; do
 	check_eq "trace/events_$t" "$(metric "$M" "tcpscope_events_total{type=\"$t\"}")" \
 		"$(jq ".events.$t" <<< "$S")"

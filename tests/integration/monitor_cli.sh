@@ -63,11 +63,12 @@ wait $pid
 check_eq snapshot-sigint-exit "$?" 0
 check_eq snapshot-sigint-json "$(jq -r 'has("states") and has("listeners") and has("counters") and has("sysctl") and has("findings")' "$TMP/s.json" 2>&1)" true
 
-# A name under /run/netns that is not a namespace: setns fails, a runtime
-# error (exit 1), one line naming it.
+# A name under /run/netns that is not a namespace (NS_GET_NSTYPE says so):
+# a usage error (exit 2), one line naming it, worded as in trace.
 fake="tcpscope-notns-$$"
 mkdir -p /run/netns && : >"/run/netns/$fake" && cleanup_add "rm -f /run/netns/$fake"
 out=$("$TCPSCOPE" monitor --netns "$fake" 2>&1 >/dev/null)
 rc=$?
-check_eq not-a-netns-exit "$rc" 1
-check_eq not-a-netns-one-line "$(echo "$out" | wc -l) $(echo "$out" | grep -c "$fake")" "1 1"
+check_eq not-a-netns-exit "$rc" 2
+check_eq not-a-netns-one-line "$(echo "$out" | wc -l) $(echo "$out" | grep -c "'$fake' for --netns: not a network namespace")" "1 1"
+check_eq not-a-netns-as-trace "$("$TCPSCOPE" trace --netns "$fake" 2>&1 >/dev/null | sed 's/^tcpscope trace/tcpscope monitor/; s/tcpscope trace --help/tcpscope monitor --help/')" "$out"

@@ -12,9 +12,9 @@ export NSTAT_HISTORY=$TMP/nstat.history
 ip netns exec "$NS_A" ping -c 2 -i 0.2 -q "$IP_B" >/dev/null 2>&1
 ip netns exec "$NS_B" python3 -c '
 import socket, time
-s = socket.socket(); s.bind(("0.0.0.0", 5000)); s.listen(8); print("listening", flush=True); time.sleep(3)' >"$TMP/srv5000" &
+s = socket.socket(); s.bind(("0.0.0.0", 5000)); s.listen(8); time.sleep(3)' &
 cleanup_add "kill $! 2>/dev/null"
-wait_for_line "$TMP/srv5000" '^listening' || fail setup "server 5000 did not start"
+sleep 0.3
 ip netns exec "$NS_A" python3 -c '
 import socket, sys
 for i in range(3):
@@ -58,22 +58,25 @@ check_cmp interval-reported "$(jq '.interval_s * 1000 | floor' "$TMP/mon3.json")
 check_eq rates-present "$(jq '.rates | has("TcpActiveOpens")' "$TMP/mon3.json")" true
 
 # --watch: deltas like nstat's, one JSON object per interval line.
+# Both pythons say when they run (they start slowly on a busy machine);
+# the connections come 1 s after "go", inside the 4 s of --watch.
 ip netns exec "$NS_B" python3 -c '
 import socket, time
-s = socket.socket(); s.bind(("0.0.0.0", 5001)); s.listen(8); print("listening", flush=True); time.sleep(8)' >"$TMP/srv5001" &
-cleanup_add "kill $! 2>/dev/null"
-wait_for_line "$TMP/srv5001" '^listening' || fail setup "server 5001 did not start"
-# Four intervals; the connections come in the second. On an emulated CPU,
-# where starting python takes most of a second, the intervals are longer.
-watch=500ms
-emulated && { watch=1s; echo "  emulated CPU: --watch $watch, not 500ms"; }
-( sleep 0.8; ip netns exec "$NS_A" python3 -c '
-import socket, sys
+s = socket.socket(); s.bind(("0.0.0.0", 5001)); s.listen(8); print("ready", flush=True)
+time.sleep(30)' >"$TMP/w-srv.log" &
+wsrv=$!
+cleanup_add "kill $wsrv 2>/dev/null"
+wait_for_line "$TMP/w-srv.log" ready 30
+ip netns exec "$NS_A" python3 -c '
+import socket, sys, time
+print("go", flush=True); time.sleep(1)
 for i in range(5):
-    socket.create_connection((sys.argv[1], 5001)).close()' "$IP_B" ) &
-"$TCPSCOPE" monitor --netns "$NS_A" --watch $watch --count 4 --json >"$TMP/watch.json"
+    socket.create_connection((sys.argv[1], 5001)).close()' "$IP_B" >"$TMP/w-cli.log" &
+wait_for_line "$TMP/w-cli.log" go 30
+"$TCPSCOPE" monitor --netns "$NS_A" --watch 500ms --count 8 --json >"$TMP/watch.json"
 check_eq watch-exit "$?" 0
-check_eq watch-lines "$(wc -l <"$TMP/watch.json")" 4
-check_eq watch-valid-json "$(jq -s length "$TMP/watch.json" 2>&1)" 4
+check_eq watch-lines "$(wc -l <"$TMP/watch.json")" 8
+check_eq watch-valid-json "$(jq -s length "$TMP/watch.json" 2>&1)" 8
 check_eq watch-deltas-sum "$(jq -s '[.[].deltas.TcpActiveOpens // 0] | add' "$TMP/watch.json")" 5
+kill $wsrv 2>/dev/null
 wait

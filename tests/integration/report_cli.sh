@@ -30,7 +30,7 @@ ln -s "$TMP/target" "$TMP/link.html"
 "$TCPSCOPE" report "$TOP/tests/integration/report_cli.sh" -o "$TMP/link.html" 2>/dev/null
 check_eq report_no_symlink_follow "$([ -e "$TMP/target" ] && echo followed || echo refused)" refused
 "$TCPSCOPE" trace --metrics 1.2.3 --duration 1 > /dev/null 2> "$TMP/err"
-check_eq metrics_bad_addr "$?:$(grep -c 'ADDR:PORT' "$TMP/err")" "1:1"
+check_eq metrics_bad_addr "$?:$(grep -c 'ADDR:PORT' "$TMP/err")" "2:1"
 
 check_eq version "$("$TCPSCOPE" --version)" "tcpscope $(cat "$TOP/VERSION")"
 COMP=$TOP/scripts/completion/tcpscope.bash

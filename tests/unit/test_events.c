@@ -197,3 +197,14 @@ TEST(ipv4_text_matches_inet_ntop)
 	addr_format(got, 8, 4, a);
 	ASSERT_STREQ(got, "?", "ipv4 text in a short buffer");
 }
+
+/* The printers' reset reason names come from what the tracer set, not
+ * from libbpf: lower case, prefix already cut, out of range ignored. */
+TEST(reset_reason_names_set_by_tracer)
+{
+	reset_reason_set(2, "NO_SOCKET");
+	reset_reason_set(500, "TOO_BIG");
+	ASSERT_STREQ(reset_reason_name(2), "no_socket", "set");
+	ASSERT_STREQ(reset_reason_name(500), "", "past the table");
+	ASSERT_STREQ(reset_reason_name(127), "", "never set");
+}

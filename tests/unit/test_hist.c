@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <stdlib.h>
 #include "lib/hist.h"
+#include "lib/util.h"
 #include "test.h"
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The oracle: the value of rank ceil(q*n) in the sorted sample. */
 static uint64_t oracle(const uint64_t *sorted, size_t n, double q)
@@ -59,7 +53,7 @@ static void check_against_oracle(uint64_t *vals, size_t n, const char *what)
 		hist__record(&h, vals[i]);
 		sum += vals[i];
 	}
-	qsort(vals, n, sizeof(*vals), cmp_u64);
+	qsort(vals, n, sizeof(*vals), u64_cmp);
 	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		uint64_t got = hist__quantile(&h, qs[i]), want = oracle(vals, n, qs[i]);
 

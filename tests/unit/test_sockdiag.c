@@ -152,6 +152,15 @@ TEST(tcp_state_names)
 	ASSERT_EQ(tcp_state_parse("listen"), 10, "listen");
 	ASSERT_EQ(tcp_state_parse("bogus"), -EINVAL, "bogus");
 	ASSERT_EQ(tcp_state_parse(""), -EINVAL, "empty");
-	ASSERT_STREQ(tcp_state_kernel_name(8), "CLOSE_WAIT", "kernel name");
+	ASSERT_STREQ(tcp_state_name(8), "CLOSE_WAIT", "kernel name");
 	ASSERT_STREQ(tcp_state_ss_name(200), "UNKNOWN", "out of range");
+}
+TEST(state_table_both_spellings)
+{
+	ASSERT_STREQ(tcp_state_ss_name(TCP_STATE_ESTABLISHED), "ESTAB", "ss ESTABLISHED");
+	ASSERT_STREQ(tcp_state_ss_name(TCP_STATE_CLOSE), "UNCONN", "ss CLOSE");
+	ASSERT_STREQ(tcp_state_name(TCP_STATE_BOUND_INACTIVE), "BOUND_INACTIVE", "13");
+	ASSERT_EQ(tcp_state_parse("close"), TCP_STATE_CLOSE, "close");
+	ASSERT_EQ(tcp_state_parse("new-syn-recv"), TCP_STATE_NEW_SYN_RECV, "new-syn-recv");
+	ASSERT_EQ(TCP_NSTATES, 14, "states 0..13");
 }
