@@ -188,12 +188,19 @@ check_eq stress/lost_zero "$(jq .trace.lost "$TMP/st2.json")" 0
 check_cmp stress/state_events_at_least_bpftrace "$got" -ge "${bt:-0}"
 check_scrapes stress
 last=$(ls "$TMP"/stress.*.txt | sort -t. -k2 -n | tail -1)
-prev=0 ok=1
+# A page cut off as stress closes its endpoint lacks the counter: at most
+# the last one may. The counter never goes back between whole pages.
+prev=0 ok=1 partial=0
 for f in $(ls "$TMP"/stress.*.txt | sort -t. -k2 -n); do
 	v=$(metric "$f" 'tcpscope_events_total{type="state"}')
-	[ "$v" -ge "$prev" ] || ok=0
+	if ! grep -q '^tcpscope_events_total{type="state"}' "$f"; then
+		[ "$f" = "$last" ] || partial=$((partial + 1))
+		continue
+	fi
+	[ "$v" -ge "$prev" ] || { ok=0; echo "  $f: $v after $prev"; }
 	prev=$v
 done
 check_eq stress/scrapes_monotonic "$ok" 1
+check_eq stress/scrapes_whole_but_the_last "$partial" 0
 check_cmp stress/scrape_saw_events "$(metric "$last" 'tcpscope_events_total{type="state"}')" -gt 0
 check_cmp stress/scrape_not_past_summary "$(metric "$last" 'tcpscope_events_total{type="state"}')" -le "$got"
