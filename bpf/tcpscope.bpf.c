@@ -158,7 +158,8 @@ static __always_inline bool own_port(__u16 port)
 	return v && *v;
 }
 
-static __always_inline bool keep(const struct event *e)
+/* The filters on the endpoints: family, namespace, ports, CIDRs. */
+static __always_inline bool keep_endpoints(const struct event *e)
 {
 	if (targ_family && e->family != targ_family)
 		return false;
@@ -170,10 +171,18 @@ static __always_inline bool keep(const struct event *e)
 	if (targ_ncidrs && !cidr_hit((const __u32 *)e->saddr, e->family) &&
 	    !cidr_hit((const __u32 *)e->daddr, e->family))
 		return false;
-	if (targ_filter_cookies && !own_port(e->sport) && !own_port(e->dport) &&
-	    !bpf_map_lookup_elem(&cookies, &e->cookie))
-		return false;
 	return true;
+}
+
+static __always_inline bool keep_cookie(const struct event *e)
+{
+	return !targ_filter_cookies || own_port(e->sport) || own_port(e->dport) ||
+	       bpf_map_lookup_elem(&cookies, &e->cookie);
+}
+
+static __always_inline bool keep(const struct event *e)
+{
+	return keep_endpoints(e) && keep_cookie(e);
 }
 
 /*
@@ -517,7 +526,7 @@ struct twin_state {
 	__u64 at[HIT_SLOTS];
 };
 
-enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_MAX };
+enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_DROP, NS_MAX };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -887,5 +896,7 @@ int BPF_PROG(raw_recv_reset_rescue, struct sock *sk)
 {
 	return recv_reset_hit(ctx, sk, false, true);
 }
+
+#include "drop.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -13,6 +13,7 @@ enum ev_type {
 	EV_PROBE = 2,
 	EV_SEND_RESET = 3,
 	EV_RECV_RESET = 4,
+	EV_DROP = 5,        /* skb:kfree_skb of a TCP segment */
 	EV_TYPE_MAX,
 };
 
@@ -59,6 +60,18 @@ struct ev_reset {
 	__u8 has_sock;  /* send side: 0 when the kernel had no socket */
 };
 
+struct ev_drop {
+	__u32 reason;    /* enum skb_drop_reason, as the kernel passed it */
+	__u8 has_sock;   /* 1: the endpoints are a socket's (skb->sk or the
+			  * receiving socket); 0: the packet's, reversed when
+			  * it was received */
+	__u8 tcp_state;  /* the socket's state, when has_sock */
+	__u8 tcp_flags;  /* the segment's flags (FIN 0x01, SYN 0x02, RST 0x04,
+			  * PSH 0x08, ACK 0x10) */
+	__u8 rx;         /* 1: a segment this host received, 0: one it sent */
+	__u32 len;       /* skb->len */
+};
+
 struct event {
 	__u64 ts_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 cookie; /* bpf_get_socket_cookie() == getsockopt(SO_COOKIE) */
@@ -75,6 +88,7 @@ struct event {
 		struct ev_retrans retrans;
 		struct ev_probe probe;
 		struct ev_reset reset;
+		struct ev_drop drop;
 	};
 };
 
