@@ -217,7 +217,15 @@ static __always_inline __u8 ca_state_of(const struct sock *sk)
 	return (__u8)BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
 }
 
-static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, int err)
+/* include/net/inet_connection_sock.h: the retransmit timer's events. */
+#define ICSK_TIME_LOSS_PROBE 5
+
+/* A tail loss probe is sent from the write timer with icsk_pending still
+ * ICSK_TIME_LOSS_PROBE (tcp_write_timer_handler clears it only for RTO
+ * and zero-window probes), in Open or CWR (tcp_schedule_loss_probe arms
+ * it in no other state): the same on 6.1 and 6.18. tp->tlp_high_seq is
+ * set only after the probe went out, so it cannot tell. */
+static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, __u8 pending, int err)
 {
 	if (err)
 		return RK_FAILED;
@@ -227,6 +235,8 @@ static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, int err)
 		return RK_RTO;
 	if (ca_state == TCP_CA_Recovery)
 		return RK_FAST;
+	if ((ca_state == TCP_CA_Open || ca_state == TCP_CA_CWR) && pending == ICSK_TIME_LOSS_PROBE)
+		return RK_TLP;
 	return RK_OTHER;
 }
 
@@ -243,7 +253,8 @@ static __always_inline int handle_retransmit(const struct sock *sk, const struct
 	e.retrans.err = err;
 	e.retrans.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.retrans.ca_state = ca_state_of(sk);
-	e.retrans.kind = classify(e.retrans.tcp_state, e.retrans.ca_state, err);
+	e.retrans.icsk_pending = BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_pending);
+	e.retrans.kind = classify(e.retrans.tcp_state, e.retrans.ca_state, e.retrans.icsk_pending, err);
 	e.retrans.total_retrans = BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans);
 	e.retrans.icsk_retransmits =
 		BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_retransmits);

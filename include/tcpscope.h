@@ -22,7 +22,8 @@ enum retrans_kind {
 	RK_RTO = 1,    /* ca_state Loss: retransmission timeout */
 	RK_SYN = 2,    /* SYN or SYN-ACK retransmitted (SYN_SENT / SYN_RECV) */
 	RK_FAILED = 3, /* the retransmit itself failed (err != 0) */
-	RK_OTHER = 4,  /* anything else: tail loss probe, Disorder, CWR */
+	RK_OTHER = 4,  /* anything else: Disorder, CWR without a probe */
+	RK_TLP = 5,    /* tail loss probe: the loss-probe timer fired in Open/CWR */
 	RK_MAX,
 };
 
@@ -42,6 +43,8 @@ struct ev_retrans {
 	__u8 ca_state;
 	__u8 kind;           /* enum retrans_kind */
 	__u8 icsk_retransmits;
+	__u8 icsk_pending; /* the retransmit timer's event when it was sent */
+	__u8 pad[3];
 };
 
 struct ev_probe {

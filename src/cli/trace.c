@@ -50,7 +50,7 @@ static const char usage_text[] =
 	"of --duration or --count, prints a summary and exits 0.\n"
 	"\n"
 	"Options:\n"
-	"  -e, --events LIST        retransmit,state,probe,reset or all\n"
+	"  -e, --events LIST        retransmit,state,probe,reset,drop or all\n"
 	"                           (default: retransmit,state,reset)\n"
 	"  -p, --port N[,N...]      local or remote port (repeatable, up to 64)\n"
 	"  -a, --addr CIDR          local or remote address in CIDR, v4 or v6 (up to 8)\n"
@@ -157,7 +157,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		case 'e':
 			if (ev_mask_parse(optarg, &o->events, bad, sizeof(bad)))
 				cli_fail(CMD, "bad event type '%s' in --events; expected "
-					 "retransmit, state, probe, reset or all", bad);
+					 "retransmit, state, probe, reset, drop or all", bad);
 			break;
 		case 'p':
 			add_ports(o, optarg);
@@ -334,9 +334,10 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 		printf(" %s %" PRIu64, ev_type_name(t), env->events[t]);
 	printf("\nretransmits: %" PRIu64 " events, %" PRIu64 " segments sent, %" PRIu64
 	       " failed to send (fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
-	       ", other %" PRIu64 ")\n", env->events[EV_RETRANSMIT], env->rtx.segs_sent,
-	       env->rtx.segs_failed, env->rtx.by_kind[RK_FAST], env->rtx.by_kind[RK_RTO],
-	       env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED], env->rtx.by_kind[RK_OTHER]);
+	       ", tlp %" PRIu64 ", other %" PRIu64 ")\n", env->events[EV_RETRANSMIT],
+	       env->rtx.segs_sent, env->rtx.segs_failed, env->rtx.by_kind[RK_FAST],
+	       env->rtx.by_kind[RK_RTO], env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED],
+	       env->rtx.by_kind[RK_TLP], env->rtx.by_kind[RK_OTHER]);
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
@@ -357,16 +358,16 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	if (!ntop)
 		return;
 	printf("top connections by retransmitted segments:\n");
-	printf("  %-28s %-28s %6s %6s %5s %5s %5s %5s\n", "local", "remote", "segs", "failed",
-	       "fast", "rto", "syn", "other");
+	printf("  %-28s %-28s %6s %6s %5s %5s %5s %5s %5s\n", "local", "remote", "segs", "failed",
+	       "fast", "rto", "syn", "tlp", "other");
 	for (i = 0; i < ntop; i++) {
 		struct conn *c = top[i];
 
 		endpoint_format(s, sizeof(s), c->family, c->saddr, c->sport);
 		endpoint_format(d, sizeof(d), c->family, c->daddr, c->dport);
-		printf("  %-28s %-28s %6u %6u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
+		printf("  %-28s %-28s %6u %6u %5u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
 		       c->retrans_segs_failed, c->by_kind[RK_FAST], c->by_kind[RK_RTO],
-		       c->by_kind[RK_SYN], c->by_kind[RK_OTHER]);
+		       c->by_kind[RK_SYN], c->by_kind[RK_TLP], c->by_kind[RK_OTHER]);
 	}
 }
 

@@ -210,8 +210,8 @@ static void path_text(const struct path_count *p, char *buf, size_t len)
 static const char *kinds_text(const uint64_t *v, char *buf, size_t len)
 {
 	snprintf(buf, len, "fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
-			   ", other %" PRIu64, v[RK_FAST], v[RK_RTO], v[RK_SYN], v[RK_FAILED],
-		 v[RK_OTHER]);
+			   ", tlp %" PRIu64 ", other %" PRIu64, v[RK_FAST], v[RK_RTO], v[RK_SYN],
+		 v[RK_FAILED], v[RK_TLP], v[RK_OTHER]);
 	return buf;
 }
 

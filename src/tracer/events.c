@@ -12,7 +12,7 @@
 
 static const char *const kinds[RK_MAX] = {
 	[RK_FAST] = "fast", [RK_RTO] = "rto", [RK_SYN] = "syn",
-	[RK_FAILED] = "failed", [RK_OTHER] = "other",
+	[RK_FAILED] = "failed", [RK_OTHER] = "other", [RK_TLP] = "tlp",
 };
 
 static const char *const types[EV_TYPE_MAX] = {
@@ -51,7 +51,8 @@ const char *ev_type_name(unsigned int type)
 }
 
 /* The same rule as classify() in bpf/tcpscope.bpf.c; unit-tested here. */
-unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int err)
+unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, unsigned int pending,
+			      int err)
 {
 	if (err)
 		return RK_FAILED;
@@ -61,6 +62,8 @@ unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int
 		return RK_RTO;
 	if (ca_state == 3) /* Recovery */
 		return RK_FAST;
+	if ((ca_state == 0 || ca_state == 2) && pending == 5) /* Open, CWR; ICSK_TIME_LOSS_PROBE */
+		return RK_TLP;
 	return RK_OTHER;
 }
 
