@@ -97,5 +97,18 @@ one_family() { # FAMILY SERVER_IP PORT
 	nft_clear
 }
 
+# Which signature this kernel's skb:kfree_skb has (bpftool's dump of its
+# BTF: the typedef's prototype has void *__data first), and that doctor
+# names the same variant: drop_rx with the receiving socket (6.13+), drop
+# before.
+nparams=$(bpftool btf dump file /sys/kernel/btf/vmlinux format raw |
+	awk '/TYPEDEF .btf_trace_kfree_skb./ {t = 1; next} t && /FUNC_PROTO/ {sub(".*vlen=", ""); print $1 - 1; exit}')
+[ "$nparams" = 4 ] && want_variant=drop_rx || want_variant=drop
+"$TCPSCOPE" doctor --json > "$TMP/doctor.json"
+check_eq doctor_variant_fits_btf "$(jq -r '.checks.kfree_skb.detail' "$TMP/doctor.json" | grep -o 'variant [a-z_]*')" \
+	"variant $want_variant"
+check_eq doctor_receiving_socket_gap "$(jq -r '.checks.drop_receiving_socket.ok' "$TMP/doctor.json")" \
+	"$([ "$nparams" = 4 ] && echo true || echo false)"
+
 one_family 4 10.231.141.2 29411
 one_family 6 fd00:231:141::2 29412
