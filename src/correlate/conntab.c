@@ -69,6 +69,40 @@ static struct conn *take(struct conntab *t)
 	return &t->chunks[k][t->used % CONNTAB_CHUNK];
 }
 
+void drop_count__add(struct drop_count *d, uint32_t code, bool joined)
+{
+	uint32_t i;
+
+	d->joined += joined;
+	for (i = 0; i < d->ncodes; i++)
+		if (d->code[i] == code)
+			break;
+	if (i == d->ncodes && d->ncodes < DROP_REASONS)
+		d->code[d->ncodes++] = code;
+	if (i < d->ncodes)
+		d->n[i]++;
+	else
+		d->other++;
+}
+
+struct conn *conntab__find_tuple(const struct conntab *t, const struct event *e)
+{
+	struct conn *best = NULL;
+	size_t i;
+
+	for (i = 0; i < t->used; i++) {
+		struct conn *c = &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
+
+		if (c->family != e->family || c->sport != e->sport || c->dport != e->dport ||
+		    memcmp(c->saddr, e->saddr, sizeof(c->saddr)) ||
+		    memcmp(c->daddr, e->daddr, sizeof(c->daddr)))
+			continue;
+		if (c->first_ns <= e->ts_ns && (!best || c->first_ns >= best->first_ns))
+			best = c;
+	}
+	return best;
+}
+
 struct conn *conntab__find(const struct conntab *t, uint64_t cookie)
 {
 	size_t i;

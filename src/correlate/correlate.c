@@ -114,6 +114,30 @@ static struct conn *conn_of(struct correlator *k, const struct event *e)
 	return c;
 }
 
+/* A drop: joined by its cookie, or (a segment without one) by its
+ * 4-tuple, which drop events give ours first. */
+static void on_drop(struct correlator *k, struct conn *c, const struct event *e)
+{
+	if (!c && !e->cookie)
+		c = conntab__find_tuple(&k->conns, e);
+	drop_count__add(&k->drops, e->drop.reason, c != NULL);
+	if (!c)
+		return;
+	c->drops++;
+	c->drop_reason = e->drop.reason;
+}
+
+static void on_reset(struct conn *c, const struct event *e)
+{
+	if (e->type == EV_SEND_RESET) {
+		c->resets_sent++;
+		c->reset_reason = e->reset.reason;
+	} else {
+		c->resets_received++;
+		c->reset_rx_state = e->reset.tcp_state;
+	}
+}
+
 static void on_probe(struct conn *c, const struct event *e)
 {
 	c->probes++;
@@ -138,14 +162,14 @@ int correlator__event(void *ctx, const struct event *e)
 		on_retransmit(k, c, e);
 	else if (type == EV_SEND_RESET)
 		k->reasons[e->reset.reason < 64 ? e->reset.reason : 0]++;
+	else if (type == EV_DROP)
+		on_drop(k, c, e);
 	if (c && type == EV_STATE)
 		on_state(k, c, e);
 	else if (c && type == EV_PROBE)
 		on_probe(c, e);
-	else if (c && type == EV_SEND_RESET)
-		c->resets_sent++;
-	else if (c && type == EV_RECV_RESET)
-		c->resets_received++;
+	else if (c && (type == EV_SEND_RESET || type == EV_RECV_RESET))
+		on_reset(c, e);
 	if (k->timeline) {
 		snprintf(extra, sizeof(extra), ",\"side\":\"%s\"", side_name(c));
 		event_print_json(k->timeline, e, extra);

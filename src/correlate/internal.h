@@ -43,6 +43,7 @@ struct correlator {
 	uint64_t foreign[EV_TYPE_MAX];
 	struct rtx_count rtx;
 	uint64_t reasons[64]; /* resets sent, by enum sk_rst_reason */
+	struct drop_count drops;
 	uint64_t untraced;    /* cookies the kernel map refused */
 	bool by_port;         /* the built-in server's port selects our sockets */
 	bool typed;           /* tp_btf: every event has its socket's cookie */
