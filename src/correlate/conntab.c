@@ -85,6 +85,14 @@ void drop_count__add(struct drop_count *d, uint32_t code, bool joined)
 		d->other++;
 }
 
+/* c's endpoints are e's, or e's the other way round (flip). */
+static bool same_ends(const struct conn *c, const struct event *e, bool flip)
+{
+	return c->sport == (flip ? e->dport : e->sport) && c->dport == (flip ? e->sport : e->dport) &&
+	       !memcmp(c->saddr, flip ? e->daddr : e->saddr, sizeof(c->saddr)) &&
+	       !memcmp(c->daddr, flip ? e->saddr : e->daddr, sizeof(c->daddr));
+}
+
 struct conn *conntab__find_tuple(const struct conntab *t, const struct event *e)
 {
 	struct conn *best = NULL;
@@ -93,9 +101,7 @@ struct conn *conntab__find_tuple(const struct conntab *t, const struct event *e)
 	for (i = 0; i < t->used; i++) {
 		struct conn *c = &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
 
-		if (c->family != e->family || c->sport != e->sport || c->dport != e->dport ||
-		    memcmp(c->saddr, e->saddr, sizeof(c->saddr)) ||
-		    memcmp(c->daddr, e->daddr, sizeof(c->daddr)))
+		if (c->family != e->family || !(same_ends(c, e, false) || same_ends(c, e, true)))
 			continue;
 		if (c->first_ns <= e->ts_ns && (!best || c->first_ns >= best->first_ns))
 			best = c;

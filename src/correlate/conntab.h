@@ -111,8 +111,10 @@ int conntab__init(struct conntab *t, size_t limit);
  * the limit or out of memory (counted in ->dropped). Cookie 0 is refused. */
 struct conn *conntab__get(struct conntab *t, const struct event *e);
 struct conn *conntab__find(const struct conntab *t, uint64_t cookie);
-/* The latest connection with e's endpoints (family, addresses, ports, as
- * e names them) first seen no later than e: for events without a cookie.
+/* The latest connection with e's endpoints (family, addresses, ports,
+ * either way round: a segment one end of a connection on this host
+ * dropped names the other end first) first seen no later than e: for
+ * events without a cookie.
  * A walk over every connection, for rare events only. NULL if none. */
 struct conn *conntab__find_tuple(const struct conntab *t, const struct event *e);
 /* Pointers to every connection, sorted by cmp; caller frees. */

@@ -114,17 +114,53 @@ static struct conn *conn_of(struct correlator *k, const struct event *e)
 	return c;
 }
 
-/* A drop: joined by its cookie, or (a segment without one) by its
- * 4-tuple, which drop events give ours first. */
-static void on_drop(struct correlator *k, struct conn *c, const struct event *e)
+#define UNJOINED_MAX 65536 /* drops without a cookie kept for the join */
+
+static void drop_joined(struct conn *c, const struct event *e)
 {
-	if (!c && !e->cookie)
-		c = conntab__find_tuple(&k->conns, e);
-	drop_count__add(&k->drops, e->drop.reason, c != NULL);
-	if (!c)
-		return;
 	c->drops++;
 	c->drop_reason = e->drop.reason;
+}
+
+/* A drop: joined by its cookie now, or (a segment without one) by its
+ * 4-tuple at the end, when every connection knows its ports. */
+static void on_drop(struct correlator *k, struct conn *c, const struct event *e)
+{
+	if (c || e->cookie || k->nunjoined == UNJOINED_MAX) {
+		drop_count__add(&k->drops, e->drop.reason, c != NULL);
+		if (c)
+			drop_joined(c, e);
+		return;
+	}
+	if (k->nunjoined == k->unjoined_cap) {
+		size_t n = k->unjoined_cap ? 2 * k->unjoined_cap : 256;
+		struct event *v = realloc(k->unjoined, n * sizeof(*v));
+
+		if (!v) {
+			drop_count__add(&k->drops, e->drop.reason, false);
+			return;
+		}
+		k->unjoined = v;
+		k->unjoined_cap = n;
+	}
+	k->unjoined[k->nunjoined++] = *e;
+}
+
+void correlator__join_drops(struct correlator *k)
+{
+	size_t i;
+
+	pthread_mutex_lock(&k->lock);
+	for (i = 0; i < k->nunjoined; i++) {
+		const struct event *e = &k->unjoined[i];
+		struct conn *c = conntab__find_tuple(&k->conns, e);
+
+		drop_count__add(&k->drops, e->drop.reason, c != NULL);
+		if (c)
+			drop_joined(c, e);
+	}
+	k->nunjoined = 0;
+	pthread_mutex_unlock(&k->lock);
 }
 
 static void on_reset(struct conn *c, const struct event *e)
@@ -321,5 +357,6 @@ void correlator__fini(struct correlator *k)
 		fclose(k->timeline);
 	corr_summary__free(k->summary);
 	conntab__free(&k->conns);
+	free(k->unjoined);
 	pthread_mutex_destroy(&k->lock);
 }

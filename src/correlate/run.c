@@ -144,6 +144,7 @@ void correlator__stop(struct correlator *c)
 	tracer__drain(c->t);
 	if (c->metrics)
 		metrics__publish(c->metrics);
+	correlator__join_drops(c);
 	if (c->timeline)
 		why__timeline(c->timeline, &c->conns);
 	if (tracer__counts(c->t, &c->tc))
