@@ -160,14 +160,17 @@ void why__timeline(FILE *f, const struct conntab *t)
 		return;
 	for (i = 0; i < n; i++) {
 		const struct conn *c = all[i];
-		struct verdict v;
+		struct verdict v = conn__verdict(c);
 
-		if (!judged(c) || (v = conn__verdict(c)).kind == VERDICT_NONE)
+		if (!c->ours || c->side == SIDE_LISTENER)
 			continue;
-		fprintf(f, "{\"type\":\"verdict\",\"cookie\":%" PRIu64 ",\"verdict\":\"%s\","
-			"\"syn_retransmits\":%u,\"reason\":\"%s\",\"drops\":%u,"
-			"\"retrans_segs\":%u}\n", c->cookie, verdict_name(v.kind), c->by_kind[RK_SYN],
-			reason_text(&v), c->drops, c->retrans_segs);
+		if (!judged(c))
+			v.kind = VERDICT_NONE;
+		fprintf(f, "{\"type\":\"why\",\"cookie\":%" PRIu64 ",\"side\":\"%s\","
+			"\"verdict\":\"%s\",\"syn_retransmits\":%u,\"reason\":\"%s\","
+			"\"drops\":%u,\"retrans_segs\":%u}\n", c->cookie,
+			c->side == SIDE_SERVER ? "server" : "client", verdict_name(v.kind),
+			c->by_kind[RK_SYN], reason_text(&v), c->drops, c->retrans_segs);
 	}
 	free(all);
 }

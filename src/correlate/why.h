@@ -28,7 +28,8 @@ void why__print_text(const struct why_summary *w, FILE *f);
 void why__print_json(const struct why_summary *w, struct jw *j);
 /* c's "drops" and "verdict" members, for its JSON object. */
 void why__conn_json(struct jw *j, const struct conn *c);
-/* One {"type":"verdict",...} line per connection that has one. */
+/* One {"type":"why",...} line per connection of ours: its verdict ("" if
+ * none), the drops joined to it beside the segments it retransmitted. */
 void why__timeline(FILE *f, const struct conntab *t);
 
 #endif

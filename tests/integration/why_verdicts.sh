@@ -24,7 +24,7 @@ in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 20 --concurrency 5 --tr
 check_eq refused/econnrefused "$(jq '.errors.ECONNREFUSED // 0' "$TMP/refused.json")" 20
 check_eq refused/verdicts "$(jq -c '.trace.verdicts | with_entries(select(.value > 0))' "$TMP/refused.json")" \
 	'{"refused":20}'
-check_eq refused/timeline_lines "$(jq -s '[.[] | select(.type=="verdict" and .verdict=="refused")] | length' \
+check_eq refused/timeline_lines "$(jq -s '[.[] | select(.type=="why" and .verdict=="refused")] | length' \
 	"$TMP/refused.jsonl")" 20
 check_cmp refused/text_example "$(in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 3 --trace 2>&1 |
 	grep -c '^verdict refused: 3 connections, e.g. 127\.0\.0\.[0-9]*:[0-9]* > 127\.0\.0\.1:29441$')" -eq 1
@@ -42,14 +42,14 @@ in_ns nstat -n
 in_ns "$TCPSCOPE" stress 127.0.0.1:29442 --mode hold -c 6 --duration 1s --connect-timeout 4s \
 	--source 127.0.0.1 --trace --json --timeline "$TMP/bl.jsonl" > "$TMP/bl.json" 2> "$TMP/bl.err"
 synretrans=$(in_ns nstat -az TcpExtTCPSynRetrans | awk '/TcpExtTCPSynRetrans/ {print $2}')
-nto=$(jq -s '[.[] | select(.type=="verdict" and .verdict=="syn_timeout")] | length' "$TMP/bl.jsonl")
+nto=$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout")] | length' "$TMP/bl.jsonl")
 check_cmp backlog/some_syn_timeouts "$nto" -ge 3
 check_eq backlog/failed_are_syn_timeouts "$nto" "$(jq .connections.failed "$TMP/bl.json")"
 check_eq backlog/json_count "$(jq .trace.verdicts.syn_timeout "$TMP/bl.json")" "$nto"
 check_eq backlog/each_states_its_syn_retransmits \
-	"$(jq -s '[.[] | select(.type=="verdict" and .verdict=="syn_timeout" and .syn_retransmits < 1)] | length' "$TMP/bl.jsonl")" 0
+	"$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout" and .syn_retransmits < 1)] | length' "$TMP/bl.jsonl")" 0
 check_eq backlog/syn_retransmits_equal_nstat \
-	"$(jq -s '[.[] | select(.type=="verdict" and .verdict=="syn_timeout") | .syn_retransmits] | add // 0' "$TMP/bl.jsonl")" \
+	"$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout") | .syn_retransmits] | add // 0' "$TMP/bl.jsonl")" \
 	"$synretrans"
 
 # The reset server.
@@ -59,7 +59,7 @@ cleanup_add kill $!
 wait_for_line "$TMP/rs.out" '29443' || { fail reset/setup "server did not start"; exit 0; }
 in_ns "$TCPSCOPE" stress 127.0.0.1:29443 --mode churn -n 20 --concurrency 4 --size 16 --trace --json \
 	--timeline "$TMP/rs.jsonl" > "$TMP/rs.json" 2> "$TMP/rs.err"
-nrst=$(jq -s '[.[] | select(.type=="verdict" and .verdict=="reset_by_peer")] | length' "$TMP/rs.jsonl")
+nrst=$(jq -s '[.[] | select(.type=="why" and .verdict=="reset_by_peer")] | length' "$TMP/rs.jsonl")
 check_cmp reset/some "$nrst" -ge 1
 # The load engine's own account: each connection ended in ECONNRESET.
 check_eq reset/every_econnreset_reset_by_peer "$nrst" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
