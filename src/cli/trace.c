@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cli/commands.h"
 #include "correlate/conntab.h"
+#include "correlate/why.h"
 #include "tracer/events.h"
 #include "lib/jsonw.h"
 #include "metrics/metrics.h"
@@ -36,6 +37,7 @@ struct trace_env {
 	uint64_t handled;
 	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
+	struct why_trace why; /* verdicts of the connections seen fail */
 	const char *metrics_addr;
 	struct metrics *metrics;
 	bool quiet;
@@ -246,6 +248,7 @@ static int on_event(void *ctx, const struct event *e)
 			c->last_ns = e->ts_ns;
 		}
 	}
+	why_trace__event(&env->why, &env->conns, e);
 	if (env->quiet)
 		return 0;
 	if (env->json)
@@ -283,6 +286,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_obj_close(&w);
 	jw_u64(&w, "retransmit_segs", env->rtx.segs_sent);
 	jw_u64(&w, "retransmit_segs_failed", env->rtx.segs_failed);
+	why_trace__print_json(&env->why, &w);
 	jw_u64(&w, "lost", u64_sum(tc->lost, EV_TYPE_MAX));
 	jw_obj_open(&w, "lost_by_type");
 	for (t = 0; t < EV_TYPE_MAX; t++)
@@ -338,6 +342,7 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	       env->rtx.segs_sent, env->rtx.segs_failed, env->rtx.by_kind[RK_FAST],
 	       env->rtx.by_kind[RK_RTO], env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED],
 	       env->rtx.by_kind[RK_TLP], env->rtx.by_kind[RK_OTHER]);
+	why_trace__print_text(&env->why, stdout);
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
@@ -471,6 +476,9 @@ int cmd_trace(int argc, char **argv)
 	sorted = conntab__sorted(&env.conns, conn__by_segs, &n);
 	if (n > env.top)
 		n = env.top;
+	/* The table also holds sockets kept for their verdicts only. */
+	while (sorted && n && !sorted[n - 1]->retrans_events)
+		n--;
 	if (env.json)
 		summary_json(&env, &tc, (double)(now_mono_ns() - start) / 1e9,
 			     tracer__attach_name(t), sorted, sorted ? n : 0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Drops and verdicts in stress --trace: see why.h. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +174,103 @@ void why__timeline(FILE *f, const struct conntab *t)
 			c->by_kind[RK_SYN], reason_text(&v), c->drops, c->retrans_segs);
 	}
 	free(all);
+}
+
+/* The evidence at a transition to CLOSE from old, with what the entry (if
+ * any) gathered. Without the load engine's errno, retransmission timeouts
+ * show as RTOs before ESTABLISHED -> CLOSE with no reset. */
+static struct verdict close_verdict(const struct conn *c, unsigned int old)
+{
+	static const struct conn none;
+	struct verdict_evidence ev;
+
+	if (!c)
+		c = &none;
+	ev = (struct verdict_evidence){
+		.established = old != TCP_STATE_SYN_SENT,
+		.ended = true,
+		.fin_close = old != TCP_STATE_SYN_SENT && old != TCP_STATE_ESTABLISHED,
+		.reset_in_syn_sent = c->reset_rx_state == TCP_STATE_SYN_SENT,
+		.syn_retransmits = c->by_kind[RK_SYN],
+		.resets_received = c->resets_received,
+		.resets_sent = c->resets_sent,
+		.reset_reason = c->reset_reason,
+		.drops = c->drops,
+		.drop_reason = c->drop_reason,
+		.err = old == TCP_STATE_ESTABLISHED && c->by_kind[RK_RTO] && !c->resets_received &&
+				       !c->resets_sent ? ETIMEDOUT : 0,
+	};
+	return verdict_of(&ev);
+}
+
+void why_trace__event(struct why_trace *w, struct conntab *t, const struct event *e)
+{
+	struct conn *c = e->cookie ? conntab__find(t, e->cookie) : NULL;
+	struct verdict v;
+
+	if (e->type == EV_SEND_RESET || e->type == EV_RECV_RESET || e->type == EV_DROP) {
+		bool has_sock = e->type == EV_DROP ? e->drop.has_sock : e->reset.has_sock;
+
+		if (!c && e->cookie && has_sock)
+			c = conntab__get(t, e);
+		if (!c)
+			return;
+		if (e->type == EV_DROP) {
+			c->drops++;
+			c->drop_reason = e->drop.reason;
+		} else if (e->type == EV_SEND_RESET) {
+			c->resets_sent++;
+			c->reset_reason = e->reset.reason;
+		} else {
+			c->resets_received++;
+			c->reset_rx_state = e->reset.tcp_state;
+		}
+		return;
+	}
+	if (e->type != EV_STATE || e->state.newstate != TCP_STATE_CLOSE ||
+	    e->state.oldstate == TCP_STATE_LISTEN || e->state.oldstate == TCP_STATE_SYN_RECV)
+		return;
+	v = close_verdict(c, e->state.oldstate);
+	if (v.kind == VERDICT_NONE || v.kind >= VERDICT_MAX)
+		return;
+	if (!w->verdicts[v.kind]++) {
+		w->example[v.kind] = (struct conn){ .cookie = e->cookie, .family = e->family,
+						    .sport = e->sport, .dport = e->dport };
+		memcpy(w->example[v.kind].saddr, e->saddr, sizeof(e->saddr));
+		memcpy(w->example[v.kind].daddr, e->daddr, sizeof(e->daddr));
+		w->example_v[v.kind] = v;
+	}
+}
+
+void why_trace__print_text(const struct why_trace *w, FILE *f)
+{
+	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
+	int k;
+
+	for (k = 1; k < VERDICT_MAX; k++) {
+		const struct conn *c = &w->example[k];
+		const struct verdict *v = &w->example_v[k];
+
+		if (!w->verdicts[k])
+			continue;
+		endpoint_format(s, sizeof(s), c->family ? c->family : 4, c->saddr, c->sport);
+		endpoint_format(d, sizeof(d), c->family ? c->family : 4, c->daddr, c->dport);
+		fprintf(f, "verdict %s: %" PRIu64 " connections, e.g. %s > %s", verdict_name(k),
+			w->verdicts[k], s, d);
+		if (k == VERDICT_SYN_TIMEOUT)
+			fprintf(f, " after %u SYN retransmits", v->n);
+		if (*reason_text(v))
+			fprintf(f, " (%s)", reason_text(v));
+		fputc('\n', f);
+	}
+}
+
+void why_trace__print_json(const struct why_trace *w, struct jw *j)
+{
+	int k;
+
+	jw_obj_open(j, "verdicts");
+	for (k = 1; k < VERDICT_MAX; k++)
+		jw_u64(j, verdict_name(k), w->verdicts[k]);
+	jw_obj_close(j);
 }

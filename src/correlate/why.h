@@ -33,3 +33,20 @@ void why__conn_json(struct jw *j, const struct conn *c);
 void why__timeline(FILE *f, const struct conntab *t);
 
 #endif
+
+/* trace's verdicts, from the kernel's events alone (no load engine): a
+ * connection is judged at its transition to CLOSE, from what its resets,
+ * retransmits and drops said before. Entries are made only for sockets
+ * with a reset or a drop (and, by trace --top, a retransmit): memory
+ * grows with failures, not with connections. */
+struct why_trace {
+	uint64_t verdicts[VERDICT_MAX];
+	struct conn example[VERDICT_MAX]; /* the identity of the first of each */
+	struct verdict example_v[VERDICT_MAX];
+};
+
+/* One event; t is trace's table of connections. */
+void why_trace__event(struct why_trace *w, struct conntab *t, const struct event *e);
+void why_trace__print_text(const struct why_trace *w, FILE *f);
+/* The "verdicts" member. */
+void why_trace__print_json(const struct why_trace *w, struct jw *j);
