@@ -18,6 +18,13 @@ ip -n "$NS" link set lo up
 in_ns() { ip netns exec "$NS" "$@"; }
 export NSTAT_HISTORY=$TMP/nstat.hist
 
+# trace, system-wide on the two ports, judges from the kernel's events
+# alone what it saw fail.
+"$TCPSCOPE" trace --port 29441 --port 29443 --json -q > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
+TR=$!
+cleanup_add kill $TR
+sleep 2
+
 # Closed port.
 in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 20 --concurrency 5 --trace --json \
 	--timeline "$TMP/refused.jsonl" > "$TMP/refused.json" 2> "$TMP/refused.err"
@@ -66,3 +73,12 @@ check_eq reset/every_econnreset_reset_by_peer "$nrst" "$(jq '.errors.ECONNRESET 
 check_eq reset/no_other_verdict \
 	"$(jq -c '.trace.verdicts | with_entries(select(.value > 0 and .key != "reset_by_peer"))' "$TMP/rs.json")" '{}'
 check_eq reset/lost_zero "$(jq .trace.lost "$TMP/rs.json")" 0
+
+kill -INT $TR; wait $TR
+check_eq trace/exit_status "$?" 0
+tv=$(tail -n 1 "$TMP/trace.jsonl" | jq -c .verdicts)
+# 20 + 3 refused connects to the closed port; the reset server's clients
+# reset_by_peer, its own sockets closed with SO_LINGER 0 aborted.
+check_eq trace/refused "$(jq .refused <<<"$tv")" 23
+check_eq trace/reset_by_peer "$(jq .reset_by_peer <<<"$tv")" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
+check_eq trace/lost_zero "$(tail -n 1 "$TMP/trace.jsonl" | jq .lost)" 0
