@@ -76,6 +76,8 @@ one_family() { # FAMILY SERVER_IP PORT
 	kill -INT $bt; wait $bt
 	bpf=$(awk '/^@n:/ {print $2}' "$TMP/bt$fam.out"); bpf=${bpf:-0}
 	got=$(jq -s '[.[] | select(.type=="drop" and .reason=="netfilter_drop")] | length' "$TMP/trace$fam.jsonl")
+	check_eq "v$fam/clients_completed" "$(jq -s '[.[] | select(.side=="client" and .error==null)] | length' \
+		"$TMP/client$fam.out")" 8
 	check_cmp "v$fam/some_drops" "$want" -gt 10
 	check_eq "v$fam/netfilter_drops_equal_nft_counters" "$got" "$want"
 	check_cmp "v$fam/bpftrace_lower_bound" "$bpf" -le "$got"
