@@ -158,7 +158,8 @@ static __always_inline bool own_port(__u16 port)
 	return v && *v;
 }
 
-static __always_inline bool keep(const struct event *e)
+/* The filters on the endpoints: family, namespace, ports, CIDRs. */
+static __always_inline bool keep_endpoints(const struct event *e)
 {
 	if (targ_family && e->family != targ_family)
 		return false;
@@ -170,10 +171,18 @@ static __always_inline bool keep(const struct event *e)
 	if (targ_ncidrs && !cidr_hit((const __u32 *)e->saddr, e->family) &&
 	    !cidr_hit((const __u32 *)e->daddr, e->family))
 		return false;
-	if (targ_filter_cookies && !own_port(e->sport) && !own_port(e->dport) &&
-	    !bpf_map_lookup_elem(&cookies, &e->cookie))
-		return false;
 	return true;
+}
+
+static __always_inline bool keep_cookie(const struct event *e)
+{
+	return !targ_filter_cookies || own_port(e->sport) || own_port(e->dport) ||
+	       bpf_map_lookup_elem(&cookies, &e->cookie);
+}
+
+static __always_inline bool keep(const struct event *e)
+{
+	return keep_endpoints(e) && keep_cookie(e);
 }
 
 /*
@@ -208,7 +217,15 @@ static __always_inline __u8 ca_state_of(const struct sock *sk)
 	return (__u8)BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
 }
 
-static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, int err)
+/* include/net/inet_connection_sock.h: the retransmit timer's events. */
+#define ICSK_TIME_LOSS_PROBE 5
+
+/* A tail loss probe is sent from the write timer with icsk_pending still
+ * ICSK_TIME_LOSS_PROBE (tcp_write_timer_handler clears it only for RTO
+ * and zero-window probes), in Open or CWR (tcp_schedule_loss_probe arms
+ * it in no other state): the same on 6.1 and 6.18. tp->tlp_high_seq is
+ * set only after the probe went out, so it cannot tell. */
+static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, __u8 pending, int err)
 {
 	if (err)
 		return RK_FAILED;
@@ -218,6 +235,8 @@ static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, int err)
 		return RK_RTO;
 	if (ca_state == TCP_CA_Recovery)
 		return RK_FAST;
+	if ((ca_state == TCP_CA_Open || ca_state == TCP_CA_CWR) && pending == ICSK_TIME_LOSS_PROBE)
+		return RK_TLP;
 	return RK_OTHER;
 }
 
@@ -234,7 +253,8 @@ static __always_inline int handle_retransmit(const struct sock *sk, const struct
 	e.retrans.err = err;
 	e.retrans.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.retrans.ca_state = ca_state_of(sk);
-	e.retrans.kind = classify(e.retrans.tcp_state, e.retrans.ca_state, err);
+	e.retrans.icsk_pending = BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_pending);
+	e.retrans.kind = classify(e.retrans.tcp_state, e.retrans.ca_state, e.retrans.icsk_pending, err);
 	e.retrans.total_retrans = BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans);
 	e.retrans.icsk_retransmits =
 		BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_retransmits);
@@ -517,7 +537,7 @@ struct twin_state {
 	__u64 at[HIT_SLOTS];
 };
 
-enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_MAX };
+enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_DROP, NS_MAX };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -887,5 +907,7 @@ int BPF_PROG(raw_recv_reset_rescue, struct sock *sk)
 {
 	return recv_reset_hit(ctx, sk, false, true);
 }
+
+#include "drop.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

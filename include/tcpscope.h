@@ -13,6 +13,7 @@ enum ev_type {
 	EV_PROBE = 2,
 	EV_SEND_RESET = 3,
 	EV_RECV_RESET = 4,
+	EV_DROP = 5,        /* skb:kfree_skb of a TCP segment */
 	EV_TYPE_MAX,
 };
 
@@ -21,7 +22,8 @@ enum retrans_kind {
 	RK_RTO = 1,    /* ca_state Loss: retransmission timeout */
 	RK_SYN = 2,    /* SYN or SYN-ACK retransmitted (SYN_SENT / SYN_RECV) */
 	RK_FAILED = 3, /* the retransmit itself failed (err != 0) */
-	RK_OTHER = 4,  /* anything else: tail loss probe, Disorder, CWR */
+	RK_OTHER = 4,  /* anything else: Disorder, CWR without a probe */
+	RK_TLP = 5,    /* tail loss probe: the loss-probe timer fired in Open/CWR */
 	RK_MAX,
 };
 
@@ -41,6 +43,8 @@ struct ev_retrans {
 	__u8 ca_state;
 	__u8 kind;           /* enum retrans_kind */
 	__u8 icsk_retransmits;
+	__u8 icsk_pending; /* the retransmit timer's event when it was sent */
+	__u8 pad[3];
 };
 
 struct ev_probe {
@@ -59,6 +63,18 @@ struct ev_reset {
 	__u8 has_sock;  /* send side: 0 when the kernel had no socket */
 };
 
+struct ev_drop {
+	__u32 reason;    /* enum skb_drop_reason, as the kernel passed it */
+	__u8 has_sock;   /* 1: the endpoints are a socket's (skb->sk or the
+			  * receiving socket); 0: the packet's, reversed when
+			  * it was received */
+	__u8 tcp_state;  /* the socket's state, when has_sock */
+	__u8 tcp_flags;  /* the segment's flags (FIN 0x01, SYN 0x02, RST 0x04,
+			  * PSH 0x08, ACK 0x10) */
+	__u8 rx;         /* 1: a segment this host received, 0: one it sent */
+	__u32 len;       /* skb->len */
+};
+
 struct event {
 	__u64 ts_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 cookie; /* bpf_get_socket_cookie() == getsockopt(SO_COOKIE) */
@@ -75,6 +91,7 @@ struct event {
 		struct ev_retrans retrans;
 		struct ev_probe probe;
 		struct ev_reset reset;
+		struct ev_drop drop;
 	};
 };
 

@@ -79,6 +79,13 @@ static size_t kernel_gaps(struct gap *g)
 		"tcp_retransmit_skb has err: failed retransmit attempts are traced",
 		"tcp_retransmit_skb has no err: failed retransmit attempts are not traced, "
 		"kind \"failed\" never appears" };
+	/* "net: add rx_sk to trace_kfree_skb" (6.13): the drop tracepoint
+	 * passes the socket a received segment was for (variant drop_rx). */
+	g[n++] = (struct gap){ "drop_receiving_socket",
+		kernel_tracepoint_nargs("kfree_skb") >= 4,
+		"kfree_skb passes the receiving socket: a received segment's drop names it",
+		"kfree_skb has no receiving socket: a received segment dropped before it had "
+		"skb->sk is named by its 4-tuple, with cookie 0" };
 	/* "bpf: Count missed stats in trace_call_bpf" (6.7) came with "bpf: Add
 	 * missed value to kprobe_multi link info". Before it, a classic
 	 * tracepoint program (bpftrace's, not ours) that its own CPU re-enters
@@ -171,14 +178,25 @@ int cmd_doctor(int argc, char **argv)
 	ADD(false, tracefs, "%s", path);
 	for (i = 0; i < ntracepoints; i++) {
 		const struct tracepoint *tp = &tracepoints[i];
+		const char *fits = tp->nargs ? kernel_tracepoint_variant(tp->name) : NULL;
+		char variant[64] = "";
 		bool tp_exists, btf;
+
+		/* A tracepoint with variants: the row this kernel's signature
+		 * fits (bpf/drop.bpf.h), or the first when none does. */
+		if (tp->nargs && (fits ? strcmp(fits, tp->prog) :
+				  tracepoint_variant(tp->name, -1) != tp))
+			continue;
+		if (fits)
+			snprintf(variant, sizeof(variant), ", variant %s (%u arguments)", tp->prog,
+				 tp->nargs);
 
 		snprintf(path, sizeof(path), TRACEFS "/events/%s/%s", tp->category, tp->name);
 		tp_exists = tracefs && exists(path);
 		btf = kernel_has_btf_tracepoint(tp->name);
 		checks[n].name = tp->name;
-		ADD(!tp->optional, tp_exists || btf, "tracepoint %s, typed (tp_btf) %s%s%s",
-		    tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no",
+		ADD(!tp->optional, tp_exists || btf, "tracepoint %s, typed (tp_btf) %s%s%s%s",
+		    tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no", variant,
 		    tp->optional && !tp_exists && !btf ? ": " : "",
 		    tp->optional && !tp_exists && !btf ? tp->optional : "");
 	}

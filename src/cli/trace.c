@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cli/commands.h"
 #include "correlate/conntab.h"
+#include "correlate/why.h"
 #include "tracer/events.h"
 #include "lib/jsonw.h"
 #include "metrics/metrics.h"
@@ -36,6 +37,7 @@ struct trace_env {
 	uint64_t handled;
 	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
+	struct why_trace why; /* verdicts of the connections seen fail */
 	const char *metrics_addr;
 	struct metrics *metrics;
 	bool quiet;
@@ -50,7 +52,7 @@ static const char usage_text[] =
 	"of --duration or --count, prints a summary and exits 0.\n"
 	"\n"
 	"Options:\n"
-	"  -e, --events LIST        retransmit,state,probe,reset or all\n"
+	"  -e, --events LIST        retransmit,state,probe,reset,drop or all\n"
 	"                           (default: retransmit,state,reset)\n"
 	"  -p, --port N[,N...]      local or remote port (repeatable, up to 64)\n"
 	"  -a, --addr CIDR          local or remote address in CIDR, v4 or v6 (up to 8)\n"
@@ -157,7 +159,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		case 'e':
 			if (ev_mask_parse(optarg, &o->events, bad, sizeof(bad)))
 				cli_fail(CMD, "bad event type '%s' in --events; expected "
-					 "retransmit, state, probe, reset or all", bad);
+					 "retransmit, state, probe, reset, drop or all", bad);
 			break;
 		case 'p':
 			add_ports(o, optarg);
@@ -246,6 +248,7 @@ static int on_event(void *ctx, const struct event *e)
 			c->last_ns = e->ts_ns;
 		}
 	}
+	why_trace__event(&env->why, &env->conns, e);
 	if (env->quiet)
 		return 0;
 	if (env->json)
@@ -283,6 +286,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_obj_close(&w);
 	jw_u64(&w, "retransmit_segs", env->rtx.segs_sent);
 	jw_u64(&w, "retransmit_segs_failed", env->rtx.segs_failed);
+	why_trace__print_json(&env->why, &w);
 	jw_u64(&w, "lost", u64_sum(tc->lost, EV_TYPE_MAX));
 	jw_obj_open(&w, "lost_by_type");
 	for (t = 0; t < EV_TYPE_MAX; t++)
@@ -334,9 +338,11 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 		printf(" %s %" PRIu64, ev_type_name(t), env->events[t]);
 	printf("\nretransmits: %" PRIu64 " events, %" PRIu64 " segments sent, %" PRIu64
 	       " failed to send (fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
-	       ", other %" PRIu64 ")\n", env->events[EV_RETRANSMIT], env->rtx.segs_sent,
-	       env->rtx.segs_failed, env->rtx.by_kind[RK_FAST], env->rtx.by_kind[RK_RTO],
-	       env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED], env->rtx.by_kind[RK_OTHER]);
+	       ", tlp %" PRIu64 ", other %" PRIu64 ")\n", env->events[EV_RETRANSMIT],
+	       env->rtx.segs_sent, env->rtx.segs_failed, env->rtx.by_kind[RK_FAST],
+	       env->rtx.by_kind[RK_RTO], env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED],
+	       env->rtx.by_kind[RK_TLP], env->rtx.by_kind[RK_OTHER]);
+	why_trace__print_text(&env->why, stdout);
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
@@ -357,16 +363,16 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	if (!ntop)
 		return;
 	printf("top connections by retransmitted segments:\n");
-	printf("  %-28s %-28s %6s %6s %5s %5s %5s %5s\n", "local", "remote", "segs", "failed",
-	       "fast", "rto", "syn", "other");
+	printf("  %-28s %-28s %6s %6s %5s %5s %5s %5s %5s\n", "local", "remote", "segs", "failed",
+	       "fast", "rto", "syn", "tlp", "other");
 	for (i = 0; i < ntop; i++) {
 		struct conn *c = top[i];
 
 		endpoint_format(s, sizeof(s), c->family, c->saddr, c->sport);
 		endpoint_format(d, sizeof(d), c->family, c->daddr, c->dport);
-		printf("  %-28s %-28s %6u %6u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
+		printf("  %-28s %-28s %6u %6u %5u %5u %5u %5u %5u\n", s, d, c->retrans_segs,
 		       c->retrans_segs_failed, c->by_kind[RK_FAST], c->by_kind[RK_RTO],
-		       c->by_kind[RK_SYN], c->by_kind[RK_OTHER]);
+		       c->by_kind[RK_SYN], c->by_kind[RK_TLP], c->by_kind[RK_OTHER]);
 	}
 }
 
@@ -470,6 +476,9 @@ int cmd_trace(int argc, char **argv)
 	sorted = conntab__sorted(&env.conns, conn__by_segs, &n);
 	if (n > env.top)
 		n = env.top;
+	/* The table also holds sockets kept for their verdicts only. */
+	while (sorted && n && !sorted[n - 1]->retrans_events)
+		n--;
 	if (env.json)
 		summary_json(&env, &tc, (double)(now_mono_ns() - start) / 1e9,
 			     tracer__attach_name(t), sorted, sorted ? n : 0);

@@ -69,6 +69,46 @@ static struct conn *take(struct conntab *t)
 	return &t->chunks[k][t->used % CONNTAB_CHUNK];
 }
 
+void drop_count__add(struct drop_count *d, uint32_t code, bool joined)
+{
+	uint32_t i;
+
+	d->joined += joined;
+	for (i = 0; i < d->ncodes; i++)
+		if (d->code[i] == code)
+			break;
+	if (i == d->ncodes && d->ncodes < DROP_REASONS)
+		d->code[d->ncodes++] = code;
+	if (i < d->ncodes)
+		d->n[i]++;
+	else
+		d->other++;
+}
+
+/* c's endpoints are e's, or e's the other way round (flip). */
+static bool same_ends(const struct conn *c, const struct event *e, bool flip)
+{
+	return c->sport == (flip ? e->dport : e->sport) && c->dport == (flip ? e->sport : e->dport) &&
+	       !memcmp(c->saddr, flip ? e->daddr : e->saddr, sizeof(c->saddr)) &&
+	       !memcmp(c->daddr, flip ? e->saddr : e->daddr, sizeof(c->daddr));
+}
+
+struct conn *conntab__find_tuple(const struct conntab *t, const struct event *e)
+{
+	struct conn *best = NULL;
+	size_t i;
+
+	for (i = 0; i < t->used; i++) {
+		struct conn *c = &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
+
+		if (c->family != e->family || !(same_ends(c, e, false) || same_ends(c, e, true)))
+			continue;
+		if (c->first_ns <= e->ts_ns && (!best || c->first_ns >= best->first_ns))
+			best = c;
+	}
+	return best;
+}
+
 struct conn *conntab__find(const struct conntab *t, uint64_t cookie)
 {
 	size_t i;

@@ -4,6 +4,7 @@
 #ifndef TCPSCOPE_CONNTAB_H
 #define TCPSCOPE_CONNTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -45,6 +46,11 @@ struct conn {
 	uint8_t info_valid;
 	uint8_t drawn; /* tcpscope report: its place in the drawn list, plus 1 */
 	uint32_t info_total_retrans, info_rtt_us, info_cwnd;
+	/* Why (issue 14): what this host dropped of it, the resets' details. */
+	uint32_t drops;        /* drop events joined to it */
+	uint32_t drop_reason;  /* of the last one (enum skb_drop_reason) */
+	uint32_t reset_reason; /* of the last reset sent (enum sk_rst_reason) */
+	uint8_t reset_rx_state; /* its state when a reset came in (0: none) */
 };
 
 enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER, SIDE_LISTENER };
@@ -60,6 +66,19 @@ struct rtx_count {
 };
 
 void rtx_count__add(struct rtx_count *r, unsigned int kind, uint32_t segs, int err);
+
+/* Drops by reason code: the first DROP_REASONS distinct codes of a run,
+ * the rest in other (a run sees a handful). */
+#define DROP_REASONS 32
+struct drop_count {
+	uint32_t code[DROP_REASONS];
+	uint64_t n[DROP_REASONS];
+	uint32_t ncodes;
+	uint64_t other;
+	uint64_t joined; /* of all, those joined to a connection */
+};
+
+void drop_count__add(struct drop_count *d, uint32_t code, bool joined);
 /* One retransmit of c's socket at ts; total: the socket's total_retrans
  * after it. The correlator (from events) and the report (from a timeline)
  * both record them here. */
@@ -92,6 +111,12 @@ int conntab__init(struct conntab *t, size_t limit);
  * the limit or out of memory (counted in ->dropped). Cookie 0 is refused. */
 struct conn *conntab__get(struct conntab *t, const struct event *e);
 struct conn *conntab__find(const struct conntab *t, uint64_t cookie);
+/* The latest connection with e's endpoints (family, addresses, ports,
+ * either way round: a segment one end of a connection on this host
+ * dropped names the other end first) first seen no later than e: for
+ * events without a cookie.
+ * A walk over every connection, for rare events only. NULL if none. */
+struct conn *conntab__find_tuple(const struct conntab *t, const struct event *e);
 /* Pointers to every connection, sorted by cmp; caller frees. */
 struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, const void *),
 			      size_t *n);

@@ -114,6 +114,66 @@ static struct conn *conn_of(struct correlator *k, const struct event *e)
 	return c;
 }
 
+#define UNJOINED_MAX 65536 /* drops without a cookie kept for the join */
+
+static void drop_joined(struct conn *c, const struct event *e)
+{
+	c->drops++;
+	c->drop_reason = e->drop.reason;
+}
+
+/* A drop: joined by its cookie now, or (a segment without one) by its
+ * 4-tuple at the end, when every connection knows its ports. */
+static void on_drop(struct correlator *k, struct conn *c, const struct event *e)
+{
+	if (c || e->cookie || k->nunjoined == UNJOINED_MAX) {
+		drop_count__add(&k->drops, e->drop.reason, c != NULL);
+		if (c)
+			drop_joined(c, e);
+		return;
+	}
+	if (k->nunjoined == k->unjoined_cap) {
+		size_t n = k->unjoined_cap ? 2 * k->unjoined_cap : 256;
+		struct event *v = realloc(k->unjoined, n * sizeof(*v));
+
+		if (!v) {
+			drop_count__add(&k->drops, e->drop.reason, false);
+			return;
+		}
+		k->unjoined = v;
+		k->unjoined_cap = n;
+	}
+	k->unjoined[k->nunjoined++] = *e;
+}
+
+void correlator__join_drops(struct correlator *k)
+{
+	size_t i;
+
+	pthread_mutex_lock(&k->lock);
+	for (i = 0; i < k->nunjoined; i++) {
+		const struct event *e = &k->unjoined[i];
+		struct conn *c = conntab__find_tuple(&k->conns, e);
+
+		drop_count__add(&k->drops, e->drop.reason, c != NULL);
+		if (c)
+			drop_joined(c, e);
+	}
+	k->nunjoined = 0;
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void on_reset(struct conn *c, const struct event *e)
+{
+	if (e->type == EV_SEND_RESET) {
+		c->resets_sent++;
+		c->reset_reason = e->reset.reason;
+	} else {
+		c->resets_received++;
+		c->reset_rx_state = e->reset.tcp_state;
+	}
+}
+
 static void on_probe(struct conn *c, const struct event *e)
 {
 	c->probes++;
@@ -138,14 +198,14 @@ int correlator__event(void *ctx, const struct event *e)
 		on_retransmit(k, c, e);
 	else if (type == EV_SEND_RESET)
 		k->reasons[e->reset.reason < 64 ? e->reset.reason : 0]++;
+	else if (type == EV_DROP)
+		on_drop(k, c, e);
 	if (c && type == EV_STATE)
 		on_state(k, c, e);
 	else if (c && type == EV_PROBE)
 		on_probe(c, e);
-	else if (c && type == EV_SEND_RESET)
-		c->resets_sent++;
-	else if (c && type == EV_RECV_RESET)
-		c->resets_received++;
+	else if (c && (type == EV_SEND_RESET || type == EV_RECV_RESET))
+		on_reset(c, e);
 	if (k->timeline) {
 		snprintf(extra, sizeof(extra), ",\"side\":\"%s\"", side_name(c));
 		event_print_json(k->timeline, e, extra);
@@ -297,5 +357,6 @@ void correlator__fini(struct correlator *k)
 		fclose(k->timeline);
 	corr_summary__free(k->summary);
 	conntab__free(&k->conns);
+	free(k->unjoined);
 	pthread_mutex_destroy(&k->lock);
 }

@@ -43,6 +43,11 @@ struct correlator {
 	uint64_t foreign[EV_TYPE_MAX];
 	struct rtx_count rtx;
 	uint64_t reasons[64]; /* resets sent, by enum sk_rst_reason */
+	struct drop_count drops;
+	/* Drops without a cookie, joined by 4-tuple once every connection
+	 * knows its ports (the local port arrives after SYN_SENT). */
+	struct event *unjoined;
+	size_t nunjoined, unjoined_cap;
 	uint64_t untraced;    /* cookies the kernel map refused */
 	bool by_port;         /* the built-in server's port selects our sockets */
 	bool typed;           /* tp_btf: every event has its socket's cookie */
@@ -58,6 +63,8 @@ struct correlator {
 /* The join's state, before any event. 0 or -ENOMEM. */
 int correlator__init(struct correlator *k, const struct corr_opts *o);
 void correlator__fini(struct correlator *k);
+/* Join the drops that came without a cookie (correlator__stop() does). */
+void correlator__join_drops(struct correlator *k);
 /* One event from the ring buffer (a tracer_event_fn). */
 int correlator__event(void *ctx, const struct event *e);
 

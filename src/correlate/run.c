@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "correlate/internal.h"
+#include "correlate/why.h"
 #include "lib/privs.h"
 #include "metrics/metrics.h"
 #include "tracer/tracer.h"
@@ -143,6 +144,9 @@ void correlator__stop(struct correlator *c)
 	tracer__drain(c->t);
 	if (c->metrics)
 		metrics__publish(c->metrics);
+	correlator__join_drops(c);
+	if (c->timeline)
+		why__timeline(c->timeline, &c->conns);
 	if (tracer__counts(c->t, &c->tc))
 		fprintf(stderr, "tcpscope stress: cannot read the tracer's loss counters\n");
 	if (c->poll_err)

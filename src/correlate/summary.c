@@ -101,6 +101,7 @@ static void count_conn(struct corr_summary *s, const struct conn *c, bool lost_r
 		s->clients++;
 	if (c->npath || c->done)
 		count_path(s, c);
+	why__count(&s->why, c);
 	s->rst_sent[side] += c->resets_sent;
 	s->rst_recv[side] += c->resets_received;
 	if (!c->done)
@@ -139,6 +140,7 @@ static void copy_counts(struct corr_summary *s, const struct correlator *k)
 	memcpy(s->events, k->events, sizeof(s->events));
 	memcpy(s->foreign, k->foreign, sizeof(s->foreign));
 	s->rtx = k->rtx;
+	s->why.drops = k->drops;
 	memcpy(s->reasons, k->reasons, sizeof(s->reasons));
 	memcpy(s->lost_by_type, k->tc.lost, sizeof(s->lost_by_type));
 	s->lost = u64_sum(k->tc.lost, EV_TYPE_MAX);
@@ -210,8 +212,8 @@ static void path_text(const struct path_count *p, char *buf, size_t len)
 static const char *kinds_text(const uint64_t *v, char *buf, size_t len)
 {
 	snprintf(buf, len, "fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
-			   ", other %" PRIu64, v[RK_FAST], v[RK_RTO], v[RK_SYN], v[RK_FAILED],
-		 v[RK_OTHER]);
+			   ", tlp %" PRIu64 ", other %" PRIu64, v[RK_FAST], v[RK_RTO], v[RK_SYN],
+		 v[RK_FAILED], v[RK_TLP], v[RK_OTHER]);
 	return buf;
 }
 
@@ -407,6 +409,7 @@ void corr_summary__print_text(const struct corr_summary *s, const struct hist *c
 	text_latency(s, connect_ns, f);
 	text_states(s, f);
 	text_resets(s, f);
+	why__print_text(&s->why, f);
 	text_paths(s, f);
 	text_top(s, f);
 }
@@ -459,6 +462,7 @@ static void conn_json(struct jw *w, const struct conn *c)
 		jw_u64(w, retrans_kind_name((unsigned)kd), c->by_kind[kd]);
 	jw_obj_close(w);
 	jw_u64(w, "max_srtt_us", c->max_srtt_us);
+	why__conn_json(w, c);
 	if (c->done) {
 		jw_i64(w, "bpf_segs_before_poll", agree__bpf_segs(c));
 		jw_i64(w, "bpf_total_retrans_before_poll", agree__bpf_total(c));
@@ -571,6 +575,7 @@ void corr_summary__print_json(const struct corr_summary *s, struct jw *w)
 	jw_u64(w, "retransmit_segs", s->rtx.segs_sent);
 	jw_u64(w, "retransmit_segs_failed", s->rtx.segs_failed);
 	json_resets(s, w);
+	why__print_json(&s->why, w);
 	jw_u64(w, "lost", s->lost);
 	u64_members(w, "lost_by_type", s->lost_by_type, EV_TYPE_MAX, ev_type_name);
 	jw_u64(w, "recursion_misses", s->recursion_misses);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include "correlate/agree.h"
 #include "correlate/conntab.h"
+#include "correlate/why.h"
 #include "lib/hist.h"
 #include "lib/jsonw.h"
 
@@ -43,6 +44,7 @@ struct corr_summary {
 	uint64_t other_paths;
 	const struct conn *top_rtx[SUMMARY_TOP], *top_srtt[SUMMARY_TOP];
 	size_t ntop_rtx, ntop_srtt;
+	struct why_summary why; /* drops by reason, verdicts */
 };
 
 struct correlator;

@@ -4,8 +4,8 @@
 const D = JSON.parse(document.getElementById("tcpscope-data").textContent);
 const S = JSON.parse(document.getElementById("tcpscope-summary").textContent);
 const NS = "http://www.w3.org/2000/svg";
-const KINDS = ["fast", "rto", "syn", "failed", "other"];
-const KC = { fast: "#0969da", rto: "#cf222e", syn: "#8250df", failed: "#24292f", other: "#bf8700" };
+const KINDS = ["fast", "rto", "syn", "failed", "other", "tlp"];
+const KC = { fast: "#0969da", rto: "#cf222e", syn: "#8250df", failed: "#24292f", other: "#bf8700", tlp: "#1a7f37" };
 const PAL = ["#0969da", "#1a7f37", "#cf222e", "#8250df", "#bf8700", "#57606a", "#e16f24", "#116329", "#a40e26"];
 
 function el(tag, attrs, parent) {

@@ -8,15 +8,17 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "tracer/events.h"
+#include "tracer/reasons.h"
 
 static const char *const kinds[RK_MAX] = {
 	[RK_FAST] = "fast", [RK_RTO] = "rto", [RK_SYN] = "syn",
-	[RK_FAILED] = "failed", [RK_OTHER] = "other",
+	[RK_FAILED] = "failed", [RK_OTHER] = "other", [RK_TLP] = "tlp",
 };
 
 static const char *const types[EV_TYPE_MAX] = {
 	[EV_RETRANSMIT] = "retransmit", [EV_STATE] = "state", [EV_PROBE] = "probe",
 	[EV_SEND_RESET] = "send_reset", [EV_RECV_RESET] = "receive_reset",
+	[EV_DROP] = "drop",
 };
 
 #define NREASONS 128
@@ -49,7 +51,8 @@ const char *ev_type_name(unsigned int type)
 }
 
 /* The same rule as classify() in bpf/tcpscope.bpf.c; unit-tested here. */
-unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int err)
+unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, unsigned int pending,
+			      int err)
 {
 	if (err)
 		return RK_FAILED;
@@ -59,6 +62,8 @@ unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int
 		return RK_RTO;
 	if (ca_state == 3) /* Recovery */
 		return RK_FAST;
+	if ((ca_state == 0 || ca_state == 2) && pending == 5) /* Open, CWR; ICSK_TIME_LOSS_PROBE */
+		return RK_TLP;
 	return RK_OTHER;
 }
 
@@ -81,6 +86,8 @@ int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen
 			*mask |= EVMASK(EV_PROBE);
 		else if (!strcmp(tok, "reset"))
 			*mask |= EVMASK(EV_SEND_RESET) | EVMASK(EV_RECV_RESET);
+		else if (!strcmp(tok, "drop"))
+			*mask |= EVMASK(EV_DROP);
 		else if (!strcmp(tok, "all"))
 			*mask |= (1u << EV_TYPE_MAX) - 1;
 		else {
@@ -93,6 +100,19 @@ int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void tcp_flags_format(char *buf, size_t len, unsigned int flags)
+{
+	static const char letters[] = "FSRPAU"; /* tcpdump's, from bit 0 up */
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 6 && n + 1 < len; i++)
+		if (flags & (1u << i))
+			buf[n++] = letters[i];
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
 }
 
 /* HH:MM:SS.micro of a CLOCK_MONOTONIC stamp; localtime_r once a second. */
@@ -149,7 +169,8 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 		e->type == EV_RETRANSMIT ? "RETX" :
 		e->type == EV_STATE	 ? "STATE" :
 		e->type == EV_PROBE	 ? "PROBE" :
-		e->type == EV_SEND_RESET ? "RSTTX" : "RSTRX",
+		e->type == EV_SEND_RESET ? "RSTTX" :
+		e->type == EV_RECV_RESET ? "RSTRX" : "DROP",
 		src, dst);
 	switch (e->type) {
 	case EV_RETRANSMIT:
@@ -175,6 +196,15 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 		else
 			fprintf(f, "ssth=%u", e->probe.ssthresh);
 		fprintf(f, " infl=%s", infl); /* data_len: JSON only */
+		break;
+	}
+	case EV_DROP: {
+		char flags[8];
+
+		tcp_flags_format(flags, sizeof(flags), e->drop.tcp_flags);
+		fprintf(f, "%s %s %s %s", *drop_reason_name(e->drop.reason) ?
+			drop_reason_name(e->drop.reason) : "?", e->drop.rx ? "rx" : "tx", flags,
+			e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock");
 		break;
 	}
 	default:
@@ -217,6 +247,19 @@ void event_print_json(FILE *f, const struct event *e, const char *extra)
 			e->probe.srtt_us, e->probe.snd_cwnd, e->probe.ssthresh, e->probe.snd_wnd,
 			e->probe.rcv_wnd, e->probe.inflight, e->probe.data_len, extra ? extra : "");
 		break;
+	case EV_DROP: {
+		char flags[8];
+
+		tcp_flags_format(flags, sizeof(flags), e->drop.tcp_flags);
+		fprintf(f,
+			",\"reason\":\"%s\",\"reason_code\":%u,\"direction\":\"%s\","
+			"\"tcp_flags\":\"%s\",\"len\":%u,\"has_sock\":%s,\"state\":\"%s\"%s}\n",
+			drop_reason_name(e->drop.reason), e->drop.reason, e->drop.rx ? "rx" : "tx",
+			flags, e->drop.len, e->drop.has_sock ? "true" : "false",
+			e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "",
+			extra ? extra : "");
+		break;
+	}
 	default:
 		fprintf(f, ",\"state\":\"%s\",\"has_sock\":%s", 
 			e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "",

@@ -19,16 +19,20 @@ const char *reset_reason_name(uint32_t reason);
 /* Lower-cased, without its SK_RST_REASON_ prefix; reasons past 127 ignored. */
 void reset_reason_set(uint32_t reason, const char *name);
 
-/* "fast", "rto", "syn", "failed", "other". */
+/* "fast", "rto", "syn", "failed", "other", "tlp". */
 const char *retrans_kind_name(unsigned int kind);
 /* The JSON "type": "retransmit", "state", "probe", "send_reset",
- * "receive_reset". */
+ * "receive_reset", "drop". */
 const char *ev_type_name(unsigned int type);
 /* The kind a retransmit gets from its socket's states and error. */
-unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, int err);
-/* "retransmit,state,probe,reset" into a mask of EVMASK() bits; 0 or
+unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, unsigned int pending,
+			      int err);
+/* "retransmit,state,probe,reset,drop" into a mask of EVMASK() bits; 0 or
  * -EINVAL with *bad pointing at the word not understood. */
 int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
+
+/* TCP flags in tcpdump's letters, FIN first: 0x12 is "SA". */
+void tcp_flags_format(char *buf, size_t len, unsigned int flags);
 
 /* One line, under 100 columns for IPv4: wall-clock time (real_off_ns turns
  * the event's CLOCK_MONOTONIC stamp into CLOCK_REALTIME), type, endpoints,

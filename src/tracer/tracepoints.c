@@ -1,19 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The tracepoint table: see tracepoints.h. */
+#include <string.h>
 #include "tracer/tracepoints.h"
 
 const struct tracepoint tracepoints[] = {
-	{ "tcp", "tcp_retransmit_skb", "retransmit", EV_RETRANSMIT, NULL },
+	{ "tcp", "tcp_retransmit_skb", "retransmit", EV_RETRANSMIT, NULL, 0 },
 	/* SYN-ACKs go through tcp_retransmit_synack, not _skb, and the
 	 * kernel counts them in RetransSegs too. */
-	{ "tcp", "tcp_retransmit_synack", "synack", EV_RETRANSMIT, NULL },
-	{ "sock", "inet_sock_set_state", "state", EV_STATE, NULL },
-	{ "tcp", "tcp_probe", "probe", EV_PROBE, NULL },
-	{ "tcp", "tcp_send_reset", "send_reset", EV_SEND_RESET, NULL },
-	{ "tcp", "tcp_receive_reset", "recv_reset", EV_RECV_RESET, NULL },
+	{ "tcp", "tcp_retransmit_synack", "synack", EV_RETRANSMIT, NULL, 0 },
+	{ "sock", "inet_sock_set_state", "state", EV_STATE, NULL, 0 },
+	{ "tcp", "tcp_probe", "probe", EV_PROBE, NULL, 0 },
+	{ "tcp", "tcp_send_reset", "send_reset", EV_SEND_RESET, NULL, 0 },
+	{ "tcp", "tcp_receive_reset", "recv_reset", EV_RECV_RESET, NULL, 0 },
+	/* Drops: two signatures (bpf/drop.bpf.h). */
+	{ "skb", "kfree_skb", "drop", EV_DROP,
+	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 3 },
+	{ "skb", "kfree_skb", "drop_rx", EV_DROP,
+	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 4 },
 };
 
 const size_t ntracepoints = sizeof(tracepoints) / sizeof(tracepoints[0]);
+
+const struct tracepoint *tracepoint_variant(const char *name, int nargs)
+{
+	size_t i;
+
+	for (i = 0; i < ntracepoints; i++) {
+		const struct tracepoint *tp = &tracepoints[i];
+
+		if (strcmp(tp->name, name))
+			continue;
+		if (nargs < 0 || !tp->nargs || tp->nargs == (unsigned int)nargs)
+			return tp;
+	}
+	return NULL;
+}
 
 _Static_assert(sizeof(tracepoints) / sizeof(tracepoints[0]) <= TP_MAX,
 	       "TP_MAX: the loader's arrays need room for every tracepoint");

@@ -24,9 +24,19 @@ struct tracepoint {
 	 * and tracing goes on without it; this says what is missing then
 	 * (doctor prints it, the loader skips the row). */
 	const char *optional;
+	/* 0: any. Otherwise the arguments the kernel's tracepoint must pass
+	 * (its btf_trace_<name> typedef): rows of one tracepoint with
+	 * different signatures are its variants, and the loader keeps the
+	 * one that fits. */
+	unsigned int nargs;
 };
 
 extern const struct tracepoint tracepoints[];
 extern const size_t ntracepoints;
+
+/* Of the rows of this tracepoint, the variant that fits a kernel whose
+ * tracepoint passes nargs arguments (negative: unknown, the first row);
+ * NULL if none fits. */
+const struct tracepoint *tracepoint_variant(const char *name, int nargs);
 
 #endif

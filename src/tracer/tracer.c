@@ -16,6 +16,7 @@
 #include "lib/parse.h"
 #include "lib/privs.h"
 #include "tracer/events.h"
+#include "tracer/reasons.h"
 #include "tracer/tracepoints.h"
 #include "tracer/tracer.h" /* before the skeleton: its rodata uses our types */
 #include "tcpscope.skel.h"
@@ -199,13 +200,43 @@ static int twins_of(struct tcpscope_bpf *s, bool raw, struct twin *t, const char
 	return 0;
 }
 
-/* Does the running kernel have this tracepoint? Typed ones show in BTF;
- * otherwise look in tracefs (mounting it if nobody has). */
+int kernel_tracepoint_nargs(const char *tp)
+{
+	struct btf *btf = vmlinux_btf();
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	if (!btf)
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id)); /* the pointer */
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t) ? btf_vlen(t) - 1 : -1; /* less void *__data */
+}
+
+const char *kernel_tracepoint_variant(const char *tp)
+{
+	const struct tracepoint *v = tracepoint_variant(tp, kernel_tracepoint_nargs(tp));
+
+	return v ? v->prog : NULL;
+}
+
+/* Does the running kernel have this tracepoint (with this row's signature,
+ * for a row with variants)? Typed ones show in BTF; otherwise look in
+ * tracefs (mounting it if nobody has). */
 static bool kernel_has_tracepoint(const struct tracepoint *tp)
 {
 	char path[160];
 	struct stat st;
 
+	if (tp->nargs && tracepoint_variant(tp->name, kernel_tracepoint_nargs(tp->name)) != tp)
+		return false;
 	if (kernel_has_btf_tracepoint(tp->name))
 		return true;
 	if (stat("/sys/kernel/tracing/events", &st))
@@ -417,6 +448,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_f
 	verbose = o->verbose;
 	libbpf_set_print(print_libbpf);
 	reset_reasons_load();
+	drop_reasons_load(vmlinux_btf());
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		*msg = "out of memory";

@@ -89,6 +89,12 @@ bool kernel_has_btf_type(const char *name, int kind, const char *member);
 /* Give reset_reason_name() (events.h) the names of the kernel's enum
  * sk_rst_reason, from its BTF; tracer__open() does it. */
 void reset_reasons_load(void);
+/* The arguments the kernel's tracepoint tp passes, from its BTF typedef
+ * btf_trace_<tp>; -1 if BTF does not say. */
+int kernel_tracepoint_nargs(const char *tp);
+/* The program short name of the row of tracepoint tp whose signature fits
+ * the running kernel ("drop_rx"); NULL if none fits. */
+const char *kernel_tracepoint_variant(const char *tp);
 /* Needs root or CAP_BPF and CAP_PERFMON: 0, or -EPERM with *msg set. */
 int check_bpf_privileges(const char **msg);
 

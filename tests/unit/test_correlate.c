@@ -78,7 +78,7 @@ static void rtx(struct correlator *k, uint64_t cookie, uint64_t ts, uint16_t seg
 	e.retrans.total_retrans = total;
 	e.retrans.tcp_state = TCP_STATE_ESTABLISHED;
 	e.retrans.ca_state = 4;
-	e.retrans.kind = (uint8_t)retrans_classify(TCP_STATE_ESTABLISHED, 4, err);
+	e.retrans.kind = (uint8_t)retrans_classify(TCP_STATE_ESTABLISHED, 4, 0, err);
 	correlator__event(k, &e);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "correlate/conntab.h"
 #include "tracer/events.h"
+#include "tracer/reasons.h"
 #include "test.h"
 
 TEST(state_names_match_kernel)
@@ -25,13 +26,40 @@ TEST(state_names_match_kernel)
 
 TEST(retransmit_classification)
 {
-	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 3, 0)), "fast", "Recovery");
-	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 4, 0)), "rto", "Loss");
-	ASSERT_STREQ(retrans_kind_name(retrans_classify(2, 4, 0)), "syn", "SYN_SENT in Loss");
-	ASSERT_STREQ(retrans_kind_name(retrans_classify(3, 0, 0)), "syn", "SYN_RECV");
-	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 4, -113)), "failed", "err first");
-	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 0, 0)), "other", "Open: TLP");
-	ASSERT_STREQ(retrans_kind_name(retrans_classify(4, 1, 0)), "other", "Disorder");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 3, 0, 0)), "fast", "Recovery");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 4, 0, 0)), "rto", "Loss");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(2, 4, 0, 0)), "syn", "SYN_SENT in Loss");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(3, 0, 0, 0)), "syn", "SYN_RECV");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 4, 0, -113)), "failed", "err first");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 0, 5, 0)), "tlp", "Open, loss probe");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 2, 5, 0)), "tlp", "CWR, loss probe");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 4, 5, 0)), "rto", "Loss beats pending");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 3, 5, 0)), "fast", "Recovery too");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 1, 5, 0)), "other", "Disorder: no TLP");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(1, 0, 1, 0)), "other", "Open, RTO timer");
+	ASSERT_STREQ(retrans_kind_name(retrans_classify(4, 1, 0, 0)), "other", "Disorder");
+}
+
+TEST(drop_names)
+{
+	char buf[32];
+	unsigned int m;
+
+	reason_name_format(buf, sizeof(buf), "SKB_DROP_REASON_NETFILTER_DROP", "SKB_DROP_REASON_");
+	ASSERT_STREQ(buf, "netfilter_drop", "prefix off, lower case");
+	reason_name_format(buf, sizeof(buf), "SKB_CONSUMED", "SKB_DROP_REASON_");
+	ASSERT_STREQ(buf, "skb_consumed", "no prefix: whole name");
+	reason_name_format(buf, 5, "SKB_DROP_REASON_TCP_CSUM", "SKB_DROP_REASON_");
+	ASSERT_STREQ(buf, "tcp_", "truncated");
+	tcp_flags_format(buf, sizeof(buf), 0x12);
+	ASSERT_STREQ(buf, "SA", "SYN-ACK");
+	tcp_flags_format(buf, sizeof(buf), 0x19);
+	ASSERT_STREQ(buf, "FPA", "FIN PSH ACK");
+	tcp_flags_format(buf, sizeof(buf), 0);
+	ASSERT_STREQ(buf, "", "none");
+	ASSERT_EQ(ev_mask_parse("drop", &m, buf, sizeof(buf)), 0, "drop");
+	ASSERT_EQ(m, EVMASK(EV_DROP), "drop mask");
+	ASSERT_STREQ(ev_type_name(EV_DROP), "drop", "type name");
 }
 
 TEST(event_mask_parsing)

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Why, in stress --trace's summary: the drops this host saw, by reason,
+ * and a verdict for each of our client connections that did not end
+ * normally (rules in verdict.c), with an example connection each.
+ */
+#ifndef TCPSCOPE_WHY_H
+#define TCPSCOPE_WHY_H
+
+#include <stdio.h>
+#include "correlate/conntab.h"
+#include "correlate/verdict.h"
+#include "lib/jsonw.h"
+
+struct why_summary {
+	struct drop_count drops;
+	uint64_t verdicts[VERDICT_MAX];
+	const struct conn *example[VERDICT_MAX]; /* the first of each */
+	uint64_t drops_on_conns; /* drops joined to our connections */
+};
+
+/* The evidence on c's timeline, and its verdict. */
+struct verdict conn__verdict(const struct conn *c);
+/* One connection into the tally (our client connections only). */
+void why__count(struct why_summary *w, const struct conn *c);
+void why__print_text(const struct why_summary *w, FILE *f);
+/* "drops" and "verdicts" members of the trace object. */
+void why__print_json(const struct why_summary *w, struct jw *j);
+/* c's "drops" and "verdict" members, for its JSON object. */
+void why__conn_json(struct jw *j, const struct conn *c);
+/* One {"type":"why",...} line per connection of ours: its verdict ("" if
+ * none), the drops joined to it beside the segments it retransmitted. */
+void why__timeline(FILE *f, const struct conntab *t);
+
+#endif
+
+/* trace's verdicts, from the kernel's events alone (no load engine): a
+ * connection is judged at its transition to CLOSE, from what its resets,
+ * retransmits and drops said before. Entries are made only for sockets
+ * with a reset or a drop (and, by trace --top, a retransmit): memory
+ * grows with failures, not with connections. */
+struct why_trace {
+	uint64_t verdicts[VERDICT_MAX];
+	struct conn example[VERDICT_MAX]; /* the identity of the first of each */
+	struct verdict example_v[VERDICT_MAX];
+};
+
+/* One event; t is trace's table of connections. */
+void why_trace__event(struct why_trace *w, struct conntab *t, const struct event *e);
+void why_trace__print_text(const struct why_trace *w, FILE *f);
+/* The "verdicts" member. */
+void why_trace__print_json(const struct why_trace *w, struct jw *j);

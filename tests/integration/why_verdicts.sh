@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Verdicts of stress --trace against three servers that fail in known
+# ways, each in its own namespace on loopback:
+# - a closed port: every connection refused (the load engine's own
+#   errno count, ECONNREFUSED, is the oracle);
+# - a listener with backlog 1 that never accepts: the connections that
+#   time out get syn_timeout, and their SYN retransmit counts add up to the
+#   namespace's TcpExtTCPSynRetrans (nstat);
+# - tcpscope server --mode reset: every connection the load engine saw
+#   end in ECONNRESET is reset_by_peer.
+. "$(dirname "$0")/../lib.sh"
+need nstat
+need jq
+NS="why$$-v"
+ip netns add "$NS"
+cleanup_add ip netns del "$NS"
+ip -n "$NS" link set lo up
+in_ns() { ip netns exec "$NS" "$@"; }
+export NSTAT_HISTORY=$TMP/nstat.hist
+
+# trace, system-wide on the two ports, judges from the kernel's events
+# alone what it saw fail.
+"$TCPSCOPE" trace --port 29441 --port 29443 --json -q > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
+TR=$!
+cleanup_add kill $TR
+sleep 2
+
+# Closed port.
+in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 20 --concurrency 5 --trace --json \
+	--timeline "$TMP/refused.jsonl" > "$TMP/refused.json" 2> "$TMP/refused.err"
+check_eq refused/econnrefused "$(jq '.errors.ECONNREFUSED // 0' "$TMP/refused.json")" 20
+check_eq refused/verdicts "$(jq -c '.trace.verdicts | with_entries(select(.value > 0))' "$TMP/refused.json")" \
+	'{"refused":20}'
+check_eq refused/timeline_lines "$(jq -s '[.[] | select(.type=="why" and .verdict=="refused")] | length' \
+	"$TMP/refused.jsonl")" 20
+check_cmp refused/text_example "$(in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 3 --trace 2>&1 |
+	grep -c '^verdict refused: 3 connections, e.g. 127\.0\.0\.[0-9]*:[0-9]* > 127\.0\.0\.1:29441$')" -eq 1
+
+# Backlog 1, never accepting: two connections fit (the accept queue holds
+# backlog + 1); the others' SYNs are dropped until connect() gives up.
+in_ns python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 29442)); s.listen(1); print("listening", flush=True); time.sleep(30)' \
+	> "$TMP/bl.out" &
+cleanup_add kill $!
+wait_for_line "$TMP/bl.out" '^listening' || { fail backlog/setup "listener did not start"; exit 0; }
+in_ns nstat -n
+in_ns "$TCPSCOPE" stress 127.0.0.1:29442 --mode hold -c 6 --duration 1s --connect-timeout 4s \
+	--source 127.0.0.1 --trace --json --timeline "$TMP/bl.jsonl" > "$TMP/bl.json" 2> "$TMP/bl.err"
+synretrans=$(in_ns nstat -az TcpExtTCPSynRetrans | awk '/TcpExtTCPSynRetrans/ {print $2}')
+nto=$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout")] | length' "$TMP/bl.jsonl")
+check_cmp backlog/some_syn_timeouts "$nto" -ge 3
+check_eq backlog/failed_are_syn_timeouts "$nto" "$(jq .connections.failed "$TMP/bl.json")"
+check_eq backlog/json_count "$(jq .trace.verdicts.syn_timeout "$TMP/bl.json")" "$nto"
+check_eq backlog/each_states_its_syn_retransmits \
+	"$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout" and .syn_retransmits < 1)] | length' "$TMP/bl.jsonl")" 0
+check_eq backlog/syn_retransmits_equal_nstat \
+	"$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout") | .syn_retransmits] | add // 0' "$TMP/bl.jsonl")" \
+	"$synretrans"
+
+# The reset server.
+in_ns "$TCPSCOPE" server --listen 127.0.0.1:29443 --mode reset --threads 1 --duration 20s \
+	> "$TMP/rs.out" 2>&1 &
+cleanup_add kill $!
+wait_for_line "$TMP/rs.out" '29443' || { fail reset/setup "server did not start"; exit 0; }
+in_ns "$TCPSCOPE" stress 127.0.0.1:29443 --mode churn -n 20 --concurrency 4 --size 16 --trace --json \
+	--timeline "$TMP/rs.jsonl" > "$TMP/rs.json" 2> "$TMP/rs.err"
+nrst=$(jq -s '[.[] | select(.type=="why" and .verdict=="reset_by_peer")] | length' "$TMP/rs.jsonl")
+check_cmp reset/some "$nrst" -ge 1
+# The load engine's own account: each connection ended in ECONNRESET.
+check_eq reset/every_econnreset_reset_by_peer "$nrst" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
+check_eq reset/no_other_verdict \
+	"$(jq -c '.trace.verdicts | with_entries(select(.value > 0 and .key != "reset_by_peer"))' "$TMP/rs.json")" '{}'
+check_eq reset/lost_zero "$(jq .trace.lost "$TMP/rs.json")" 0
+
+kill -INT $TR; wait $TR
+check_eq trace/exit_status "$?" 0
+tv=$(tail -n 1 "$TMP/trace.jsonl" | jq -c .verdicts)
+# 20 + 3 refused connects to the closed port; the reset server's clients
+# reset_by_peer, its own sockets closed with SO_LINGER 0 aborted.
+check_eq trace/refused "$(jq .refused <<<"$tv")" 23
+check_eq trace/reset_by_peer "$(jq .reset_by_peer <<<"$tv")" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
+check_eq trace/lost_zero "$(tail -n 1 "$TMP/trace.jsonl" | jq .lost)" 0
