@@ -3,6 +3,16 @@
 #include "tracer/tracepoints.h"
 
 const struct tracepoint tracepoints[] = {
+	/* Owner rows first: a tracepoint runs its programs in the order they
+	 * were attached, so the owner connect() or listen() records is there
+	 * for that transition's own event. */
+	{ "sock", "inet_sock_set_state", "owner_state", EV_OWNER, NULL },
+	{ "sock", "sock_send_length", "owner_send", EV_OWNER,
+	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
+	  "shutdown(); the cgroup is unaffected" },
+	{ "sock", "sock_recv_length", "owner_recv", EV_OWNER,
+	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
+	  "shutdown(); the cgroup is unaffected" },
 	{ "tcp", "tcp_retransmit_skb", "retransmit", EV_RETRANSMIT, NULL },
 	/* SYN-ACKs go through tcp_retransmit_synack, not _skb, and the
 	 * kernel counts them in RetransSegs too. */

@@ -27,6 +27,13 @@ struct tracer_opts {
 	uint64_t probe_interval_ns;
 	uint64_t ringbuf_size;  /* bytes, a power of two (0: default 16 MiB) */
 	uint64_t wakeup_bytes;  /* batch wakeups (0: the kernel's default) */
+	/* Owner filters: any of these pids, this comm, under any of these
+	 * cgroups (cgroup_filter: id and level in the v2 hierarchy). */
+	uint32_t pids[MAX_PIDS];
+	int npids;
+	char comm[16]; /* "": any */
+	struct cgroup_filter cgroups[MAX_CGROUPS];
+	int ncgroups;
 	enum attach_mode attach;
 	bool verbose;
 };
@@ -42,6 +49,12 @@ struct tracer_counts {
 	uint64_t sampled[EV_TYPE_MAX]; /* skipped by --probe-interval */
 	uint64_t recursion_misses[EV_TYPE_MAX]; /* primaries skipped by the kernel */
 	uint64_t rescued[EV_TYPE_MAX];          /* of which the twins took over */
+	/* Left out by --pid, --comm or --cgroup while the socket's owner was
+	 * not known yet (the filter could not decide). */
+	uint64_t unowned[EV_TYPE_MAX];
+	/* Owner records the kernel skipped by recursion and the twins did not
+	 * rescue: those sockets' later events may say pid 0. */
+	uint64_t owner_lost;
 };
 
 struct tracer;
