@@ -90,24 +90,36 @@ static __always_inline const struct cgroup *sock_cgroup(const struct sock *sk)
 	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
 }
 
-/* The id of cg's ancestor at level (cg itself at its own level). */
-static __always_inline __u64 cgroup_ancestor_id(const struct cgroup *cg, int level)
+/* The id of cg's ancestor at level (cg itself at its own level), one
+ * function per layout: the offset of the layout the kernel lacks is a
+ * failed relocation, and in a function of its own clang cannot hoist it
+ * above the check that skips it. */
+static __noinline __u64 ancestor_id_by_ids(const struct cgroup *cg, int level)
 {
-	const struct cgroup *a = NULL;
 	__u64 id = 0;
 
-	if (bpf_core_field_exists(struct cgroup___ids, ancestor_ids)) {
-		bpf_probe_read_kernel(&id, sizeof(id),
-				      (const void *)cg +
-					      bpf_core_field_offset(struct cgroup___ids,
-								    ancestor_ids) +
-					      level * sizeof(__u64));
-		return id;
-	}
+	bpf_probe_read_kernel(&id, sizeof(id),
+			      (const void *)cg +
+				      bpf_core_field_offset(struct cgroup___ids, ancestor_ids) +
+				      (level & 0xff) * sizeof(__u64));
+	return id;
+}
+
+static __noinline __u64 ancestor_id_by_ptrs(const struct cgroup *cg, int level)
+{
+	const struct cgroup *a = NULL;
+
 	bpf_probe_read_kernel(&a, sizeof(a),
 			      (const void *)cg + bpf_core_field_offset(struct cgroup, ancestors) +
-				      level * sizeof(a));
+				      (level & 0xff) * sizeof(a));
 	return a ? BPF_CORE_READ(a, kn, id) : 0;
+}
+
+static __always_inline __u64 cgroup_ancestor_id(const struct cgroup *cg, int level)
+{
+	if (bpf_core_field_exists(struct cgroup___ids, ancestor_ids))
+		return ancestor_id_by_ids(cg, level);
+	return ancestor_id_by_ptrs(cg, level);
 }
 
 static __always_inline bool cgroup_selected(const struct cgroup *cg)
