@@ -88,7 +88,28 @@ static size_t kernel_gaps(struct gap *g)
 		"nested runs the kernel skips of classic tracepoint programs are counted",
 		"nested runs of classic tracepoint programs (bpftrace's) are skipped uncounted: "
 		"what they count is a lower bound" };
+	/* "net/socket: Add tracepoint for sock_send_length /
+	 * sock_recv_length" (6.3): the owner of an accepted socket is known
+	 * from its first send or receive (bpf/owner.bpf.h). */
+	g[n++] = (struct gap){ "owner_accepted",
+		kernel_has_btf_tracepoint("sock_send_length") &&
+			kernel_has_btf_tracepoint("sock_recv_length"),
+		"sock_send_length/sock_recv_length: an accepted socket names its process from its "
+		"first send or receive",
+		"no sock_send_length/sock_recv_length: an accepted socket says pid 0 until its "
+		"owner's close() or shutdown() (its cgroup is known from the first event)" };
 	return n;
+}
+
+/* Has an earlier row of the tracepoint table the same tracepoint? */
+static bool seen_before(size_t row)
+{
+	size_t i;
+
+	for (i = 0; i < row; i++)
+		if (!strcmp(tracepoints[i].name, tracepoints[row].name))
+			return true;
+	return false;
 }
 
 static int noop_event(void *ctx, const struct event *e)
@@ -173,6 +194,8 @@ int cmd_doctor(int argc, char **argv)
 		const struct tracepoint *tp = &tracepoints[i];
 		bool tp_exists, btf;
 
+		if (seen_before(i))
+			continue; /* a tracepoint with several rows: one check */
 		snprintf(path, sizeof(path), TRACEFS "/events/%s/%s", tp->category, tp->name);
 		tp_exists = tracefs && exists(path);
 		btf = kernel_has_btf_tracepoint(tp->name);
