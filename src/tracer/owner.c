@@ -29,7 +29,7 @@ static uint64_t tgid_of(uint64_t pid)
 	return tgid;
 }
 
-void tracer_opt_pid(const char *cmd, struct tracer_opts *o, const char *val)
+void tracer_opt_pid(const char *cmd, struct owner_filter *o, const char *val)
 {
 	uint64_t pid, tgid;
 	int err = parse_u64(val, 1, PID_MAX_LIMIT, &pid);
@@ -48,7 +48,7 @@ void tracer_opt_pid(const char *cmd, struct tracer_opts *o, const char *val)
 	o->pids[o->npids++] = (uint32_t)pid;
 }
 
-void tracer_opt_cgroup(const char *cmd, struct tracer_opts *o, const char *val)
+void tracer_opt_cgroup(const char *cmd, struct owner_filter *o, const char *val)
 {
 	struct cgroup_names *c = cgroup_names_default();
 	struct cgroup_filter *f;
@@ -77,7 +77,7 @@ void tracer_opt_cgroup(const char *cmd, struct tracer_opts *o, const char *val)
 	o->ncgroups++;
 }
 
-void tracer_opt_comm(const char *cmd, struct tracer_opts *o, const char *val)
+void tracer_opt_comm(const char *cmd, struct owner_filter *o, const char *val)
 {
 	if (!*val || strlen(val) >= sizeof(o->comm))
 		cli_bad_value(cmd, "--comm", val, *val ? -ERANGE : -EINVAL,
@@ -85,7 +85,7 @@ void tracer_opt_comm(const char *cmd, struct tracer_opts *o, const char *val)
 	snprintf(o->comm, sizeof(o->comm), "%s", val);
 }
 
-bool tracer_opts_owner_filtered(const struct tracer_opts *o)
+bool owner_filter_on(const struct owner_filter *o)
 {
 	return o->npids || o->ncgroups || o->comm[0];
 }

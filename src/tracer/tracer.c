@@ -280,6 +280,20 @@ static int attach_programs(struct tracer *tr, const char **msg)
 	return 0;
 }
 
+static void set_owner_filters(struct tcpscope_bpf *s, const struct owner_filter *o)
+{
+	int i;
+
+	s->rodata->targ_npids = (__u32)o->npids;
+	for (i = 0; i < o->npids && i < MAX_PIDS; i++)
+		s->rodata->targ_pids[i] = o->pids[i];
+	s->rodata->targ_filter_comm = o->comm[0] != '\0';
+	memcpy((char *)s->rodata->targ_comm, o->comm, sizeof(o->comm));
+	s->rodata->targ_ncgroups = (__u32)o->ncgroups;
+	for (i = 0; i < o->ncgroups && i < MAX_CGROUPS; i++)
+		memcpy((void *)&s->rodata->targ_cgroups[i], &o->cgroups[i], sizeof(o->cgroups[i]));
+}
+
 static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
 {
 	int i, j;
@@ -306,14 +320,7 @@ static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
 		}
 		f->family = o->cidrs[i].family;
 	}
-	s->rodata->targ_npids = (__u32)o->npids;
-	for (i = 0; i < o->npids && i < MAX_PIDS; i++)
-		s->rodata->targ_pids[i] = o->pids[i];
-	s->rodata->targ_filter_comm = o->comm[0] != '\0';
-	memcpy((char *)s->rodata->targ_comm, o->comm, sizeof(o->comm));
-	s->rodata->targ_ncgroups = (__u32)o->ncgroups;
-	for (i = 0; i < o->ncgroups && i < MAX_CGROUPS; i++)
-		memcpy((void *)&s->rodata->targ_cgroups[i], &o->cgroups[i], sizeof(o->cgroups[i]));
+	set_owner_filters(s, &o->owner);
 }
 
 static void destroy_programs(struct tracer *t)

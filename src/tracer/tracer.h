@@ -8,6 +8,16 @@
 #include <linux/types.h>
 #include "tcpscope.h"
 
+/* Owner filters: any of these pids, this comm, under any of these cgroups
+ * (cgroup_filter: id and level in the v2 hierarchy). */
+struct owner_filter {
+	uint32_t pids[MAX_PIDS];
+	int npids;
+	char comm[16]; /* "": any */
+	struct cgroup_filter cgroups[MAX_CGROUPS];
+	int ncgroups;
+};
+
 enum attach_mode {
 	ATTACH_AUTO,   /* tp_btf where the kernel has it, else raw_tp */
 	ATTACH_TP_BTF,
@@ -27,13 +37,7 @@ struct tracer_opts {
 	uint64_t probe_interval_ns;
 	uint64_t ringbuf_size;  /* bytes, a power of two (0: default 16 MiB) */
 	uint64_t wakeup_bytes;  /* batch wakeups (0: the kernel's default) */
-	/* Owner filters: any of these pids, this comm, under any of these
-	 * cgroups (cgroup_filter: id and level in the v2 hierarchy). */
-	uint32_t pids[MAX_PIDS];
-	int npids;
-	char comm[16]; /* "": any */
-	struct cgroup_filter cgroups[MAX_CGROUPS];
-	int ncgroups;
+	struct owner_filter owner;
 	enum attach_mode attach;
 	bool verbose;
 };
