@@ -19,6 +19,7 @@ def out(obj):
 
 
 def worker(ls, a):
+    print("worker", os.getpid(), flush=True)
     end = time.time() + a.seconds
     ls.settimeout(0.2)
     while time.time() < end:
