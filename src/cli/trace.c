@@ -37,6 +37,7 @@ struct trace_env {
 	uint64_t handled;
 	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
+	struct owner_tally owners; /* by process and cgroup, with --top */
 	const char *metrics_addr;
 	struct metrics *metrics;
 	bool quiet;
@@ -254,6 +255,8 @@ static int on_event(void *ctx, const struct event *e)
 		metrics__event(env->metrics, e);
 	if (e->type < EV_TYPE_MAX)
 		env->events[e->type]++;
+	if (env->top)
+		owner_tally__event(&env->owners, e);
 	if (e->type == EV_RETRANSMIT) {
 		rtx_count__add(&env->rtx, e->retrans.kind, e->retrans.segs, e->retrans.err);
 		/* --top 0 keeps no table: a long-lived daemon's memory stays flat. */
@@ -335,6 +338,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
+	owner_tally__json(&env->owners, &w, env->top);
 	jw_obj_close(&w);
 	fputc('\n', stdout);
 }
@@ -374,6 +378,7 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	}
 	printf("\n");
 	owner_counts_text(stdout, tc);
+	owner_tally__text(&env->owners, stdout, env->top);
 	if (!ntop)
 		return;
 	printf("top connections by retransmitted segments:\n");
@@ -501,5 +506,6 @@ int cmd_trace(int argc, char **argv)
 	metrics__destroy(env.metrics); /* its thread reads t's counters */
 	tracer__destroy(t);
 	conntab__free(&env.conns);
+	owner_tally__free(&env.owners);
 	return err ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "correlate/conntab.h"
 #include "lib/hist.h"
 #include "lib/jsonw.h"
+#include "tracer/owner.h"
 
 #define SUMMARY_PATHS 64
 #define SUMMARY_TOP   10 /* in JSON; the text shows the first 5 */
@@ -43,6 +44,8 @@ struct corr_summary {
 	uint64_t other_paths;
 	const struct conn *top_rtx[SUMMARY_TOP], *top_srtt[SUMMARY_TOP];
 	size_t ntop_rtx, ntop_srtt;
+	const struct owner_tally *owners; /* the correlator's, by process and cgroup */
+	struct tracer_counts tc;          /* for what the owner filters left out */
 };
 
 struct correlator;
