@@ -73,7 +73,8 @@ _tcpscope()
 		opts="--send --hold --json --help --nodelay --keepalive --keepidle --keepintvl
 		      --keepcnt --linger --sndbuf --rcvbuf --cc --user-timeout --connect-timeout" ;;
 	monitor)
-		opts="--interval --watch --count --port --state --netns --top --json --help" ;;
+		opts="--interval --watch --count --port --state --netns --pid --cgroup --top --json
+		      --help" ;;
 	report)
 		opts="--output --conn --top --max-points --help" ;;
 	doctor)

@@ -914,13 +914,13 @@ static bool parse_output_option(struct stress_cli *a, int opt, const char *arg)
 		a->report = arg;
 		break;
 	case OPT_PID:
-		tracer_opt_pid("stress", &co->owner, arg);
+		owner_opt_pid("stress", &co->owner, arg);
 		break;
 	case OPT_CGROUP:
-		tracer_opt_cgroup("stress", &co->owner, arg);
+		owner_opt_cgroup("stress", &co->owner, arg);
 		break;
 	case OPT_COMM:
-		tracer_opt_comm("stress", &co->owner, arg);
+		owner_opt_comm("stress", &co->owner, arg);
 		break;
 	case 'v':
 		co->verbose = true;

@@ -216,13 +216,13 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 			env->metrics_addr = optarg;
 			break;
 		case OPT_PID:
-			tracer_opt_pid(CMD, &o->owner, optarg);
+			owner_opt_pid(CMD, &o->owner, optarg);
 			break;
 		case OPT_CGROUP:
-			tracer_opt_cgroup(CMD, &o->owner, optarg);
+			owner_opt_cgroup(CMD, &o->owner, optarg);
 			break;
 		case OPT_COMM:
-			tracer_opt_comm(CMD, &o->owner, optarg);
+			owner_opt_comm(CMD, &o->owner, optarg);
 			break;
 		case 'q':
 			env->quiet = true;

@@ -10,11 +10,6 @@
 #include "lib/jsonw.h"
 #include "tracer/tracer.h"
 
-/* Add VAL to the filters or fail the command line (exit 2) naming CMD. */
-void tracer_opt_pid(const char *cmd, struct owner_filter *o, const char *val);
-void tracer_opt_cgroup(const char *cmd, struct owner_filter *o, const char *val);
-void tracer_opt_comm(const char *cmd, struct owner_filter *o, const char *val);
-bool owner_filter_on(const struct owner_filter *o);
 
 /* Events the owner filters could not decide (owner not known yet), and
  * owner records lost: a line for the text summary (nothing when both are

@@ -7,16 +7,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "tcpscope.h"
-
-/* Owner filters: any of these pids, this comm, under any of these cgroups
- * (cgroup_filter: id and level in the v2 hierarchy). */
-struct owner_filter {
-	uint32_t pids[MAX_PIDS];
-	int npids;
-	char comm[16]; /* "": any */
-	struct cgroup_filter cgroups[MAX_CGROUPS];
-	int ncgroups;
-};
+#include "lib/owner_opt.h"
 
 enum attach_mode {
 	ATTACH_AUTO,   /* tp_btf where the kernel has it, else raw_tp */
