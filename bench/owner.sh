@@ -23,7 +23,7 @@ churn() { # binary -> connections/s
 	in_ns "$1" stress --mode churn --size 1 --close rst --trace --duration "${SECS}s" \
 		--json > "$TMP/run.json"
 	ns_del "$NS"
-	jq '.transactions / .rate.launch_s | floor' "$TMP/run.json"
+	jq '.connections.established / .rate.launch_s | floor' "$TMP/run.json"
 }
 
 say "owner: $REPS repetitions of ${SECS}s each, stress --mode churn --close rst --trace"
