@@ -27,6 +27,7 @@
 
 struct owner {
 	__u32 pid;      /* tgid */
+	__u32 ino;      /* raw_tp: the socket's inode when recorded */
 	char comm[16];  /* the process's (group leader's) comm, as ss -p shows */
 };
 
@@ -158,14 +159,37 @@ static __always_inline bool comm_selected(const char *comm)
 	return true;
 }
 
+/* The inode of the socket's file (ss's "ino"), 0 while it has none (a
+ * child not accepted yet). raw_tp's entries are keyed by an address the
+ * kernel reuses: the inode tells a new socket there from the one an entry
+ * was recorded for, should its first transition's reset have been missed. */
+static __always_inline __u32 sock_ino(const struct sock *sk)
+{
+	const struct socket *so = BPF_CORE_READ(sk, sk_socket);
+
+	if (!so)
+		return 0;
+	return (__u32)BPF_CORE_READ(container_of(so, struct socket_alloc, socket), vfs_inode.i_ino);
+}
+
 static __always_inline struct owner *owner_of(const struct sock *sk, bool create, const bool btf)
 {
 	__u64 key = (__u64)(unsigned long)sk;
+	struct owner *o;
+	__u32 ino;
 
 	if (btf)
 		return bpf_sk_storage_get(&owners, (void *)sk, 0,
 					  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-	return bpf_map_lookup_elem(&owners_by_addr, &key);
+	o = bpf_map_lookup_elem(&owners_by_addr, &key);
+	if (!o)
+		return NULL;
+	ino = sock_ino(sk);
+	/* close() orphans the socket (SOCK_DEAD, no file) after the record
+	 * its own transition made: the entry stays its owner's. */
+	if (o->ino == ino || (!ino && (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))))
+		return o;
+	return NULL;
 }
 
 /* Called only where the current task owns sk. */
@@ -181,6 +205,7 @@ static __always_inline void owner_record(const struct sock *sk, const bool btf)
 		return;
 	task = (struct task_struct *)bpf_get_current_task();
 	fresh.pid = pid;
+	fresh.ino = btf ? 0 : sock_ino(sk);
 	BPF_CORE_READ_INTO(&fresh.comm, task, group_leader, comm);
 	if (o)
 		*o = fresh;

@@ -26,7 +26,7 @@ until [ "$(grep -c ^worker "$TMP/server.out")" -ge $N ]; do sleep 0.05; done
 cleanup_add kill $(awk '/^worker/ { print $2 }' "$TMP/server.out")
 pids=()
 for ((i = 0; i < N; i++)); do
-	in_cgroup "$CLI_CG" $LOAD client 127.0.0.1 $PORT --hold 8 > "$TMP/client$i.out" &
+	in_cgroup "$CLI_CG" $LOAD client 127.0.0.1 $PORT --hold 30 > "$TMP/client$i.out" &
 	pids+=($!)
 done
 cleanup_add kill "${pids[@]}"

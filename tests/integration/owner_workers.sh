@@ -32,7 +32,7 @@ for mode in tp_btf raw_tp; do
 	cleanup_add kill $(awk '/^worker/ { print $2 }' "$TMP/server.out")
 	pids=()
 	for ((i = 0; i < N; i++)); do
-		ip netns exec "$NS" $LOAD client 127.0.0.1 $PORT --hold 1.2 > "$TMP/client$i.out" &
+		ip netns exec "$NS" $LOAD client 127.0.0.1 $PORT --hold 3 > "$TMP/client$i.out" &
 		pids+=($!)
 	done
 	# While the connections are held: who owns each, by ss.
@@ -65,6 +65,7 @@ for mode in tp_btf raw_tp; do
 		if [ "$lport" = $PORT ]; then # a worker's socket
 			sel="select(.type != \"summary\" and .sport == $PORT and .dport == $rport)"
 			b=$(jq -c "$sel | select(.pid != 0 and .pid != $pid)" "$out" | wc -l)
+			[ "$b" = 0 ] || jq -c "$sel | select(.pid != 0 and .pid != $pid) | {type,old,new,pid,comm}" "$out" | head -3
 			nn=$(jq -c "$sel | select(.type == \"state\" and (.new | IN($named)))" "$out" | wc -l)
 			b2=$(jq -c "$sel | select(.type == \"state\" and (.new | IN($named)) and .pid != $pid)" "$out" | wc -l)
 			named_n=$((named_n + nn))
