@@ -730,12 +730,12 @@ static void drawn_json(struct jw *w, const struct report *r, const struct drawn 
 	jw_obj_open(w, NULL);
 	jw_u64(w, "cookie", d->cookie);
 	jw_str(w, "label", d->label[0] ? d->label : "(no address seen)");
-	jw_str(w, "owner", d->owner);
 	jw_arr_open(w, "why");
 	for (s = 0; s < WHY_MAX; s++)
 		if (d->why & (1u << s))
 			jw_str(w, NULL, why_names[s]);
 	jw_arr_close(w);
+	jw_str(w, "owner", d->owner);
 	jw_u64(w, "retrans_segs", c->retrans_segs);
 	jw_u64(w, "retrans_segs_failed", c->retrans_segs_failed);
 	jw_obj_open(w, "kinds");

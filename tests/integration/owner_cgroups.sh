@@ -74,14 +74,16 @@ for f in all raw; do
 	check_eq "$f/client_owner" "$bad" 0
 	# Once the server touched the socket: which transition, per kernel.
 	if [ "$accepted" = true ]; then
-		named='"CLOSE_WAIT","LAST_ACK","CLOSE"'; nexp=$((3 * N)); why=first_receive
+		named='.new == "CLOSE_WAIT" or .new == "LAST_ACK" or .old == "LAST_ACK"'
+		nexp=$((3 * N)); why=first_receive
 	else
-		named='"LAST_ACK","CLOSE"'; nexp=$((2 * N)); why=close_no_sock_recv_length
+		named='.new == "LAST_ACK" or .old == "LAST_ACK"'
+		nexp=$((2 * N)); why=close_no_sock_recv_length
 	fi
-	n=$(jq -c "select(.type == \"state\" and .sport == $PORT and .dport != 0 and
-		(.new | IN($named)))" "$out" | wc -l)
-	bad=$(jq -c "select(.type == \"state\" and .sport == $PORT and .dport != 0 and
-		(.new | IN($named)) and .pid != $srv_pid)" "$out" | wc -l)
+	sel="select(.type == \"state\" and .sport == $PORT and .dport != 0 and ($named))"
+	n=$(jq -c "$sel" "$out" | wc -l)
+	bad=$(jq -c "$sel | select(.pid != $srv_pid)" "$out" | wc -l)
+	[ "$bad" = 0 ] || jq -c "$sel | select(.pid != $srv_pid) | {old,new,pid,dport}" "$out" | head -3
 	check_eq "$f/server_named_after_$why" "$bad/$n" "0/$nexp"
 done
 
