@@ -185,6 +185,8 @@ static __always_inline bool keep(const struct event *e)
 	return keep_endpoints(e) && keep_cookie(e);
 }
 
+#include "owner.bpf.h"
+
 /*
  * Build the event on the stack, filter it, then copy it into the ring
  * buffer: a filtered-out event costs no reservation, and a failed
@@ -241,12 +243,13 @@ static __always_inline __u8 classify(__u8 tcp_state, __u8 ca_state, __u8 pending
 }
 
 static __always_inline int handle_retransmit(const struct sock *sk, const struct sk_buff *skb,
-					     int err, __u64 cookie)
+					     int err, __u64 cookie, const bool btf)
 {
 	const struct tcp_skb_cb *cb;
 	struct event e = {};
 
-	if (!fill_sock(&e, sk, cookie, false) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, false) || !keep(&e) ||
+	    !owner_pass(&e, sk, EV_RETRANSMIT, btf))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RETRANSMIT;
@@ -275,7 +278,8 @@ static __always_inline int handle_synack(const struct request_sock *req)
 {
 	struct event e = {};
 
-	if (!fill_sock(&e, (const struct sock *)req, 0, false) || !keep(&e))
+	if (!fill_sock(&e, (const struct sock *)req, 0, false) || !keep(&e) ||
+	    !owner_pass_req(&e, req, EV_RETRANSMIT))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RETRANSMIT;
@@ -330,7 +334,7 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 		bpf_map_update_elem(&syn_recv_held, &key, &now, BPF_ANY);
 		return 0;
 	}
-	if (!keep(&e))
+	if (!keep(&e) || !owner_pass(&e, sk, EV_STATE, btf))
 		return 0;
 	if (oldstate == TCP_SYN_RECV && (held = bpf_map_lookup_elem(&syn_recv_held, &key))) {
 		__u64 at = *held;
@@ -352,7 +356,7 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 	__u8 doff;
 	__u64 *last;
 
-	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) || !owner_pass(&e, sk, EV_PROBE, btf))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	if (targ_probe_interval_ns) {
@@ -447,7 +451,7 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	} else {
 		return 0;
 	}
-	if (!keep(&e))
+	if (!keep(&e) || !owner_pass(&e, sk, EV_SEND_RESET, btf))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_SEND_RESET;
@@ -460,7 +464,8 @@ static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie
 {
 	struct event e = {};
 
-	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) ||
+	    !owner_pass(&e, sk, EV_RECV_RESET, btf))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RECV_RESET;
@@ -668,7 +673,7 @@ static __always_inline int retransmit_hit(unsigned long long *ctx, const struct 
 		return 0;
 	if (twin_enter(t, id, EV_RETRANSMIT, rescue))
 		handle_retransmit(sk, skb, retransmit_has_err() ? (int)ctx[2] : 0,
-				  btf ? cookie : raw_cookie(sk));
+				  btf ? cookie : raw_cookie(sk), btf);
 	twin_leave(t, rescue);
 	return 0;
 }

@@ -17,6 +17,10 @@ enum ev_type {
 	EV_TYPE_MAX,
 };
 
+/* The tracepoint table's type for rows that send no events of their own
+ * but record each socket's owner for the others (bpf/owner.bpf.h). */
+#define EV_OWNER EV_TYPE_MAX
+
 enum retrans_kind {
 	RK_FAST = 0,   /* ca_state Recovery: fast retransmit */
 	RK_RTO = 1,    /* ca_state Loss: retransmission timeout */
@@ -78,11 +82,14 @@ struct ev_drop {
 struct event {
 	__u64 ts_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 cookie; /* bpf_get_socket_cookie() == getsockopt(SO_COOKIE) */
+	__u64 cgroup_id; /* the socket's cgroup v2 id (its kernfs inode); 0: unknown */
 	__u32 netns;  /* network namespace inode */
+	__u32 pid;    /* the socket's owner (tgid); 0: not known yet */
 	__u16 sport;  /* host byte order */
 	__u16 dport;
 	__u8 saddr[16]; /* v4 in the first 4 bytes */
 	__u8 daddr[16];
+	char comm[16];  /* the owner's comm; "" while pid is 0 */
 	__u8 family;    /* 4 or 6 */
 	__u8 type;      /* enum ev_type */
 	__u8 pad[2];
@@ -113,13 +120,27 @@ struct cidr_filter {
 	__u8 pad[3];
 };
 
+/* Owner filters (--pid, --cgroup): a cgroup and everything below it is
+ * the one whose ancestor at level is id. */
+#define MAX_PIDS 16
+#define MAX_CGROUPS 8
+
+struct cgroup_filter {
+	__u64 id;
+	__u32 level; /* 0: the v2 root */
+	__u32 pad;
+};
+
 /* Keys of the per-CPU counters map, per event type: seen (passed the
  * filters), lost (ring buffer full), sampled out (probe interval), rescued
  * (a hit the primary program missed by recursion, taken by its twin). */
 #define CNT_SEEN(t) (t)
 #define CNT_LOST(t) (EV_TYPE_MAX + (t))
 #define CNT_SAMPLED(t) (2 * EV_TYPE_MAX + (t))
-#define CNT_RESCUED(t) (3 * EV_TYPE_MAX + (t))
-#define CNT_MAX (4 * EV_TYPE_MAX)
+#define CNT_RESCUED(t) (3 * EV_TYPE_MAX + (t)) /* t up to EV_OWNER */
+/* Left out by --pid, --comm or --cgroup because the socket's owner (or
+ * cgroup) was not known yet: the filter could not decide. */
+#define CNT_UNOWNED(t) (4 * EV_TYPE_MAX + 1 + (t))
+#define CNT_MAX (5 * EV_TYPE_MAX + 1)
 
 #endif /* TCPSCOPE_H */

@@ -57,13 +57,14 @@ _tcpscope()
 	trace)
 		opts="--events --port --addr --ipv4 --ipv6 --netns --probe-interval --duration
 		      --count --json --top --ringbuf-size --wakeup --attach --metrics --quiet
+		      --pid --cgroup --comm
 		      --verbose --help" ;;
 	stress)
 		opts="--mode --connections --count --rate --duration --concurrency --size --request
 		      --response --close
 		      --source --server-mode --threads --procs --poll-interval --json --records
 		      --trace --trace-all --timeline --probe-interval --ringbuf-size --attach
-		      --report --metrics --verbose --help --nodelay --keepalive --keepidle
+		      --report --metrics --pid --cgroup --comm --verbose --help --nodelay --keepalive --keepidle
 		      --keepintvl --keepcnt --linger --sndbuf --rcvbuf --cc --user-timeout
 		      --connect-timeout" ;;
 	server)
@@ -72,7 +73,8 @@ _tcpscope()
 		opts="--send --hold --json --help --nodelay --keepalive --keepidle --keepintvl
 		      --keepcnt --linger --sndbuf --rcvbuf --cc --user-timeout --connect-timeout" ;;
 	monitor)
-		opts="--interval --watch --count --port --state --netns --top --json --help" ;;
+		opts="--interval --watch --count --port --state --netns --pid --cgroup --top --json
+		      --help" ;;
 	report)
 		opts="--output --conn --top --max-points --help" ;;
 	doctor)

@@ -95,7 +95,28 @@ static size_t kernel_gaps(struct gap *g)
 		"nested runs the kernel skips of classic tracepoint programs are counted",
 		"nested runs of classic tracepoint programs (bpftrace's) are skipped uncounted: "
 		"what they count is a lower bound" };
+	/* "net/socket: Add tracepoint for sock_send_length /
+	 * sock_recv_length" (6.3): the owner of an accepted socket is known
+	 * from its first send or receive (bpf/owner.bpf.h). */
+	g[n++] = (struct gap){ "owner_accepted",
+		kernel_has_btf_tracepoint("sock_send_length") &&
+			kernel_has_btf_tracepoint("sock_recv_length"),
+		"sock_send_length/sock_recv_length: an accepted socket names its process from its "
+		"first send or receive",
+		"no sock_send_length/sock_recv_length: an accepted socket says pid 0 until its "
+		"owner's close() or shutdown() (its cgroup is known from the first event)" };
 	return n;
+}
+
+/* Has an earlier row of the tracepoint table the same tracepoint? */
+static bool seen_before(size_t row)
+{
+	size_t i;
+
+	for (i = 0; i < row; i++)
+		if (!strcmp(tracepoints[i].name, tracepoints[row].name))
+			return true;
+	return false;
 }
 
 static int noop_event(void *ctx, const struct event *e)
@@ -187,6 +208,8 @@ int cmd_doctor(int argc, char **argv)
 		if (tp->nargs && (fits ? strcmp(fits, tp->prog) :
 				  tracepoint_variant(tp->name, -1) != tp))
 			continue;
+		if (!tp->nargs && seen_before(i))
+			continue; /* a tracepoint with several rows: one check */
 		if (fits)
 			snprintf(variant, sizeof(variant), ", variant %s (%u arguments)", tp->prog,
 				 tp->nargs);

@@ -17,6 +17,7 @@
 #include "lib/jsonw.h"
 #include "lib/parse.h"
 #include "report/report.h"
+#include "tracer/owner.h"
 #include "lib/privs.h"
 #include "load/server.h"
 #include "load/stress.h"
@@ -442,6 +443,9 @@ static void stress_usage(FILE *f)
 		"                         10; 0: every ACK)\n"
 		"  --ringbuf-size SIZE    the tracer's ring buffer (default 16M)\n"
 		"  --attach MODE          auto, tp_btf or raw_tp\n"
+		"  --pid PID, --cgroup PATH, --comm NAME\n"
+		"                         only sockets of these owners (as tcpscope trace;\n"
+		"                         with --trace-all, foreign sockets too)\n"
 		"  --report FILE.html     at the end, the timeline as an HTML page (implies\n"
 		"                         --trace; see tcpscope report --help)\n"
 		"  --metrics ADDR:PORT    serve Prometheus metrics of the kernel's events on\n"
@@ -537,7 +541,7 @@ enum {
 	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
 	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
 	OPT_TRACE, OPT_TRACE_ALL, OPT_TIMELINE, OPT_PROBE_INTERVAL, OPT_RINGBUF, OPT_ATTACH,
-	OPT_REPORT, OPT_METRICS, OPT_REQUEST, OPT_RESPONSE,
+	OPT_REPORT, OPT_METRICS, OPT_REQUEST, OPT_RESPONSE, OPT_PID, OPT_CGROUP, OPT_COMM,
 };
 
 /* --records and --trace both want the hooks: call each. */
@@ -762,6 +766,9 @@ static const struct option stress_longopts[] = {
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	SOCKOPT_LONGOPTS,
@@ -905,6 +912,15 @@ static bool parse_output_option(struct stress_cli *a, int opt, const char *arg)
 	case OPT_REPORT:
 		a->trace = true;
 		a->report = arg;
+		break;
+	case OPT_PID:
+		owner_opt_pid("stress", &co->owner, arg);
+		break;
+	case OPT_CGROUP:
+		owner_opt_cgroup("stress", &co->owner, arg);
+		break;
+	case OPT_COMM:
+		owner_opt_comm("stress", &co->owner, arg);
 		break;
 	case 'v':
 		co->verbose = true;

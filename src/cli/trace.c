@@ -17,6 +17,7 @@
 #include "metrics/metrics.h"
 #include "lib/parse.h"
 #include "lib/privs.h"
+#include "tracer/owner.h"
 #include "tracer/tracer.h"
 #include "lib/util.h"
 
@@ -38,6 +39,7 @@ struct trace_env {
 	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
 	struct why_trace why; /* verdicts of the connections seen fail */
+	struct owner_tally owners; /* by process and cgroup, with --top */
 	const char *metrics_addr;
 	struct metrics *metrics;
 	bool quiet;
@@ -57,6 +59,10 @@ static const char usage_text[] =
 	"  -p, --port N[,N...]      local or remote port (repeatable, up to 64)\n"
 	"  -a, --addr CIDR          local or remote address in CIDR, v4 or v6 (up to 8)\n"
 	"  -4, --ipv4 / -6, --ipv6  one address family only\n"
+	"      --pid PID            sockets this process owns (repeatable, up to 16)\n"
+	"      --cgroup PATH        sockets of this cgroup v2 or below it, such as\n"
+	"                           /system.slice/nginx.service (repeatable, up to 8)\n"
+	"      --comm NAME          sockets of processes with this name\n"
 	"  -n, --netns NS           network namespace: inode number, name under\n"
 	"                           /run/netns, or a path such as /proc/PID/ns/net\n"
 	"  -i, --probe-interval MS  at most one probe event per socket per MS (default\n"
@@ -120,7 +126,8 @@ static void add_ports(struct tracer_opts *o, const char *list)
 
 static void parse_args(struct trace_env *env, int argc, char **argv)
 {
-	enum { OPT_TOP = 256, OPT_RINGBUF, OPT_WAKEUP, OPT_ATTACH, OPT_METRICS };
+	enum { OPT_TOP = 256, OPT_RINGBUF, OPT_WAKEUP, OPT_ATTACH, OPT_METRICS, OPT_PID,
+	       OPT_CGROUP, OPT_COMM };
 	static const struct option opts[] = {
 		{ "events", required_argument, NULL, 'e' },
 		{ "port", required_argument, NULL, 'p' },
@@ -137,6 +144,9 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "comm", required_argument, NULL, OPT_COMM },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -207,6 +217,15 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 			opt_sockaddr(CMD, "--metrics", optarg, false, &mss, &mlen);
 			env->metrics_addr = optarg;
 			break;
+		case OPT_PID:
+			owner_opt_pid(CMD, &o->owner, optarg);
+			break;
+		case OPT_CGROUP:
+			owner_opt_cgroup(CMD, &o->owner, optarg);
+			break;
+		case OPT_COMM:
+			owner_opt_comm(CMD, &o->owner, optarg);
+			break;
 		case 'q':
 			env->quiet = true;
 			break;
@@ -238,6 +257,8 @@ static int on_event(void *ctx, const struct event *e)
 		metrics__event(env->metrics, e);
 	if (e->type < EV_TYPE_MAX)
 		env->events[e->type]++;
+	if (env->top)
+		owner_tally__event(&env->owners, e);
 	if (e->type == EV_RETRANSMIT) {
 		rtx_count__add(&env->rtx, e->retrans.kind, e->retrans.segs, e->retrans.err);
 		/* --top 0 keeps no table: a long-lived daemon's memory stays flat. */
@@ -295,6 +316,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_u64(&w, "probes_sampled_out", tc->sampled[EV_PROBE]);
 	jw_u64(&w, "recursion_misses", u64_sum(tc->recursion_misses, EV_TYPE_MAX));
 	jw_u64(&w, "recursion_rescued", u64_sum(tc->rescued, EV_TYPE_MAX));
+	owner_counts_json(&w, tc);
 	jw_double(&w, "duration_s", secs);
 	jw_str(&w, "attach", attach);
 	jw_arr_open(&w, "top_retransmits");
@@ -320,6 +342,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
+	owner_tally__json(&env->owners, &w, env->top);
 	jw_obj_close(&w);
 	fputc('\n', stdout);
 }
@@ -360,6 +383,8 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 		       "filters");
 	}
 	printf("\n");
+	owner_counts_text(stdout, tc);
+	owner_tally__text(&env->owners, stdout, env->top);
 	if (!ntop)
 		return;
 	printf("top connections by retransmitted segments:\n");
@@ -490,5 +515,6 @@ int cmd_trace(int argc, char **argv)
 	metrics__destroy(env.metrics); /* its thread reads t's counters */
 	tracer__destroy(t);
 	conntab__free(&env.conns);
+	owner_tally__free(&env.owners);
 	return err ? 1 : 0;
 }

@@ -194,6 +194,7 @@ int correlator__event(void *ctx, const struct event *e)
 	k->events[type]++;
 	if (!c || !c->ours)
 		k->foreign[type]++;
+	owner_tally__event(&k->owners, e);
 	if (type == EV_RETRANSMIT)
 		on_retransmit(k, c, e);
 	else if (type == EV_SEND_RESET)
@@ -358,5 +359,6 @@ void correlator__fini(struct correlator *k)
 	corr_summary__free(k->summary);
 	conntab__free(&k->conns);
 	free(k->unjoined);
+	owner_tally__free(&k->owners);
 	pthread_mutex_destroy(&k->lock);
 }

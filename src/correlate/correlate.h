@@ -20,6 +20,7 @@ struct corr_opts {
 	uint64_t ringbuf_size;    /* 0: default */
 	uint32_t max_conns;       /* size of the kernel's cookie map */
 	enum attach_mode attach;
+	struct owner_filter owner; /* --pid, --cgroup, --comm */
 	bool verbose;
 	const char *metrics_addr; /* --metrics: served from a thread of its own, or NULL */
 };

@@ -15,6 +15,7 @@
 #include "correlate/correlate.h"
 #include "lib/hist.h"
 #include "lib/tcpstate.h"
+#include "tracer/owner.h"
 
 /* What the join asks of the kernel's filter (tracer__add_cookie() etc.). */
 struct cookie_filter {
@@ -53,6 +54,7 @@ struct correlator {
 	bool typed;           /* tp_btf: every event has its socket's cookie */
 	struct hist handshake_ns;
 	struct hist in_state_ns[TCP_NSTATES];
+	struct owner_tally owners; /* by process and cgroup */
 	/* set by correlator__stop() */
 	struct tracer_counts tc;
 	const char *attach;

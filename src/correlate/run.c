@@ -69,6 +69,7 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 		.wakeup_bytes = o->ringbuf_size && o->ringbuf_size / 4 < (256 << 10) ?
 					o->ringbuf_size / 4 : 256 << 10,
 		.attach = o->attach,
+		.owner = o->owner,
 		.verbose = o->verbose,
 	};
 	struct correlator *k;

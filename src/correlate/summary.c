@@ -165,6 +165,8 @@ static struct corr_summary *summary_compute(struct correlator *k)
 		return NULL;
 	}
 	copy_counts(s, k);
+	s->owners = &k->owners;
+	s->tc = k->tc;
 	for (i = 0; i < 4; i++)
 		hist__init(&s->by_syn[i]);
 	for (i = 0; i < n; i++)
@@ -412,6 +414,8 @@ void corr_summary__print_text(const struct corr_summary *s, const struct hist *c
 	why__print_text(&s->why, f);
 	text_paths(s, f);
 	text_top(s, f);
+	owner_counts_text(f, &s->tc);
+	owner_tally__text(s->owners, f, TEXT_TOP);
 }
 
 /* ---- as JSON ---- */
@@ -587,6 +591,8 @@ void corr_summary__print_json(const struct corr_summary *s, struct jw *w)
 	json_paths(s, w);
 	conns_json(w, "top_retransmits", s->top_rtx, s->ntop_rtx);
 	conns_json(w, "top_srtt", s->top_srtt, s->ntop_srtt);
+	owner_counts_json(w, &s->tc);
+	owner_tally__json(s->owners, w, SUMMARY_TOP);
 	jw_obj_close(w);
 }
 

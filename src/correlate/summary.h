@@ -13,6 +13,7 @@
 #include "correlate/why.h"
 #include "lib/hist.h"
 #include "lib/jsonw.h"
+#include "tracer/owner.h"
 
 #define SUMMARY_PATHS 64
 #define SUMMARY_TOP   10 /* in JSON; the text shows the first 5 */
@@ -45,6 +46,8 @@ struct corr_summary {
 	const struct conn *top_rtx[SUMMARY_TOP], *top_srtt[SUMMARY_TOP];
 	size_t ntop_rtx, ntop_srtt;
 	struct why_summary why; /* drops by reason, verdicts */
+	const struct owner_tally *owners; /* the correlator's, by process and cgroup */
+	struct tracer_counts tc;          /* for what the owner filters left out */
 };
 
 struct correlator;

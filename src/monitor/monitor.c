@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "monitor/monitor.h"
 #include "lib/jsonw.h"
 #include "lib/netutil.h"
@@ -21,6 +22,9 @@
 #include "monitor/findings.h"
 #include "monitor/procfs.h"
 #include "monitor/sockdiag.h"
+#include "monitor/sockproc.h"
+#include "lib/cgroup.h"
+#include "lib/owner_opt.h"
 #include "lib/util.h"
 
 #define CMD "monitor"
@@ -32,6 +36,7 @@ struct opts {
 	int port, state, top;
 	const char *netns;
 	int netns_fd; /* opt_netns(): an fd, or -errno */
+	struct owner_filter owner; /* --pid, --cgroup */
 };
 
 static const struct {
@@ -79,6 +84,9 @@ static void usage(FILE *f)
 		"  --count N        with --watch: stop after N intervals\n"
 		"  --port PORT      only sockets with this local or remote port\n"
 		"  --state STATE    only sockets in STATE (ESTAB, LISTEN, TIME-WAIT, ...)\n"
+		"  --pid PID        only sockets this process holds, as ss -p finds them\n"
+		"                   (repeatable, up to 16)\n"
+		"  --cgroup PATH    only sockets of this cgroup v2 or below it (repeatable)\n"
 		"  --netns NS       look inside the namespace /run/netns/NS, or a path such\n"
 		"                   as /proc/PID/ns/net\n"
 		"  --top N          rows in the top-connection tables (default 5)\n"
@@ -104,6 +112,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "state", required_argument, NULL, 's' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "top", required_argument, NULL, 't' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "cgroup", required_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -144,6 +154,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			o->top = (int)opt_count(CMD, "--top", optarg, 0, 1000);
+			break;
+		case 'P':
+			owner_opt_pid(CMD, &o->owner, optarg);
+			break;
+		case 'C':
+			owner_opt_cgroup(CMD, &o->owner, optarg);
 			break;
 		case 'j':
 			o->json = true;
@@ -270,11 +286,38 @@ static void read_sysctls(struct sysctl_val *sys)
 	}
 }
 
+static bool pid_matches(const struct owner_filter *f, const struct tcp_sock_info *s)
+{
+	uint32_t i;
+	int j;
+
+	for (i = 0; i < s->npids && i < sizeof(s->pids) / sizeof(s->pids[0]); i++)
+		for (j = 0; j < f->npids; j++)
+			if (s->pids[i] == f->pids[j])
+				return true;
+	return false;
+}
+
 static bool sock_matches(const struct opts *o, const struct tcp_sock_info *s)
 {
 	if (o->port >= 0 && s->sport != o->port && s->dport != o->port)
 		return false;
+	if (o->owner.npids && !pid_matches(&o->owner, s))
+		return false;
+	if (o->owner.ncgroups && !owner_filter_cgroup_match(&o->owner, s->cgroup_id))
+		return false;
 	return o->state < 0 || s->state == o->state;
+}
+
+/* "nginx[123]", "nginx[123]+2" when more processes hold it, "-" for none. */
+static void sock_owner_text(char *buf, size_t len, const struct tcp_sock_info *s)
+{
+	if (!s->npids)
+		snprintf(buf, len, "-");
+	else if (s->npids == 1)
+		snprintf(buf, len, "%s[%u]", s->comm, s->pids[0]);
+	else
+		snprintf(buf, len, "%s[%u]+%u", s->comm, s->pids[0], s->npids - 1);
 }
 
 /* An endpoint in at most WIDTH columns: long IPv6 ones keep their tail. */
@@ -310,6 +353,8 @@ static int read_sockets(struct report *r)
 	/* A kernel without IPv6 answers AF_INET6 dumps with ENOENT. */
 	if (err == -ENOENT)
 		err = 0;
+	if (!err && sockproc_fill(&r->socks, "/proc"))
+		fprintf(stderr, "tcpscope monitor: cannot read /proc: sockets show no process\n");
 	if (err)
 		fprintf(stderr, "tcpscope monitor: NETLINK_SOCK_DIAG dump failed: %s\n",
 			errno_name(err));
@@ -411,7 +456,7 @@ static void text_listeners(const struct report *r)
 static void text_top(const struct report *r, bool by_rtt)
 {
 	const struct tcp_sock_info **v = calloc(r->socks.n + 1, sizeof(*v));
-	char l[64], p[64], lb[64], pb[64];
+	char l[64], p[64], lb[64], pb[64], own[48];
 	size_t i, n;
 
 	printf("\nTop by %s\n", by_rtt ? "rtt" : "retransmits");
@@ -419,14 +464,15 @@ static void text_top(const struct report *r, bool by_rtt)
 		return;
 	n = top_of(r, by_rtt, v);
 	if (n)
-		printf("  %-28s %-28s %-10s %7s %9s %6s\n", "LOCAL", "PEER", "STATE", "RETRANS",
-		       "RTT ms", "CWND");
+		printf("  %-21s %-21s %-10s %7s %9s %6s %s\n", "LOCAL", "PEER", "STATE", "RETRANS",
+		       "RTT ms", "CWND", "PROCESS");
 	for (i = 0; i < n; i++) {
 		endpoint_format(l, sizeof(l), v[i]->family, v[i]->saddr, v[i]->sport);
 		endpoint_format(p, sizeof(p), v[i]->family, v[i]->daddr, v[i]->dport);
-		printf("  %-28s %-28s %-10s %7u %9.3f %6u\n", fit(l, 28, lb, sizeof(lb)),
-		       fit(p, 28, pb, sizeof(pb)), tcp_state_ss_name(v[i]->state), v[i]->total_retrans,
-		       v[i]->rtt_us / 1000.0, v[i]->snd_cwnd);
+		sock_owner_text(own, sizeof(own), v[i]);
+		printf("  %-21s %-21s %-10s %7u %9.3f %6u %.20s\n", fit(l, 21, lb, sizeof(lb)),
+		       fit(p, 21, pb, sizeof(pb)), tcp_state_ss_name(v[i]->state), v[i]->total_retrans,
+		       v[i]->rtt_us / 1000.0, v[i]->snd_cwnd, own);
 	}
 	if (!n)
 		printf("  (none)\n");
@@ -547,6 +593,23 @@ static void print_text(const struct report *r)
 
 /* ---- JSON output ---- */
 
+/* As trace's events name them: "pid" (the lowest of its processes, 0 for
+ * none), "comm", "pids" (all, up to 4), "cgroup", "cgroup_id". */
+static void json_sock_owner(struct jw *w, const struct tcp_sock_info *s)
+{
+	uint32_t i;
+
+	jw_u64(w, "pid", s->npids ? s->pids[0] : 0);
+	jw_str(w, "comm", s->npids ? s->comm : "");
+	jw_arr_open(w, "pids");
+	for (i = 0; i < s->npids && i < sizeof(s->pids) / sizeof(s->pids[0]); i++)
+		jw_u64(w, NULL, s->pids[i]);
+	jw_arr_close(w);
+	jw_u64(w, "processes", s->npids);
+	jw_str(w, "cgroup", cgroup_path(s->cgroup_id));
+	jw_u64(w, "cgroup_id", s->cgroup_id);
+}
+
 static void json_sock(struct jw *w, const struct tcp_sock_info *s)
 {
 	char ep[64];
@@ -566,6 +629,7 @@ static void json_sock(struct jw *w, const struct tcp_sock_info *s)
 	jw_u64(w, "unacked", s->unacked);
 	jw_u64(w, "bytes_sent", s->bytes_sent);
 	jw_u64(w, "bytes_retrans", s->bytes_retrans);
+	json_sock_owner(w, s);
 	jw_obj_close(w);
 }
 
@@ -833,8 +897,12 @@ int cmd_monitor(int argc, char **argv)
 		fprintf(stderr, "tcpscope monitor: sigaction: %s\n", errno_name(err));
 		return 1;
 	}
-	/* Inside the namespace: /proc and sock_diag need nothing more. */
-	err = privs_drop(0, &msg);
+	/* Inside the namespace: sock_diag needs nothing more. Which process
+	 * holds a socket (its /proc/PID/fd links, as ss -p reads them) needs
+	 * read access to other processes' fd tables: CAP_DAC_READ_SEARCH to
+	 * list them, CAP_SYS_PTRACE to read a link of a process with more
+	 * capabilities than we keep. Both read-only; nothing else stays. */
+	err = privs_drop(PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_DAC_READ_SEARCH), &msg);
 	if (err) {
 		fprintf(stderr, "tcpscope monitor: dropping privileges: %s: %s\n", msg,
 			errno_name(-err));

@@ -86,6 +86,9 @@ static int parse_one(const struct nlmsghdr *h, struct sock_table *t)
 			return -EINVAL;
 		if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO)
 			take_tcp_info(&s, (const char *)a + NLA_HDRLEN, a->nla_len - NLA_HDRLEN);
+		else if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_CGROUP_ID &&
+			 a->nla_len >= NLA_HDRLEN + sizeof(s.cgroup_id))
+			memcpy(&s.cgroup_id, (const char *)a + NLA_HDRLEN, sizeof(s.cgroup_id));
 		off += NLA_ALIGN(a->nla_len);
 	}
 	return table_push(t, &s);

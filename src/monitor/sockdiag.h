@@ -25,6 +25,12 @@ struct tcp_sock_info {
 	uint32_t rtt_us, rttvar_us, snd_cwnd, unacked, lost, retrans;
 	uint32_t total_retrans, last_data_recv_ms, last_data_sent_ms;
 	uint64_t segs_out, bytes_retrans, bytes_sent;
+	uint64_t cgroup_id; /* INET_DIAG_CGROUP_ID (5.7+); 0: not given */
+	/* Its processes, as ss -p finds them (sockproc_fill()): the lowest
+	 * pids holding it, npids of them in all. */
+	uint32_t pids[4];
+	uint32_t npids;
+	char comm[16]; /* pids[0]'s */
 };
 
 struct sock_table {

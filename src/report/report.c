@@ -78,6 +78,7 @@ struct drawn {
 	uint64_t cookie;
 	unsigned int why; /* bits of enum why */
 	char label[136];
+	char owner[96]; /* "comm[pid] /cgroup" from its events' owner fields */
 	struct vec s[S_MAX]; /* struct pt */
 	struct vec rtx;	     /* struct mark */
 	struct vec st;	     /* struct mark */
@@ -368,6 +369,19 @@ static void label_from(struct drawn *d, const struct jr_obj *o)
 	snprintf(d->label, sizeof(d->label), "%s > %s (%s)", from, to, side);
 }
 
+/* The socket's owner as its events name it: the last process named (pid 0
+ * is "not known yet", never an owner), and its cgroup. */
+static void owner_from(struct drawn *d, const struct jr_obj *o)
+{
+	char comm[32], cg[56] = "";
+	uint64_t pid = 0;
+
+	if (!jr_u64(o, "pid", &pid) || !pid || !jr_str(o, "comm", comm, sizeof(comm)))
+		return;
+	jr_str(o, "cgroup", cg, sizeof(cg));
+	snprintf(d->owner, sizeof(d->owner), "%s[%" PRIu64 "]%s%s", comm, pid, *cg ? " " : "", cg);
+}
+
 static int second_pass(struct report *r, const struct jr_obj *o, const char *line, size_t len)
 {
 	uint64_t ts, cookie = 0, v;
@@ -385,6 +399,8 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 	b = bucket_of(r, ts);
 	if (d && !d->label[0])
 		label_from(d, o);
+	if (d)
+		owner_from(d, o);
 	if (jr_str_is(o, "type", "retransmit")) {
 		unsigned int k = kind_index(o);
 
@@ -719,6 +735,7 @@ static void drawn_json(struct jw *w, const struct report *r, const struct drawn 
 		if (d->why & (1u << s))
 			jw_str(w, NULL, why_names[s]);
 	jw_arr_close(w);
+	jw_str(w, "owner", d->owner);
 	jw_u64(w, "retrans_segs", c->retrans_segs);
 	jw_u64(w, "retrans_segs_failed", c->retrans_segs_failed);
 	jw_obj_open(w, "kinds");

@@ -209,7 +209,7 @@ function params() {
 function connChart(c, idx) {
 	const id = "conn-" + c.cookie;
 	const dec = Object.values(c.series).filter(s => s.decimated);
-	const host = chartHost(id, "cookie " + c.cookie + "  " + c.label + "  [" + c.why.join(", ") + "]  retransmitted segs " +
+	const host = chartHost(id, "cookie " + c.cookie + "  " + c.label + (c.owner ? "  " + c.owner : "") + "  [" + c.why.join(", ") + "]  retransmitted segs " +
 		c.retrans_segs + (c.connect_ns ? ", connect " + dur(c.connect_ns) : "") + (c.resets ? ", resets " + c.resets : ""),
 		dec.length ? "decimated: " + dec.map(s => s.samples).reduce((a, b) => Math.max(a, b), 0) + " samples per curve shown as at most " + D.max_points + " points (min and max per time bucket)" : (c.rtx_cut ? "retransmit marks cut at 4000" : null));
 	host.classList.add("conn");

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "lib/cgroup.h"
+#include "lib/jsonw.h"
 #include "tracer/events.h"
 #include "tracer/reasons.h"
 
@@ -159,61 +161,117 @@ static void human_bytes(char *buf, size_t len, uint32_t b)
 		snprintf(buf, len, "%uM", b / (1024 * 1024));
 }
 
+/* The owner's comm, which the process may set to anything: printable
+ * ASCII only, in a NUL-terminated copy. */
+static void comm_copy(char *dst, const struct event *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(e->comm) && e->comm[i]; i++)
+		dst[i] = e->comm[i] > ' ' && e->comm[i] < 127 ? e->comm[i] : '?';
+	dst[i] = '\0';
+}
+
+void event_owner_text(char *buf, size_t len, const struct event *e, int width)
+{
+	char comm[sizeof(e->comm) + 1];
+	int pidlen;
+
+	if (!e->pid) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	comm_copy(comm, e);
+	/* Shorten the comm, never the pid, to fit in width columns. */
+	pidlen = snprintf(NULL, 0, "[%u]", e->pid);
+	if (width > 0 && (int)strlen(comm) + pidlen > width)
+		comm[width > pidlen ? width - pidlen : 0] = '\0';
+	snprintf(buf, len, "%s[%u]", comm, e->pid);
+}
+
+/* Text lines end with the owner when known, in what is left of 99
+ * columns (JSON says pid 0 for an owner not known yet). */
+#define TEXT_COLUMNS 99
+
 void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 {
-	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
+	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8], owner[40];
+	int n;
 
 	endpoint_format(src, sizeof(src), e->family, e->saddr, e->sport);
 	endpoint_format(dst, sizeof(dst), e->family, e->daddr, e->dport);
-	fprintf(f, "%s %-5s %s > %s ", clock_text(e->ts_ns, real_off_ns),
-		e->type == EV_RETRANSMIT ? "RETX" :
-		e->type == EV_STATE	 ? "STATE" :
-		e->type == EV_PROBE	 ? "PROBE" :
-		e->type == EV_SEND_RESET ? "RSTTX" :
-		e->type == EV_RECV_RESET ? "RSTRX" : "DROP",
-		src, dst);
+	n = fprintf(f, "%s %-5s %s > %s ", clock_text(e->ts_ns, real_off_ns),
+		    e->type == EV_RETRANSMIT ? "RETX" :
+		    e->type == EV_STATE	     ? "STATE" :
+		    e->type == EV_PROBE	     ? "PROBE" :
+		    e->type == EV_SEND_RESET ? "RSTTX" :
+		    e->type == EV_RECV_RESET ? "RSTRX" : "DROP",
+		    src, dst);
 	switch (e->type) {
 	case EV_RETRANSMIT:
-		fprintf(f, "%s %s/%s segs=%u total=%u", retrans_kind_name(e->retrans.kind),
-			tcp_state_name(e->retrans.tcp_state), tcp_ca_state_name(e->retrans.ca_state),
-			e->retrans.segs, e->retrans.total_retrans);
+		n += fprintf(f, "%s %s/%s segs=%u total=%u", retrans_kind_name(e->retrans.kind),
+			     tcp_state_name(e->retrans.tcp_state),
+			     tcp_ca_state_name(e->retrans.ca_state), e->retrans.segs,
+			     e->retrans.total_retrans);
 		if (e->retrans.err)
-			fprintf(f, " err=%d", e->retrans.err);
+			n += fprintf(f, " err=%d", e->retrans.err);
 		break;
 	case EV_STATE:
-		fprintf(f, "%s -> %s", tcp_state_name(e->state.oldstate),
-			tcp_state_name(e->state.newstate));
+		n += fprintf(f, "%s -> %s", tcp_state_name(e->state.oldstate),
+			     tcp_state_name(e->state.newstate));
 		break;
 	case EV_PROBE: {
 		char rtt[16], infl[16];
 
 		human_us(rtt, sizeof(rtt), e->probe.srtt_us);
 		human_bytes(infl, sizeof(infl), e->probe.inflight);
-		fprintf(f, "rtt=%s cwnd=%u ", rtt, e->probe.snd_cwnd);
+		n += fprintf(f, "rtt=%s cwnd=%u ", rtt, e->probe.snd_cwnd);
 		/* TCP_INFINITE_SSTHRESH: slow start has not ended yet. */
 		if (e->probe.ssthresh >= 0x7fffffff)
-			fputs("ssth=inf", f);
+			n += fprintf(f, "ssth=inf");
 		else
-			fprintf(f, "ssth=%u", e->probe.ssthresh);
-		fprintf(f, " infl=%s", infl); /* data_len: JSON only */
+			n += fprintf(f, "ssth=%u", e->probe.ssthresh);
+		n += fprintf(f, " infl=%s", infl); /* data_len: JSON only */
 		break;
 	}
 	case EV_DROP: {
 		char flags[8];
 
 		tcp_flags_format(flags, sizeof(flags), e->drop.tcp_flags);
-		fprintf(f, "%s %s %s %s", *drop_reason_name(e->drop.reason) ?
-			drop_reason_name(e->drop.reason) : "?", e->drop.rx ? "rx" : "tx", flags,
-			e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock");
+		n += fprintf(f, "%s %s %s %s", *drop_reason_name(e->drop.reason) ?
+			     drop_reason_name(e->drop.reason) : "?", e->drop.rx ? "rx" : "tx",
+			     flags, e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock");
 		break;
 	}
 	default:
-		fprintf(f, "%s", e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "no-sock");
+		n += fprintf(f, "%s",
+			     e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "no-sock");
 		if (e->type == EV_SEND_RESET && *reset_reason_name(e->reset.reason))
-			fprintf(f, " %s", reset_reason_name(e->reset.reason));
+			n += fprintf(f, " %s", reset_reason_name(e->reset.reason));
 		break;
 	}
+	if (e->pid) {
+		event_owner_text(owner, sizeof(owner), e, TEXT_COLUMNS - 1 - n);
+		fprintf(f, " %s", owner);
+	}
 	fputc('\n', f);
+}
+
+void event_print_owner_json(FILE *f, const struct event *e)
+{
+	char comm[sizeof(e->comm) + 1];
+
+	size_t i;
+
+	/* Bytes past ASCII would not be UTF-8: shown as '?'. */
+	for (i = 0; i < sizeof(e->comm) && e->comm[i]; i++)
+		comm[i] = (unsigned char)e->comm[i] < 0x80 ? e->comm[i] : '?';
+	comm[i] = '\0';
+	fprintf(f, ",\"pid\":%u,\"comm\":", e->pid);
+	json_write_string(f, comm);
+	fputs(",\"cgroup\":", f);
+	json_write_string(f, cgroup_path(e->cgroup_id));
+	fprintf(f, ",\"cgroup_id\":%" PRIu64, (uint64_t)e->cgroup_id);
 }
 
 void event_print_json(FILE *f, const struct event *e, const char *extra)
@@ -227,6 +285,7 @@ void event_print_json(FILE *f, const struct event *e, const char *extra)
 		"\"family\":%u,\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u",
 		ev_type_name(e->type), (uint64_t)e->ts_ns, (uint64_t)e->cookie, e->netns,
 		e->family, src, e->sport, dst, e->dport);
+	event_print_owner_json(f, e);
 	switch (e->type) {
 	case EV_RETRANSMIT:
 		fprintf(f,

@@ -38,6 +38,11 @@ void tcp_flags_format(char *buf, size_t len, unsigned int flags);
  * the event's CLOCK_MONOTONIC stamp into CLOCK_REALTIME), type, endpoints,
  * details. */
 void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns);
+/* The socket's owner for text: "comm[pid]", or "-" while not known; the
+ * comm shortened to fit in width columns if width > 0 (never the pid). */
+void event_owner_text(char *buf, size_t len, const struct event *e, int width);
+/* ,"pid":N,"comm":"...","cgroup":"/path","cgroup_id":N */
+void event_print_owner_json(FILE *f, const struct event *e);
 /* One JSON object and a newline: the contract in docs/json.md. extra, if
  * not NULL, is more members (",\"side\":\"client\"") put before the brace. */
 void event_print_json(FILE *f, const struct event *e, const char *extra);

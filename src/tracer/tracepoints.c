@@ -4,6 +4,16 @@
 #include "tracer/tracepoints.h"
 
 const struct tracepoint tracepoints[] = {
+	/* Owner rows first: a tracepoint runs its programs in the order they
+	 * were attached, so the owner connect() or listen() records is there
+	 * for that transition's own event. */
+	{ "sock", "inet_sock_set_state", "owner_state", EV_OWNER, NULL, 0 },
+	{ "sock", "sock_send_length", "owner_send", EV_OWNER,
+	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
+	  "shutdown(); the cgroup is unaffected", 0 },
+	{ "sock", "sock_recv_length", "owner_recv", EV_OWNER,
+	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
+	  "shutdown(); the cgroup is unaffected", 0 },
 	{ "tcp", "tcp_retransmit_skb", "retransmit", EV_RETRANSMIT, NULL, 0 },
 	/* SYN-ACKs go through tcp_retransmit_synack, not _skb, and the
 	 * kernel counts them in RetransSegs too. */

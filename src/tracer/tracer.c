@@ -250,7 +250,10 @@ static bool kernel_has_tracepoint(const struct tracepoint *tp)
  * check_tracepoints() first). */
 static bool wanted(const struct tracepoint *tp, unsigned int events)
 {
-	return (events & EVMASK(tp->type)) && (!tp->optional || kernel_has_tracepoint(tp));
+	/* Owner rows serve every event type. */
+	bool serves = tp->type == EV_OWNER ? events != 0 : (events & EVMASK(tp->type)) != 0;
+
+	return serves && (!tp->optional || kernel_has_tracepoint(tp));
 }
 
 static int select_programs(struct tracer *tr, unsigned int events, bool raw, const char **msg)
@@ -308,6 +311,20 @@ static int attach_programs(struct tracer *tr, const char **msg)
 	return 0;
 }
 
+static void set_owner_filters(struct tcpscope_bpf *s, const struct owner_filter *o)
+{
+	int i;
+
+	s->rodata->targ_npids = (__u32)o->npids;
+	for (i = 0; i < o->npids && i < MAX_PIDS; i++)
+		s->rodata->targ_pids[i] = o->pids[i];
+	s->rodata->targ_filter_comm = o->comm[0] != '\0';
+	memcpy((char *)s->rodata->targ_comm, o->comm, sizeof(o->comm));
+	s->rodata->targ_ncgroups = (__u32)o->ncgroups;
+	for (i = 0; i < o->ncgroups && i < MAX_CGROUPS; i++)
+		memcpy((void *)&s->rodata->targ_cgroups[i], &o->cgroups[i], sizeof(o->cgroups[i]));
+}
+
 static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
 {
 	int i, j;
@@ -334,6 +351,7 @@ static void set_filters(struct tcpscope_bpf *s, const struct tracer_opts *o)
 		}
 		f->family = o->cidrs[i].family;
 	}
+	set_owner_filters(s, &o->owner);
 }
 
 static void destroy_programs(struct tracer *t)
@@ -497,7 +515,7 @@ int tracer__drain(struct tracer *t)
 
 int tracer__counts(struct tracer *t, struct tracer_counts *c)
 {
-	__u64 vals[t->ncpus];
+	__u64 vals[t->ncpus], owner_misses = 0, owner_rescued = 0;
 	__u32 key;
 	int i, err;
 
@@ -516,8 +534,12 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 				c->lost[type] += vals[i];
 			else if (key < 3 * EV_TYPE_MAX)
 				c->sampled[type] += vals[i];
-			else
+			else if (key < 4 * EV_TYPE_MAX)
 				c->rescued[type] += vals[i];
+			else if (key == CNT_RESCUED(EV_OWNER))
+				owner_rescued += vals[i];
+			else
+				c->unowned[key - CNT_UNOWNED(0)] += vals[i];
 		}
 	}
 	for (i = 0; i < (int)ntracepoints; i++) {
@@ -529,8 +551,12 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 		err = bpf_obj_get_info_by_fd(bpf_program__fd(t->twins[i].main), &info, &len);
 		if (err)
 			return err;
-		c->recursion_misses[t->twins[i].tp->type] += info.recursion_misses;
+		if (t->twins[i].tp->type == EV_OWNER)
+			owner_misses += info.recursion_misses;
+		else
+			c->recursion_misses[t->twins[i].tp->type] += info.recursion_misses;
 	}
+	c->owner_lost = owner_misses > owner_rescued ? owner_misses - owner_rescued : 0;
 	for (i = 0; i < EV_TYPE_MAX; i++) {
 		/* Misses the twin did not rescue are gone for good. */
 		if (c->recursion_misses[i] > c->rescued[i])

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "tcpscope.h"
+#include "lib/owner_opt.h"
 
 enum attach_mode {
 	ATTACH_AUTO,   /* tp_btf where the kernel has it, else raw_tp */
@@ -27,6 +28,7 @@ struct tracer_opts {
 	uint64_t probe_interval_ns;
 	uint64_t ringbuf_size;  /* bytes, a power of two (0: default 16 MiB) */
 	uint64_t wakeup_bytes;  /* batch wakeups (0: the kernel's default) */
+	struct owner_filter owner;
 	enum attach_mode attach;
 	bool verbose;
 };
@@ -42,6 +44,12 @@ struct tracer_counts {
 	uint64_t sampled[EV_TYPE_MAX]; /* skipped by --probe-interval */
 	uint64_t recursion_misses[EV_TYPE_MAX]; /* primaries skipped by the kernel */
 	uint64_t rescued[EV_TYPE_MAX];          /* of which the twins took over */
+	/* Left out by --pid, --comm or --cgroup while the socket's owner was
+	 * not known yet (the filter could not decide). */
+	uint64_t unowned[EV_TYPE_MAX];
+	/* Owner records the kernel skipped by recursion and the twins did not
+	 * rescue: those sockets' later events may say pid 0. */
+	uint64_t owner_lost;
 };
 
 struct tracer;

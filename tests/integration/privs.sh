@@ -122,8 +122,11 @@ check_eq server_exit "$?" 0
 # -- monitor --netns under sudo: enters, drops, still reads everything
 "${AS_SUDO[@]}" "$TCPSCOPE" monitor --netns "$NS" --interval 2s --json >"$TMP/mon.json" 2>"$TMP/mon.err" &
 pid=$!
-st=$(status_after_drop $pid $ZERO)
-check_eq monitor_sudo "$(echo "$st" | cut -d' ' -f1,3,6)" "$NOBODY_UID $ZERO 1"
+# It keeps CAP_DAC_READ_SEARCH (2) and CAP_SYS_PTRACE (19), read-only, for
+# the processes holding each socket (/proc/PID/fd, as ss -p).
+PROCFD=0000000000080004
+st=$(status_after_drop $pid $PROCFD)
+check_eq monitor_sudo "$(echo "$st" | cut -d' ' -f1,3,6)" "$NOBODY_UID $PROCFD 1"
 wait $pid
 check_eq monitor_sudo_exit "$?" 0
 check_eq monitor_sudo_complete "$(jq -r '[has("states"), (.counters | length > 100), has("sysctl")] | all' "$TMP/mon.json")" true

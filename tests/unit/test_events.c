@@ -116,7 +116,8 @@ TEST(json_retransmit_contract)
 	ASSERT_STREQ(render(&e, 1),
 		     "{\"type\":\"retransmit\",\"ts_ns\":123456789,\"cookie\":42,"
 		     "\"netns\":4026531840,\"family\":4,\"saddr\":\"10.0.0.1\",\"sport\":41000,"
-		     "\"daddr\":\"10.0.0.2\",\"dport\":80,\"state\":\"ESTABLISHED\","
+		     "\"daddr\":\"10.0.0.2\",\"dport\":80,\"pid\":0,\"comm\":\"\",\"cgroup\":\"\","
+		     "\"cgroup_id\":0,\"state\":\"ESTABLISHED\","
 		     "\"ca_state\":\"Loss\",\"kind\":\"rto\",\"err\":0,\"segs\":3,"
 		     "\"total_retrans\":7,\"retransmits\":2}\n",
 		     "retransmit JSON");
@@ -134,7 +135,8 @@ TEST(json_state_and_v6)
 	ASSERT_STREQ(render(&e, 1),
 		     "{\"type\":\"state\",\"ts_ns\":123456789,\"cookie\":42,"
 		     "\"netns\":4026531840,\"family\":6,\"saddr\":\"fd00::1\",\"sport\":41000,"
-		     "\"daddr\":\"::1\",\"dport\":80,\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\"}\n",
+		     "\"daddr\":\"::1\",\"dport\":80,\"pid\":0,\"comm\":\"\",\"cgroup\":\"\","
+		     "\"cgroup_id\":0,\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\"}\n",
 		     "state JSON");
 }
 
@@ -235,4 +237,42 @@ TEST(reset_reason_names_set_by_tracer)
 	ASSERT_STREQ(reset_reason_name(2), "no_socket", "set");
 	ASSERT_STREQ(reset_reason_name(500), "", "past the table");
 	ASSERT_STREQ(reset_reason_name(127), "", "never set");
+}
+
+TEST(text_owner_fits)
+{
+	struct event e = sample_event(EV_STATE);
+	char *line, buf[40];
+
+	e.state.oldstate = 2;
+	e.state.newstate = 1;
+	e.pid = 4242;
+	memcpy(e.comm, "nginx", 6);
+	line = render(&e, 0);
+	ASSERT_TRUE(strstr(line, "SYN_SENT -> ESTABLISHED nginx[4242]\n") != NULL,
+		    "comm[pid] ends the line");
+	/* A comm the process set to anything: printable, shortened to fit,
+	 * the pid never cut. */
+	memcpy(e.comm, "a\nverylongname!", 16);
+	event_owner_text(buf, sizeof(buf), &e, 12);
+	ASSERT_STREQ(buf, "a?very[4242]", "shortened comm, whole pid");
+	event_owner_text(buf, sizeof(buf), &e, 3);
+	ASSERT_STREQ(buf, "[4242]", "no room: the pid alone");
+	e.pid = 0;
+	event_owner_text(buf, sizeof(buf), &e, 0);
+	ASSERT_STREQ(buf, "-", "unknown owner");
+	line = render(&e, 0);
+	ASSERT_TRUE(strstr(line, "SYN_SENT -> ESTABLISHED\n") != NULL, "no owner shown at pid 0");
+}
+
+TEST(json_owner_fields)
+{
+	struct event e = sample_event(EV_STATE);
+
+	e.pid = 7;
+	memcpy(e.comm, "we\"ird\\\xff", 9);
+	e.cgroup_id = 0; /* never a cgroup: the path is "" */
+	ASSERT_TRUE(strstr(render(&e, 1), ",\"pid\":7,\"comm\":\"we\\\"ird\\\\?\",\"cgroup\":\"\","
+					  "\"cgroup_id\":0,") != NULL,
+		    "owner members, escaped, ASCII only");
 }
