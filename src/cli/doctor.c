@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tcpscope doctor: what this kernel supports and what tcpscope will use. */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,34 @@ static int noop_event(void *ctx, const struct event *e)
 	return 0;
 }
 
-int cmd_doctor(int argc, char **argv)
+struct checklist {
+	struct check c[TP_MAX + 32];
+	size_t n;
+};
+
+static void __attribute__((format(printf, 5, 6)))
+add(struct checklist *l, const char *name, bool required, bool ok, const char *fmt, ...)
+{
+	struct check *c;
+	va_list ap;
+
+	if (l->n >= sizeof(l->c) / sizeof(l->c[0]))
+		return;
+	c = &l->c[l->n++];
+	c->name = name;
+	c->required = required;
+	c->ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+}
+
+struct doctor_opts {
+	bool json;
+	bool verbose;
+};
+
+static void doctor_parse(int argc, char **argv, struct doctor_opts *o)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -134,26 +162,17 @@ int cmd_doctor(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct check checks[TP_MAX + 32];
-	struct gap gaps[8];
-	struct tracer_opts to = { .events = (1u << EV_TYPE_MAX) - 1 };
-	struct tracer *t = NULL;
-	struct utsname u;
-	const char *msg = "";
-	char path[256];
-	bool json = false, tracefs, fatal = false;
-	size_t n = 0, i, ngaps;
-	int c, err;
+	int c;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			o->json = true;
 			break;
 		case 'v':
-			to.verbose = true;
+			o->verbose = true;
 			break;
 		case 'h':
 			printf("Usage: tcpscope doctor [--json] [-v]\n\n"
@@ -169,34 +188,43 @@ int cmd_doctor(int argc, char **argv)
 			       "  tcpscope doctor\n"
 			       "  tcpscope doctor --json | jq .checks\n\n"
 			       "Exit status: 0 tracing works here, 1 it cannot, 2 usage error.\n");
-			return 0;
+			exit(0);
 		default:
 			cli_bad_option(CMD, c, argv, opts);
 		}
 	}
 	cli_no_more_args(CMD, argc, argv);
+}
 
-#define ADD(req, okv, ...)                                                             \
-	do {                                                                           \
-		checks[n].ok = (okv);                                                  \
-		checks[n].required = (req);                                            \
-		snprintf(checks[n].detail, sizeof(checks[n].detail), __VA_ARGS__);    \
-		n++;                                                                   \
-	} while (0)
+/* What tracing needs before anything loads: kernel, privileges, BTF,
+ * tracefs. Returns whether tracefs is there. */
+static bool check_basics(struct checklist *l)
+{
+	const char *msg = "";
+	char path[256];
+	struct utsname u;
+	bool tracefs;
+	int err;
 
 	uname(&u);
-	checks[n].name = "kernel";
-	ADD(false, true, "%s %s", u.release, u.machine);
-	checks[n].name = "privileges";
+	add(l, "kernel", false, true, "%s %s", u.release, u.machine);
 	err = check_bpf_privileges(&msg);
-	ADD(true, !err, "%s", err ? msg : geteuid() == 0 ? "root" : "CAP_BPF and CAP_PERFMON");
-	checks[n].name = "btf";
-	ADD(true, exists("/sys/kernel/btf/vmlinux"), "%s",
+	add(l, "privileges", true, !err, "%s",
+	    err ? msg : geteuid() == 0 ? "root" : "CAP_BPF and CAP_PERFMON");
+	add(l, "btf", true, exists("/sys/kernel/btf/vmlinux"), "%s",
 	    exists("/sys/kernel/btf/vmlinux") ? "/sys/kernel/btf/vmlinux" :
 						"missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y");
-	checks[n].name = "tracefs";
 	tracefs = ensure_tracefs(path, sizeof(path));
-	ADD(false, tracefs, "%s", path);
+	add(l, "tracefs", false, tracefs, "%s", path);
+	return tracefs;
+}
+
+/* Each row of the tracepoint table, once per tracepoint. */
+static void check_tracepoints(struct checklist *l, bool tracefs)
+{
+	char path[256];
+	size_t i;
+
 	for (i = 0; i < ntracepoints; i++) {
 		const struct tracepoint *tp = &tracepoints[i];
 		const char *fits = tp->nargs ? kernel_tracepoint_variant(tp->name) : NULL;
@@ -217,69 +245,110 @@ int cmd_doctor(int argc, char **argv)
 		snprintf(path, sizeof(path), TRACEFS "/events/%s/%s", tp->category, tp->name);
 		tp_exists = tracefs && exists(path);
 		btf = kernel_has_btf_tracepoint(tp->name);
-		checks[n].name = tp->name;
-		ADD(!tp->optional, tp_exists || btf, "tracepoint %s, typed (tp_btf) %s%s%s%s",
-		    tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no", variant,
+		add(l, tp->name, !tp->optional, tp_exists || btf,
+		    "tracepoint %s, typed (tp_btf) %s%s%s%s", tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no", variant,
 		    tp->optional && !tp_exists && !btf ? ": " : "",
 		    tp->optional && !tp_exists && !btf ? tp->optional : "");
 	}
-	checks[n].name = "ringbuf";
-	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
-	ADD(true, err == 1, "BPF_MAP_TYPE_RINGBUF %s", err == 1 ? "yes" : "no (kernel < 5.8?)");
-	ngaps = kernel_gaps(gaps);
-	for (i = 0; i < ngaps; i++) {
-		checks[n].name = gaps[i].name;
-		ADD(false, gaps[i].ok, "%s", gaps[i].ok ? gaps[i].yes : gaps[i].no);
-	}
-	/* Prove each attach type by loading it; a probe alone can mislead
-	 * (libbpf cannot probe BPF_PROG_TYPE_TRACING without a target). */
-	checks[n].name = "tp_btf";
-	to.attach = ATTACH_TP_BTF;
-	err = tracer__open(&t, &to, noop_event, NULL, &msg);
-	tracer__destroy(t);
-	ADD(false, !err, "%s", err ? msg : "loads and attaches");
-	checks[n].name = "raw_tp";
-	to.attach = ATTACH_RAW_TP;
-	err = tracer__open(&t, &to, noop_event, NULL, &msg);
-	tracer__destroy(t);
-	ADD(false, !err, "%s", err ? msg : "loads and attaches");
-	checks[n].name = "load";
-	to.attach = ATTACH_AUTO;
-	err = tracer__open(&t, &to, noop_event, NULL, &msg);
-	ADD(true, !err, "%s", err ? msg : tracer__attach_name(t));
-	tracer__destroy(t);
-#undef ADD
+}
+
+/* The per-kernel gaps: what this kernel's tracepoints cannot tell. */
+static void check_gaps(struct checklist *l)
+{
+	struct gap gaps[8];
+	size_t i, n = kernel_gaps(gaps);
 
 	for (i = 0; i < n; i++)
-		if (checks[i].required && !checks[i].ok)
-			fatal = true;
-	if (json) {
-		struct jw w;
+		add(l, gaps[i].name, false, gaps[i].ok, "%s", gaps[i].ok ? gaps[i].yes : gaps[i].no);
+}
 
-		jw_init(&w, stdout);
-		jw_obj_open(&w, NULL);
-		jw_bool(&w, "ok", !fatal);
-		jw_str(&w, "attach", fatal ? "" : checks[n - 1].detail);
-		jw_obj_open(&w, "checks");
-		for (i = 0; i < n; i++) {
-			jw_obj_open(&w, checks[i].name);
-			jw_bool(&w, "ok", checks[i].ok);
-			jw_bool(&w, "required", checks[i].required);
-			jw_str(&w, "detail", checks[i].detail);
-			jw_obj_close(&w);
-		}
-		jw_obj_close(&w);
-		jw_obj_close(&w);
-		putchar('\n');
-	} else {
-		for (i = 0; i < n; i++)
-			printf("%-22s %-5s %s\n", checks[i].name,
-			       checks[i].ok ? "ok" : checks[i].required ? "FAIL" : "no",
-			       checks[i].detail);
-		if (fatal)
-			printf("\ntracing cannot work here: see the FAIL lines above\n");
-		else
-			printf("\ntcpscope will trace with %s programs\n", checks[n - 1].detail);
+/* Prove each attach type by loading it; a probe alone can mislead
+ * (libbpf cannot probe BPF_PROG_TYPE_TRACING without a target). The last
+ * check, "load", names the flavour tracing will use. */
+static void check_loads(struct checklist *l, bool verbose)
+{
+	static const struct {
+		const char *name;
+		enum attach_mode mode;
+	} tries[] = { { "tp_btf", ATTACH_TP_BTF }, { "raw_tp", ATTACH_RAW_TP },
+		      { "load", ATTACH_AUTO } };
+	struct tracer_opts to = { .events = (1u << EV_TYPE_MAX) - 1, .verbose = verbose };
+	size_t i;
+
+	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		struct tracer *t = NULL;
+		const char *msg = "";
+		int err;
+
+		to.attach = tries[i].mode;
+		err = tracer__open(&t, &to, noop_event, NULL, &msg);
+		add(l, tries[i].name, tries[i].mode == ATTACH_AUTO, !err, "%s",
+		    err ? msg : tries[i].mode == ATTACH_AUTO ? tracer__attach_name(t) :
+							       "loads and attaches");
+		tracer__destroy(t);
 	}
+}
+
+static void print_json(const struct checklist *l, bool fatal)
+{
+	struct jw w;
+	size_t i;
+
+	jw_init(&w, stdout);
+	jw_obj_open(&w, NULL);
+	jw_bool(&w, "ok", !fatal);
+	jw_str(&w, "attach", fatal ? "" : l->c[l->n - 1].detail);
+	jw_obj_open(&w, "checks");
+	for (i = 0; i < l->n; i++) {
+		jw_obj_open(&w, l->c[i].name);
+		jw_bool(&w, "ok", l->c[i].ok);
+		jw_bool(&w, "required", l->c[i].required);
+		jw_str(&w, "detail", l->c[i].detail);
+		jw_obj_close(&w);
+	}
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	putchar('\n');
+}
+
+static void print_text(const struct checklist *l, bool fatal)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		printf("%-22s %-5s %s\n", l->c[i].name,
+		       l->c[i].ok ? "ok" : l->c[i].required ? "FAIL" : "no", l->c[i].detail);
+	if (fatal)
+		printf("\ntracing cannot work here: see the FAIL lines above\n");
+	else
+		printf("\ntcpscope will trace with %s programs\n", l->c[l->n - 1].detail);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	struct doctor_opts o = {};
+	struct checklist *l = calloc(1, sizeof(*l));
+	bool fatal = false, ringbuf;
+	size_t i;
+
+	if (!l) {
+		fprintf(stderr, "tcpscope doctor: out of memory\n");
+		return 1;
+	}
+	doctor_parse(argc, argv, &o);
+	check_tracepoints(l, check_basics(l));
+	ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	add(l, "ringbuf", true, ringbuf, "BPF_MAP_TYPE_RINGBUF %s",
+	    ringbuf ? "yes" : "no (kernel < 5.8?)");
+	check_gaps(l);
+	check_loads(l, o.verbose);
+	for (i = 0; i < l->n; i++)
+		if (l->c[i].required && !l->c[i].ok)
+			fatal = true;
+	if (o.json)
+		print_json(l, fatal);
+	else
+		print_text(l, fatal);
+	free(l);
 	return fatal ? 1 : 0;
 }
