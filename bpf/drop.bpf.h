@@ -116,6 +116,30 @@ static __always_inline bool drop_identify(struct event *e, const struct sk_buff 
 	return true;
 }
 
+/*
+ * The drop's owner (bpf/owner.bpf.h) and the owner filters. The cgroup
+ * comes from whichever socket the segment had. The process: under tp_btf
+ * the socket storage is readable only through the receiving socket the
+ * kernel passes (a trusted argument, 6.13+), not through skb->sk; raw_tp
+ * reads its table by address. Otherwise pid 0: unknown, never wrong.
+ */
+static __always_inline bool drop_owner(struct event *e, const struct sock *sk,
+				       const struct sock *rx_sk, const bool btf)
+{
+	const struct cgroup *cg;
+
+	if (!e->drop.has_sock)
+		return owner_pass(e, NULL, EV_DROP, btf);
+	if (!btf)
+		return owner_pass(e, sk, EV_DROP, false);
+	if (rx_sk && sk == rx_sk && sk_is_full(rx_sk))
+		return owner_pass(e, rx_sk, EV_DROP, true);
+	cg = full_sock(sk) ? sock_cgroup(sk) : NULL;
+	if (cg)
+		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
+	return owner_filter(e, cg, EV_DROP);
+}
+
 static __always_inline int handle_drop(const struct sk_buff *skb, __u32 reason,
 				       const struct sock *rx_sk, const bool btf)
 {
@@ -139,6 +163,8 @@ static __always_inline int handle_drop(const struct sk_buff *skb, __u32 reason,
 	 * it passes on the other filters, and stress --trace joins it to its
 	 * connection by the 4-tuple. */
 	if (!keep_endpoints(&e) || (e.cookie && !keep_cookie(&e)))
+		return 0;
+	if (!drop_owner(&e, sk ? sk : rx_sk, rx_sk, btf))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_DROP;
