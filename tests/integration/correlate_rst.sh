@@ -31,7 +31,9 @@ churn() { # name target
 		before=$(out_rsts)
 		ip netns exec "$NS" "$TCPSCOPE" stress "$target" --mode churn --rate 2000 \
 			--close rst -n "$N" --duration 60 --trace --json > "$json" 2> "$TMP/$name-$i.err"
-		check_eq "$name/$i/exit" "$?" 0
+		rc=$?
+		check_eq "$name/$i/exit" "$rc" 0
+		[ "$rc" -eq 0 ] || sed 's/^/  stress: /' "$TMP/$name-$i.err" | head -3
 		after=$(out_rsts)
 		closed=$(jq '.connections.closed' "$json")
 		check_eq "$name/$i/closed" "$closed" "$N"
