@@ -136,7 +136,8 @@ int sockproc_fill(struct sock_table *t, const char *proc)
 	}
 	closedir(dp);
 	if (!err) {
-		qsort(h.v, h.n, sizeof(*h.v), by_inode_pid);
+		if (h.n)
+			qsort(h.v, h.n, sizeof(*h.v), by_inode_pid);
 		for (i = 0; i < t->n; i++)
 			if (t->v[i].inode)
 				fill_one(&t->v[i], &h, proc);

@@ -187,11 +187,11 @@ echo "  stress: $(jq .connections.attempted "$TMP/st2.json") connections; state 
 check_eq stress/lost_zero "$(jq .trace.lost "$TMP/st2.json")" 0
 check_cmp stress/state_events_at_least_bpftrace "$got" -ge "${bt:-0}"
 check_scrapes stress
-last=$(ls "$TMP"/stress.*.txt | sort -t. -k2 -n | tail -1)
+last=$(ls "$TMP"/stress.*.txt | sort -V | tail -1)
 # A page cut off as stress closes its endpoint lacks the counter: at most
 # the last one may. The counter never goes back between whole pages.
 prev=0 ok=1 partial=0
-for f in $(ls "$TMP"/stress.*.txt | sort -t. -k2 -n); do
+for f in $(ls "$TMP"/stress.*.txt | sort -V); do
 	v=$(metric "$f" 'tcpscope_events_total{type="state"}')
 	if ! grep -q '^tcpscope_events_total{type="state"}' "$f"; then
 		[ "$f" = "$last" ] || partial=$((partial + 1))

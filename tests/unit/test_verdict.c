@@ -62,6 +62,9 @@ TEST(verdict_names)
 	ASSERT_STREQ(verdict_name(VERDICT_NONE), "", "none");
 	ASSERT_STREQ(verdict_name(VERDICT_ABORTED), "aborted", "last");
 	ASSERT_STREQ(verdict_name(VERDICT_MAX), "", "out of range");
-	for (int k = 1; k < VERDICT_MAX; k++)
-		ASSERT_EQ(verdict_name((enum verdict_kind)k)[0] != '\0', 1, "every verdict named");
+	for (int k = 1; k < VERDICT_MAX; k++) {
+		int named = verdict_name((enum verdict_kind)k)[0] != '\0';
+
+		ASSERT_EQ(named, 1, "every verdict named");
+	}
 }
