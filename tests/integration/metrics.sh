@@ -40,8 +40,11 @@ cleanup_add kill $!
 wait_for_line "$TMP/server.out" '^listening' || fail setup "server did not start"
 
 # trace --metrics: the tracer is in the root namespace, the endpoint on its
-# loopback; --port keeps other tests' traffic out.
-"$TCPSCOPE" trace -e all -q --json --port $PORT --metrics "127.0.0.1:$MPORT" --duration 30 \
+# loopback; --port keeps other tests' traffic out. It is stopped with
+# SIGINT below; --duration only bounds it, and must outlast bpftrace's
+# start (over 20 s on an emulated CPU) plus the load.
+T0=$SECONDS
+"$TCPSCOPE" trace -e all -q --json --port $PORT --metrics "127.0.0.1:$MPORT" --duration 120 \
 	> "$TMP/trace.json" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
@@ -66,7 +69,7 @@ sleep 2
 scrape "$TMP/m1.txt"
 rc=$?
 check_eq trace/scrape_during_run "$rc" 0
-[ "$rc" -ne 0 ] && { kill -0 $TR 2>/dev/null && echo "  the tracer runs" || echo "  the tracer is gone"; sed 's/^/  trace: /' "$TMP/trace.err" | head -5; }
+[ "$rc" -ne 0 ] && { kill -0 $TR 2>/dev/null && echo "  the tracer runs" || echo "  the tracer is gone"; echo "  $((SECONDS - T0)) s since it started"; sed 's/^/  trace: /' "$TMP/trace.err" | head -5; }
 promcheck trace/promtool_during_run "$TMP/m1.txt"
 check_cmp trace/retransmits_move "$(msum "$TMP/m1.txt" tcpscope_retransmits_total)" -gt 0
 wait $ST
@@ -137,7 +140,9 @@ for i in 1 2 3; do
 	prev=$v
 done
 wait $ST
-check_eq stress/exit "$?" 0
+rc=$?
+check_eq stress/exit "$rc" 0
+[ "$rc" -ne 0 ] && sed 's/^/  stress: /' "$TMP/st2.err" | head -5
 "$LAB" clear "$LABNAME"
 check_eq stress/scrapes_monotonic "$ok" 1
 promcheck stress/promtool "$TMP/s3.txt"
