@@ -25,12 +25,16 @@
 /* Not drops: SKB_NOT_DROPPED_YET (0), and SKB_CONSUMED where the enum has
  * it ("net: skb: introduce SKB_CONSUMED", 6.2 and later kernels route
  * consumed skbs through kfree_skb's callers with that value). */
+enum skb_drop_reason___consumed {
+	SKB_CONSUMED___consumed, /* a local flavour: 6.1's BTF has no such value */
+};
+
 static __always_inline bool drop_reason_is_drop(__u32 reason)
 {
 	if (reason == 0)
 		return false;
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+	if (bpf_core_enum_value_exists(enum skb_drop_reason___consumed, SKB_CONSUMED___consumed) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason___consumed, SKB_CONSUMED___consumed))
 		return false;
 	return true;
 }
