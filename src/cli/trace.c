@@ -124,38 +124,126 @@ static void add_ports(struct tracer_opts *o, const char *list)
 	}
 }
 
-static void parse_args(struct trace_env *env, int argc, char **argv)
+enum { OPT_TOP = 256, OPT_RINGBUF, OPT_WAKEUP, OPT_ATTACH, OPT_METRICS, OPT_PID, OPT_CGROUP,
+       OPT_COMM };
+
+static const struct option trace_longopts[] = {
+	{ "events", required_argument, NULL, 'e' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "addr", required_argument, NULL, 'a' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "netns", required_argument, NULL, 'n' },
+	{ "probe-interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "wakeup", required_argument, NULL, OPT_WAKEUP },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* What the kernel keeps or drops, and how it is loaded: false if c is not
+ * one of those options. */
+static bool parse_filter_opt(struct tracer_opts *o, int c, const char *arg)
 {
-	enum { OPT_TOP = 256, OPT_RINGBUF, OPT_WAKEUP, OPT_ATTACH, OPT_METRICS, OPT_PID,
-	       OPT_CGROUP, OPT_COMM };
-	static const struct option opts[] = {
-		{ "events", required_argument, NULL, 'e' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "addr", required_argument, NULL, 'a' },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "probe-interval", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "wakeup", required_argument, NULL, OPT_WAKEUP },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "pid", required_argument, NULL, OPT_PID },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "comm", required_argument, NULL, OPT_COMM },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct tracer_opts *o = &env->topts;
+	char bad[64];
+
+	switch (c) {
+	case 'e':
+		if (ev_mask_parse(arg, &o->events, bad, sizeof(bad)))
+			cli_fail(CMD, "bad event type '%s' in --events; expected %s", bad,
+				 ev_mask_words());
+		return true;
+	case 'p':
+		add_ports(o, arg);
+		return true;
+	case 'a':
+		if (o->ncidrs >= MAX_CIDRS)
+			cli_fail(CMD, "too many --addr values (at most %d)", MAX_CIDRS);
+		opt_cidr(CMD, "--addr", arg, &o->cidrs[o->ncidrs++]);
+		return true;
+	case '4':
+	case '6':
+		if (o->family && o->family != c - '0')
+			cli_fail(CMD, "-4 and -6 exclude each other");
+		o->family = (uint8_t)(c - '0');
+		return true;
+	case 'n':
+		o->netns = netns_inode(arg);
+		return true;
+	case 'i':
+		o->probe_interval_ns = tracer_opt_probe_interval(CMD, arg);
+		return true;
+	case OPT_PID:
+		owner_opt_pid(CMD, &o->owner, arg);
+		return true;
+	case OPT_CGROUP:
+		owner_opt_cgroup(CMD, &o->owner, arg);
+		return true;
+	case OPT_COMM:
+		owner_opt_comm(CMD, &o->owner, arg);
+		return true;
+	case OPT_RINGBUF:
+		o->ringbuf_size = tracer_opt_ringbuf_size(CMD, arg);
+		return true;
+	case OPT_WAKEUP:
+		o->wakeup_bytes = opt_size(CMD, "--wakeup", arg, 0, 1ULL << 30);
+		return true;
+	case OPT_ATTACH:
+		o->attach = tracer_opt_attach(CMD, arg);
+		return true;
+	case 'v':
+		o->verbose = true;
+		return true;
+	}
+	return false;
+}
+
+/* When to stop and what to print: false if c is not one of those. */
+static bool parse_output_opt(struct trace_env *env, int c, const char *arg)
+{
 	struct sockaddr_storage mss;
 	socklen_t mlen;
-	char bad[64];
+
+	switch (c) {
+	case 'd':
+		env->duration_ns = opt_duration(CMD, "--duration", arg, 0);
+		return true;
+	case 'c':
+		env->max_events = opt_count(CMD, "--count", arg, 1, UINT64_MAX);
+		return true;
+	case 'j':
+		env->json = true;
+		return true;
+	case 'q':
+		env->quiet = true;
+		return true;
+	case OPT_TOP:
+		env->top = (unsigned int)opt_count(CMD, "--top", arg, 0, 1000);
+		return true;
+	case OPT_METRICS:
+		/* Checked now: a usage error, before anything is loaded. */
+		opt_sockaddr(CMD, "--metrics", arg, false, &mss, &mlen);
+		env->metrics_addr = arg;
+		return true;
+	}
+	return false;
+}
+
+static void parse_args(struct trace_env *env, int argc, char **argv)
+{
+	struct tracer_opts *o = &env->topts;
+	uint64_t ring;
 	int c;
 
 	o->events = EVMASK(EV_RETRANSMIT) | EVMASK(EV_STATE) | EVMASK(EV_SEND_RESET) |
@@ -164,84 +252,18 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 	env->top = 10;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":e:p:a:46n:i:d:c:jqvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			if (ev_mask_parse(optarg, &o->events, bad, sizeof(bad)))
-				cli_fail(CMD, "bad event type '%s' in --events; expected "
-					 "retransmit, state, probe, reset, drop or all", bad);
-			break;
-		case 'p':
-			add_ports(o, optarg);
-			break;
-		case 'a':
-			if (o->ncidrs >= MAX_CIDRS)
-				cli_fail(CMD, "too many --addr values (at most %d)", MAX_CIDRS);
-			opt_cidr(CMD, "--addr", optarg, &o->cidrs[o->ncidrs++]);
-			break;
-		case '4':
-		case '6':
-			if (o->family && o->family != c - '0')
-				cli_fail(CMD, "-4 and -6 exclude each other");
-			o->family = (uint8_t)(c - '0');
-			break;
-		case 'n':
-			o->netns = netns_inode(optarg);
-			break;
-		case 'i':
-			o->probe_interval_ns = tracer_opt_probe_interval(CMD, optarg);
-			break;
-		case 'd':
-			env->duration_ns = opt_duration(CMD, "--duration", optarg, 0);
-			break;
-		case 'c':
-			env->max_events = opt_count(CMD, "--count", optarg, 1, UINT64_MAX);
-			break;
-		case 'j':
-			env->json = true;
-			break;
-		case OPT_TOP:
-			env->top = (unsigned int)opt_count(CMD, "--top", optarg, 0, 1000);
-			break;
-		case OPT_RINGBUF:
-			o->ringbuf_size = tracer_opt_ringbuf_size(CMD, optarg);
-			break;
-		case OPT_WAKEUP:
-			o->wakeup_bytes = opt_size(CMD, "--wakeup", optarg, 0, 1ULL << 30);
-			break;
-		case OPT_ATTACH:
-			o->attach = tracer_opt_attach(CMD, optarg);
-			break;
-		case OPT_METRICS:
-			/* Checked now: a usage error, before anything is loaded. */
-			opt_sockaddr(CMD, "--metrics", optarg, false, &mss, &mlen);
-			env->metrics_addr = optarg;
-			break;
-		case OPT_PID:
-			owner_opt_pid(CMD, &o->owner, optarg);
-			break;
-		case OPT_CGROUP:
-			owner_opt_cgroup(CMD, &o->owner, optarg);
-			break;
-		case OPT_COMM:
-			owner_opt_comm(CMD, &o->owner, optarg);
-			break;
-		case 'q':
-			env->quiet = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, ":e:p:a:46n:i:d:c:jqvh", trace_longopts, NULL)) != -1) {
+		if (parse_filter_opt(o, c, optarg) || parse_output_opt(env, c, optarg))
+			continue;
+		if (c == 'h') {
 			fputs(usage_text, stdout);
 			exit(0);
-		default:
-			cli_bad_option(CMD, c, argv, opts);
 		}
+		cli_bad_option(CMD, c, argv, trace_longopts);
 	}
 	cli_no_more_args(CMD, argc, argv);
-	if (o->wakeup_bytes && o->wakeup_bytes >= (o->ringbuf_size ? o->ringbuf_size :
-								      DEFAULT_RINGBUF_SIZE) / 2)
+	ring = o->ringbuf_size ? o->ringbuf_size : DEFAULT_RINGBUF_SIZE;
+	if (o->wakeup_bytes && o->wakeup_bytes >= ring / 2)
 		cli_fail(CMD, "--wakeup must be under half of --ringbuf-size");
 }
 
@@ -401,33 +423,36 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	}
 }
 
-int cmd_trace(int argc, char **argv)
+static void trace_cleanup(struct trace_env *env, struct tracer *t)
 {
-	struct trace_env env = {};
-	struct tracer_counts tc = {};
+	metrics__destroy(env->metrics); /* its thread reads t's counters */
+	tracer__destroy(t);
+	conntab__free(&env->conns);
+	owner_tally__free(&env->owners);
+}
+
+/* Loaded, attached, privileges dropped and the metrics server running: 0,
+ * or 1 with the reason printed and everything undone. */
+static int trace_start(struct trace_env *env, struct tracer **tp)
+{
 	struct tracer *t = NULL;
-	struct conn **sorted = NULL;
-	uint64_t start, next_check, last_lost = 0;
 	const char *msg = "";
-	size_t n = 0;
 	int err;
 
-	parse_args(&env, argc, argv);
-	if (conntab__init(&env.conns, 1000000)) {
+	if (conntab__init(&env->conns, 1000000)) {
 		fprintf(stderr, "tcpscope trace: out of memory\n");
 		return 1;
 	}
-	if (env.metrics_addr && metrics__open(&env.metrics, env.metrics_addr, CMD)) {
-		conntab__free(&env.conns);
+	if (env->metrics_addr && metrics__open(&env->metrics, env->metrics_addr, CMD)) {
+		trace_cleanup(env, NULL);
 		return 1;
 	}
 	err = install_signal_handlers();
 	if (!err)
-		err = tracer__open(&t, &env.topts, on_event, &env, &msg);
+		err = tracer__open(&t, &env->topts, on_event, env, &msg);
 	if (err) {
 		fprintf(stderr, "tcpscope trace: %s: %s\n", msg, strerror(-err));
-		conntab__free(&env.conns);
-		metrics__destroy(env.metrics);
+		trace_cleanup(env, NULL);
 		return 1;
 	}
 	/* Attached: the ring buffer and the maps are fds we hold. */
@@ -435,17 +460,112 @@ int cmd_trace(int argc, char **argv)
 	if (err)
 		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
 	/* After the drop: the server's thread starts with what we kept. */
-	if (!err && env.metrics)
-		err = metrics__start(env.metrics,
+	if (!err && env->metrics)
+		err = metrics__start(env->metrics,
 				     &(struct metrics_source){ tracer__counts_of, t,
 							       tracer__attach_name(t) },
 				     NULL, CMD);
 	if (err) {
-		metrics__destroy(env.metrics);
-		tracer__destroy(t);
-		conntab__free(&env.conns);
+		trace_cleanup(env, t);
 		return 1;
 	}
+	*tp = t;
+	return 0;
+}
+
+/* Once a second: a warning on stderr when the loss count has grown. */
+static void warn_new_losses(struct tracer *t, uint64_t *last_lost)
+{
+	struct tracer_counts tc = {};
+	uint64_t lost;
+
+	if (tracer__counts(t, &tc))
+		return;
+	lost = u64_sum(tc.lost, EV_TYPE_MAX);
+	if (lost <= *last_lost)
+		return;
+	fprintf(stderr, "tcpscope trace: WARNING: %" PRIu64 " events lost so far (ring buffer "
+		"full); raise --ringbuf-size\n", lost);
+	*last_lost = lost;
+}
+
+/* Events until a signal, --duration, --count or a failure: 0, or -1 after
+ * printing why it stopped. */
+static int trace_loop(struct trace_env *env, struct tracer *t, uint64_t start)
+{
+	uint64_t now, next_check = start + NSEC_PER_SEC, last_lost = 0;
+	int err;
+
+	while (!exiting) {
+		err = tracer__poll(t, 50);
+		fflush(stdout);
+		if (err == -EINTR || err == STOP_COUNT)
+			return 0;
+		if (err == STOP_OUTPUT) {
+			fprintf(stderr, "tcpscope trace: writing the output: %s; stopped\n",
+				errno_name(env->out_err));
+			return -1;
+		}
+		if (err < 0) {
+			fprintf(stderr, "tcpscope trace: reading the ring buffer: %s\n",
+				strerror(-err));
+			return -1;
+		}
+		if (env->metrics)
+			metrics__publish(env->metrics);
+		now = now_mono_ns();
+		if (env->duration_ns && now - start >= env->duration_ns)
+			return 0;
+		if (now >= next_check) {
+			next_check = now + NSEC_PER_SEC;
+			warn_new_losses(t, &last_lost);
+		}
+	}
+	return 0;
+}
+
+/* What is left in the ring, then the summary. */
+static void trace_finish(struct trace_env *env, struct tracer *t, uint64_t start)
+{
+	struct tracer_counts tc = {};
+	struct conn **sorted;
+	double secs;
+	size_t n = 0;
+
+	/* Whatever the kernel wrote before we stopped is still ours to show. */
+	if (!env->max_events || env->handled < env->max_events)
+		tracer__drain(t);
+	if (env->metrics)
+		metrics__publish(env->metrics);
+	if (tracer__counts(t, &tc))
+		fprintf(stderr, "tcpscope trace: cannot read the loss counters\n");
+	sorted = conntab__sorted(&env->conns, conn__by_segs, &n);
+	if (!sorted)
+		n = 0;
+	if (n > env->top)
+		n = env->top;
+	/* The table also holds sockets kept for their verdicts only. */
+	while (n && !sorted[n - 1]->retrans_events)
+		n--;
+	secs = (double)(now_mono_ns() - start) / 1e9;
+	if (env->json)
+		summary_json(env, &tc, secs, tracer__attach_name(t), sorted, n);
+	else
+		summary_text(env, &tc, secs, tracer__attach_name(t), sorted, n);
+	fflush(stdout);
+	free(sorted);
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_env env = {};
+	struct tracer *t = NULL;
+	uint64_t start;
+	int err;
+
+	parse_args(&env, argc, argv);
+	if (trace_start(&env, &t))
+		return 1;
 	env.real_off_ns = mono_to_real_offset_ns();
 	/* One write() per poll batch, not per line (bench/profile.sh: per-line
 	 * writes were half the tracer's CPU under churn). Flushed after every
@@ -455,66 +575,8 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "tcpscope trace: tracing (%s), Ctrl-C to stop\n",
 			tracer__attach_name(t));
 	start = now_mono_ns();
-	next_check = start + NSEC_PER_SEC;
-	while (!exiting) {
-		uint64_t now;
-
-		err = tracer__poll(t, 50);
-		fflush(stdout);
-		if (err == -EINTR || err == STOP_COUNT) {
-			err = 0;
-			break;
-		}
-		if (err == STOP_OUTPUT) {
-			fprintf(stderr, "tcpscope trace: writing the output: %s; stopped\n",
-				errno_name(env.out_err));
-			break;
-		}
-		if (err < 0) {
-			fprintf(stderr, "tcpscope trace: reading the ring buffer: %s\n",
-				strerror(-err));
-			break;
-		}
-		err = 0;
-		if (env.metrics)
-			metrics__publish(env.metrics);
-		now = now_mono_ns();
-		if (env.duration_ns && now - start >= env.duration_ns)
-			break;
-		if (now >= next_check) {
-			next_check = now + NSEC_PER_SEC;
-			if (!tracer__counts(t, &tc) && u64_sum(tc.lost, EV_TYPE_MAX) > last_lost) {
-				fprintf(stderr, "tcpscope trace: WARNING: %" PRIu64 " events lost "
-					"so far (ring buffer full); raise --ringbuf-size\n",
-					u64_sum(tc.lost, EV_TYPE_MAX));
-				last_lost = u64_sum(tc.lost, EV_TYPE_MAX);
-			}
-		}
-	}
-	/* Whatever the kernel wrote before we stopped is still ours to show. */
-	if (!env.max_events || env.handled < env.max_events)
-		tracer__drain(t);
-	if (env.metrics)
-		metrics__publish(env.metrics);
-	if (tracer__counts(t, &tc))
-		fprintf(stderr, "tcpscope trace: cannot read the loss counters\n");
-	sorted = conntab__sorted(&env.conns, conn__by_segs, &n);
-	if (n > env.top)
-		n = env.top;
-	/* The table also holds sockets kept for their verdicts only. */
-	while (sorted && n && !sorted[n - 1]->retrans_events)
-		n--;
-	if (env.json)
-		summary_json(&env, &tc, (double)(now_mono_ns() - start) / 1e9,
-			     tracer__attach_name(t), sorted, sorted ? n : 0);
-	else
-		summary_text(&env, &tc, (double)(now_mono_ns() - start) / 1e9,
-			     tracer__attach_name(t), sorted, sorted ? n : 0);
-	fflush(stdout);
-	free(sorted);
-	metrics__destroy(env.metrics); /* its thread reads t's counters */
-	tracer__destroy(t);
-	conntab__free(&env.conns);
-	owner_tally__free(&env.owners);
+	err = trace_loop(&env, t, start);
+	trace_finish(&env, t, start);
+	trace_cleanup(&env, t);
 	return err ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include "lib/cgroup.h"
 #include "lib/jsonw.h"
+#include "lib/util.h"
 #include "tracer/events.h"
 #include "tracer/reasons.h"
 
@@ -69,9 +70,52 @@ unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, uns
 	return RK_OTHER;
 }
 
+/* The words of --events, each the event types it turns on. Aliases have
+ * no place in the list ev_mask_words() prints. */
+static const struct ev_word {
+	const char *word;
+	unsigned int mask;
+	bool alias;
+} ev_words[] = {
+	{ "retransmit", EVMASK(EV_RETRANSMIT), false },
+	{ "retrans", EVMASK(EV_RETRANSMIT), true },
+	{ "state", EVMASK(EV_STATE), false },
+	{ "probe", EVMASK(EV_PROBE), false },
+	{ "reset", EVMASK(EV_SEND_RESET) | EVMASK(EV_RECV_RESET), false },
+	{ "drop", EVMASK(EV_DROP), false },
+	{ "all", (1u << EV_TYPE_MAX) - 1, false },
+};
+
+static unsigned int ev_word_mask(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ev_words); i++)
+		if (!strcmp(word, ev_words[i].word))
+			return ev_words[i].mask;
+	return 0;
+}
+
+const char *ev_mask_words(void)
+{
+	static char list[128];
+	size_t i, n = 0, last = ARRAY_SIZE(ev_words) - 1;
+
+	if (list[0])
+		return list;
+	for (i = 0; i < ARRAY_SIZE(ev_words); i++) {
+		if (ev_words[i].alias)
+			continue;
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+				      !n ? "" : i == last ? " or " : ", ", ev_words[i].word);
+	}
+	return list;
+}
+
 int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
 {
 	char buf[256], *tok, *save = NULL;
+	unsigned int m;
 
 	*mask = 0;
 	if (!list || !*list || strlen(list) >= sizeof(buf)) {
@@ -80,22 +124,12 @@ int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen
 	}
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "retransmit") || !strcmp(tok, "retrans"))
-			*mask |= EVMASK(EV_RETRANSMIT);
-		else if (!strcmp(tok, "state"))
-			*mask |= EVMASK(EV_STATE);
-		else if (!strcmp(tok, "probe"))
-			*mask |= EVMASK(EV_PROBE);
-		else if (!strcmp(tok, "reset"))
-			*mask |= EVMASK(EV_SEND_RESET) | EVMASK(EV_RECV_RESET);
-		else if (!strcmp(tok, "drop"))
-			*mask |= EVMASK(EV_DROP);
-		else if (!strcmp(tok, "all"))
-			*mask |= (1u << EV_TYPE_MAX) - 1;
-		else {
+		m = ev_word_mask(tok);
+		if (!m) {
 			snprintf(bad, badlen, "%s", tok);
 			return -EINVAL;
 		}
+		*mask |= m;
 	}
 	if (!*mask) {
 		snprintf(bad, badlen, "%s", list);

@@ -30,6 +30,8 @@ unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, uns
 /* "retransmit,state,probe,reset,drop" into a mask of EVMASK() bits; 0 or
  * -EINVAL with *bad pointing at the word not understood. */
 int ev_mask_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
+/* The words --events takes, for messages: "retransmit, state, ... or all". */
+const char *ev_mask_words(void);
 
 /* TCP flags in tcpdump's letters, FIN first: 0x12 is "SA". */
 void tcp_flags_format(char *buf, size_t len, unsigned int flags);
