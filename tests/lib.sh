@@ -95,3 +95,32 @@ wait_catches() { # PID SIG [SECS, default 30]
 	done
 	return 1
 }
+
+# Two cgroup v2 groups under the v2 root and a network namespace, unique to
+# this script and run, removed at exit: SRV_CG and CLI_CG (paths as
+# /proc/PID/cgroup spells them), V2 (the v2 mount, from mountinfo: a hybrid
+# host has it at /sys/fs/cgroup/unified), NS. Then `in_cgroup CG CMD...`
+# runs CMD in that cgroup and namespace as the same process. Exits the
+# script with SKIP when there is no v2 mount.
+cgroup_lab() { # PREFIX
+	V2=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$V2" ] || { skip setup "no cgroup v2 mounted"; exit 0; }
+	SRV_CG=/$1-srv$$; CLI_CG=/$1-cli$$; NS=$1$$
+	mkdir "$V2$SRV_CG" "$V2$CLI_CG" || { fail setup "cannot make cgroups under $V2"; exit 0; }
+	cleanup_add _cgroup_rm "$V2$SRV_CG" "$V2$CLI_CG"
+	ip netns add "$NS" && ip -n "$NS" link set lo up
+	cleanup_add ip netns del "$NS"
+}
+# Whatever still runs in the groups (a client the test left holding a
+# connection, or our pipe) is killed first: rmdir needs them empty.
+_cgroup_rm() {
+	local cg i
+	for cg; do
+		for ((i = 0; i < 50; i++)); do
+			kill $(cat "$cg/cgroup.procs" 2>/dev/null) 2>/dev/null
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+}
+in_cgroup() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$V2$1" ip netns exec "$NS" "${@:2}"; }

@@ -18,18 +18,8 @@ need jq
 LOAD="python3 $TOP/tests/helpers/owner_load.py"
 PORT=29411
 N=8
-NS=owner-cg$$
-V2=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
-[ -n "$V2" ] || { skip setup "no cgroup v2 mounted"; exit 0; }
-SRV_CG=/owner-srv$$; CLI_CG=/owner-cli$$
-mkdir "$V2$SRV_CG" "$V2$CLI_CG" || { fail setup "cannot make cgroups under $V2"; exit 0; }
-cleanup_add rmdir "$V2$SRV_CG" "$V2$CLI_CG"
-ip netns add "$NS" && ip -n "$NS" link set lo up
-cleanup_add ip netns del "$NS"
+cgroup_lab owner-cg
 accepted=$("$TCPSCOPE" doctor --json | jq -r .checks.owner_accepted.ok)
-
-# CMD... run in cgroup $1, in the namespace, as the same process.
-in_cgroup() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$V2$1" ip netns exec "$NS" "${@:2}"; }
 
 "$TCPSCOPE" trace --json -e all -i 0 -n "$NS" > "$TMP/all.jsonl" 2> "$TMP/all.err" &
 tr_all=$!

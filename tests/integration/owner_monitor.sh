@@ -10,15 +10,7 @@ need jq
 LOAD="python3 $TOP/tests/helpers/owner_load.py"
 PORT=29451
 N=4
-NS=owner-mon$$
-V2=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
-[ -n "$V2" ] || { skip setup "no cgroup v2 mounted"; exit 0; }
-SRV_CG=/owner-msrv$$; CLI_CG=/owner-mcli$$
-mkdir "$V2$SRV_CG" "$V2$CLI_CG" || { fail setup "cannot make cgroups under $V2"; exit 0; }
-cleanup_add rmdir "$V2$SRV_CG" "$V2$CLI_CG"
-ip netns add "$NS" && ip -n "$NS" link set lo up
-cleanup_add ip netns del "$NS"
-in_cgroup() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$V2$1" ip netns exec "$NS" "${@:2}"; }
+cgroup_lab owner-mon
 
 in_cgroup "$SRV_CG" $LOAD server 127.0.0.1 $PORT --workers $N --seconds 60 > "$TMP/server.out" &
 wait_for_line "$TMP/server.out" '^listening' || fail setup "server did not start"
