@@ -73,8 +73,9 @@ static const char usage_text[] =
 	"      --top N              connections listed by retransmits (default 10; 0:\n"
 	"                           none, and no per-connection memory)\n"
 	"      --ringbuf-size SIZE  BPF ring buffer (default 16M; a power of two)\n"
-	"      --wakeup SIZE        wake up per SIZE of waiting events rather than per\n"
-	"                           event (default 0: per event; cheaper under load)\n"
+	"      --wakeup SIZE        wake up per SIZE of waiting events; below that an\n"
+	"                           event waits at most 50 ms (default 256k, a quarter\n"
+	"                           of a smaller ring; 0: per event, dearer under load)\n"
 	"      --attach MODE        auto, tp_btf or raw_tp (default auto)\n"
 	"      --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 	"                           (counts by kind, state, reset reason, type; handshake\n"
@@ -249,6 +250,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 	o->events = EVMASK(EV_RETRANSMIT) | EVMASK(EV_STATE) | EVMASK(EV_SEND_RESET) |
 		    EVMASK(EV_RECV_RESET);
 	o->probe_interval_ns = 10 * NSEC_PER_MSEC;
+	o->wakeup_bytes = UINT64_MAX; /* not given: tracer_wakeup_default() */
 	env->top = 10;
 	opterr = 0;
 	optind = 1;
@@ -262,6 +264,8 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 		cli_bad_option(CMD, c, argv, trace_longopts);
 	}
 	cli_no_more_args(CMD, argc, argv);
+	if (o->wakeup_bytes == UINT64_MAX)
+		o->wakeup_bytes = tracer_wakeup_default(o->ringbuf_size);
 	ring = o->ringbuf_size ? o->ringbuf_size : DEFAULT_RINGBUF_SIZE;
 	if (o->wakeup_bytes && o->wakeup_bytes >= ring / 2)
 		cli_fail(CMD, "--wakeup must be under half of --ringbuf-size");
@@ -497,7 +501,7 @@ static int trace_loop(struct trace_env *env, struct tracer *t, uint64_t start)
 	int err;
 
 	while (!exiting) {
-		err = tracer__poll(t, 50);
+		err = tracer__poll(t, TRACER_FLUSH_MS);
 		fflush(stdout);
 		if (err == -EINTR || err == STOP_COUNT)
 			return 0;

@@ -45,7 +45,7 @@ static void *poll_thread(void *arg)
 	int err;
 
 	while (!k->stop) {
-		err = tracer__poll(k->t, 50);
+		err = tracer__poll(k->t, TRACER_FLUSH_MS);
 		if (err < 0 && err != -EINTR) {
 			k->poll_err = err;
 			break;
@@ -64,10 +64,8 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 		.max_cookies = o->max_conns,
 		.probe_interval_ns = o->probe_interval_ns,
 		.ringbuf_size = o->ringbuf_size,
-		/* Wake the poll thread per 256 KiB rather than per event: it
-		 * polls every 50 ms anyway, and the join is made at the end. */
-		.wakeup_bytes = o->ringbuf_size && o->ringbuf_size / 4 < (256 << 10) ?
-					o->ringbuf_size / 4 : 256 << 10,
+		/* Batched: the poll thread's timeout takes what waits. */
+		.wakeup_bytes = tracer_wakeup_default(o->ringbuf_size),
 		.attach = o->attach,
 		.owner = o->owner,
 		.verbose = o->verbose,

@@ -498,13 +498,21 @@ fail:
 	return err < 0 ? err : -EINVAL;
 }
 
+uint64_t tracer_wakeup_default(uint64_t ringbuf_size)
+{
+	uint64_t size = ringbuf_size ? ringbuf_size : DEFAULT_RINGBUF_SIZE;
+
+	return size / 4 < DEFAULT_WAKEUP ? size / 4 : DEFAULT_WAKEUP;
+}
+
 int tracer__poll(struct tracer *t, int timeout_ms)
 {
 	int n = ring_buffer__poll(t->rb, timeout_ms);
 
 	if (n < 0)
 		return n;
-	/* Batched wakeups may leave events without an epoll wakeup. */
+	/* Batched wakeups leave events below the mark with no epoll wakeup:
+	 * the timeout's end takes them. */
 	return tracer__drain(t);
 }
 

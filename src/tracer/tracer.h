@@ -27,7 +27,9 @@ struct tracer_opts {
 	uint32_t max_cookies;   /* size of the cookie map (0: default 65536) */
 	uint64_t probe_interval_ns;
 	uint64_t ringbuf_size;  /* bytes, a power of two (0: default 16 MiB) */
-	uint64_t wakeup_bytes;  /* batch wakeups (0: the kernel's default) */
+	/* Wake the reader each time another wakeup_bytes wait in the ring
+	 * (tracer_wakeup_default()); 0: per event, the kernel's default. */
+	uint64_t wakeup_bytes;
 	struct owner_filter owner;
 	enum attach_mode attach;
 	bool verbose;
@@ -56,10 +58,22 @@ struct tracer;
 
 #define DEFAULT_RINGBUF_SIZE (16ULL << 20)
 
+/* Batched wakeups: the BPF side wakes the reader once per wakeup_bytes of
+ * waiting events, and a reader that polls with a timeout of at most
+ * TRACER_FLUSH_MS takes what waits below the mark: no event waits longer
+ * than that (plus the reader's own work). */
+#define TRACER_FLUSH_MS 50
+#define DEFAULT_WAKEUP (256ULL << 10)
+
+/* The default wakeup_bytes for a ring of ringbuf_size bytes (0: the
+ * default size): DEFAULT_WAKEUP, or a quarter of a ring under 1 MiB. */
+uint64_t tracer_wakeup_default(uint64_t ringbuf_size);
+
 /* Returns 0 or -errno; on failure *msg says what is missing, in a line. */
 int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn,
 		 void *ctx, const char **msg);
-/* Wait up to timeout_ms, then take everything waiting. Returns the number of
+/* Wait up to timeout_ms (at most TRACER_FLUSH_MS keeps the latency bound of
+ * batched wakeups), then take everything waiting. Returns the number of
  * events handled, or a negative errno (-EINTR is a clean stop). */
 int tracer__poll(struct tracer *t, int timeout_ms);
 /* Take everything still in the ring buffer. */
