@@ -96,3 +96,45 @@ spread() { samples "$1" | minmax; }
 # The last lines: "RATIO name value  (what)". bench/run collects them.
 ratio() { printf 'RATIO %-28s %8s   %s\n' "$1" "$2" "$3"; }
 say() { printf '%s\n' "$*"; }
+
+# The machine is shared: every figure goes with the load average it was
+# measured at (1, 5, 15 minutes).
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# The tracepoints tcpscope attaches by default (trace's default events and
+# stress --trace's state, retransmit and reset ones), as bpftrace names them.
+TPS_SIX="tracepoint:sock:inet_sock_set_state,tracepoint:tcp:tcp_retransmit_skb,\
+tracepoint:tcp:tcp_retransmit_synack,tracepoint:tcp:tcp_probe,\
+tracepoint:tcp:tcp_send_reset,tracepoint:tcp:tcp_receive_reset"
+
+# bpftrace's count() on TRACEPOINTS, in the background until bt_stop.
+bt_start() { # TRACEPOINTS
+	local i
+	bpftrace -e "$1 { @n = count(); }" > "$TMP/bt.out" 2>&1 &
+	BT_PID=$!
+	bg_track "$BT_PID"
+	for ((i = 0; i < 200; i++)); do grep -q Attaching "$TMP/bt.out" && break; sleep 0.05; done
+	sleep 0.3 # attached only once the line is out and the probes are in
+}
+bt_stop() { kill -INT "$BT_PID"; wait "$BT_PID" || true; }
+
+# The floor (bench/floor.bpf.c): programs that only return 0, as tp_btf, on
+# every tracepoint tcpscope attaches; built once per run.
+floor_build() {
+	[ -x "$TMP/floor" ] && return 0
+	clang -g -O2 -target bpf -Wall -Werror -I"/usr/include/$(gcc -print-multiarch)" \
+		-c "$TOP/bench/floor.bpf.c" -o "$TMP/floor.bpf.o" || die "cannot build bench/floor.bpf.c"
+	cc -O2 -Wall -Werror "$TOP/bench/floor.c" -lbpf -o "$TMP/floor" || die "cannot build bench/floor.c"
+}
+floor_start() { # [--twins] [--no-owner]
+	local i
+	floor_build
+	"$TMP/floor" "$TMP/floor.bpf.o" "$@" > "$TMP/floor.out" 2>&1 &
+	FLOOR_PID=$!
+	bg_track "$FLOOR_PID"
+	for ((i = 0; i < 200; i++)); do grep -q '^attached' "$TMP/floor.out" && return 0; sleep 0.05; done
+	die "bench/floor did not attach: $(cat "$TMP/floor.out")"
+}
+floor_stop() { kill -INT "$FLOOR_PID"; wait "$FLOOR_PID" || true; }
+# User + system CPU seconds of process PID so far.
+cpu_s() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($12 + $13) / hz }'; }

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# 11. Tracing a web server as a user would (issue 16's targets): wrk
+# -t2 -c64 against nginx (2 workers, `return 200 "ok"`) on loopback in the
+# run's namespace, with `Connection: close` (a connection per request) and
+# with keep-alive. Per repetition, alternating: untraced; `tcpscope trace`
+# (default events, text to /dev/null); `trace --events all -q`; bpftrace
+# count() on the six tracepoints; the floor (bench/floor.bpf.c: programs
+# that only return 0 on every tracepoint tcpscope attaches). Tracers run in
+# the root namespace, system-wide. Ratios are medians of per-repetition
+# ratios of wrk's Requests/sec; the tracer's own CPU seconds per run too.
+# A last close run per repetition: `--events all -q --wakeup 0` (per-event
+# wakeups, the default before), for the batching's share.
+. "$(dirname "$0")/lib.sh"
+SECS=${BENCH_SECS:-5}
+REPS=${BENCH_NGINX_REPS:-3}
+PORT=18088
+command -v nginx >/dev/null || die "nginx missing: bench/install-peers.sh"
+command -v wrk >/dev/null || die "wrk missing: bench/install-peers.sh"
+command -v bpftrace >/dev/null || die "bpftrace missing: bench/install-peers.sh"
+
+mkdir -p "$TMP/nginx"
+cat >"$TMP/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $TMP/nginx/body;
+	proxy_temp_path $TMP/nginx/proxy;
+	fastcgi_temp_path $TMP/nginx/fastcgi;
+	uwsgi_temp_path $TMP/nginx/uwsgi;
+	scgi_temp_path $TMP/nginx/scgi;
+	server {
+		listen 127.0.0.1:$PORT;
+		location / { default_type text/plain; return 200 "ok"; }
+	}
+}
+CONF
+nginx_start() {
+	local i
+	ip netns exec "$NS" nginx -e "$TMP/nginx/error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
+		-g 'daemon off;' </dev/null >/dev/null 2>&1 &
+	NGINX_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		in_ns ss -Hltn "sport = :$PORT" | grep -q . && return 0
+		sleep 0.05
+	done
+	die "nginx did not listen on 127.0.0.1:$PORT"
+}
+nginx_stop() { kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; }
+
+# wrk against a fresh nginx in a fresh namespace: prints Requests/sec.
+wrk_run() { # close|keepalive
+	local hdr=()
+	[ "$1" = close ] && hdr=(-H "Connection: close")
+	ns_new
+	nginx_start
+	in_ns wrk -t2 -c64 -d"${SECS}s" "${hdr[@]}" "http://127.0.0.1:$PORT/" > "$TMP/wrk.out" 2>&1
+	nginx_stop
+	ns_del "$NS"
+	awk '$1 == "Requests/sec:" { printf "%d\n", $2 }' "$TMP/wrk.out" | grep . ||
+		die "wrk gave no result: $(cat "$TMP/wrk.out")"
+}
+attached() { # PID: wait until it holds its BPF links
+	local i
+	for ((i = 0; i < 600; i++)); do
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -q bpf_link && { sleep 0.2; return 0; }
+		sleep 0.05
+	done
+	die "the tracer did not attach: $(cat "$TMP/tr.err")"
+}
+# wrk under `tcpscope trace ARGS...`: prints "req/s tracer_cpu_s lost".
+traced() { # close|keepalive OUT ARGS...
+	local mode=$1 out=$2 tp rps cpu lost
+	shift 2
+	"$TCPSCOPE" trace "$@" > "$out" 2> "$TMP/tr.err" &
+	tp=$!
+	bg_track "$tp"
+	attached "$tp"
+	rps=$(wrk_run "$mode")
+	cpu=$(cpu_s "$tp")
+	kill -INT "$tp"
+	wait "$tp" || die "tcpscope trace failed: $(cat "$TMP/tr.err")"
+	if [ "$out" = /dev/null ]; then # the summary went there: the loss warnings say it
+		lost=$(sed -n 's/.*WARNING: \([0-9]*\) events lost.*/\1/p' "$TMP/tr.err" | tail -n1)
+	else
+		lost=$(tail -n1 "$out" | jq .lost)
+	fi
+	echo "$rps $cpu ${lost:-0}"
+}
+under_bt() { bt_start "$TPS_SIX"; wrk_run "$1"; bt_stop; }
+under_floor() { floor_start; wrk_run "$1"; floor_stop; }
+
+floor_build
+say "nginx: $REPS repetitions of ${SECS}s wrk -t2 -c64, Connection: close then keep-alive; load average at start $(loadavg)"
+say "rep  mode       plain  trace(cpu,lost)      all-q(cpu,lost)      bpftrace  floor   load"
+for ((rep = 1; rep <= REPS; rep++)); do
+	a=$(wrk_run close)
+	read -r b bcpu blost <<<"$(traced close /dev/null)"
+	read -r c ccpu clost <<<"$(traced close "$TMP/all.json" --events all -q --json)"
+	d=$(under_bt close)
+	e=$(under_floor close)
+	read -r w wcpu wlost <<<"$(traced close "$TMP/all.json" --events all -q --json --wakeup 0)"
+	record c_w0 "$w"; record c_w0_cpu "$wcpu"; record lost "$wlost"
+	record r_c_w0 "$(div "$w" "$a")"; record r_c_all_w0 "$(div "$c" "$w")"
+	record c_plain "$a"; record c_trace "$b"; record c_all "$c"; record c_bt "$d"; record c_floor "$e"
+	record c_trace_cpu "$bcpu"; record c_all_cpu "$ccpu"; record lost "$blost"; record lost "$clost"
+	record r_c_trace "$(div "$b" "$a")"; record r_c_all "$(div "$c" "$a")"
+	record r_c_bt "$(div "$d" "$a")"; record r_c_floor "$(div "$e" "$a")"
+	record r_c_trace_bt "$(div "$b" "$d")"; record r_c_all_bt "$(div "$c" "$d")"
+	printf '%3d  %-9s  %6s  %6s (%s s, %s)  %6s (%s s, %s)  %8s  %6s  %s   all-q --wakeup 0: %s (%s s, %s)\n' \
+		"$rep" close "$a" "$b" "$bcpu" "$blost" "$c" "$ccpu" "$clost" "$d" "$e" "$(loadavg)" \
+		"$w" "$wcpu" "$wlost"
+
+	f=$(wrk_run keepalive)
+	read -r g gcpu glost <<<"$(traced keepalive "$TMP/all.json" --events all -q --json)"
+	h=$(under_floor keepalive)
+	record k_plain "$f"; record k_all "$g"; record k_floor "$h"; record k_all_cpu "$gcpu"
+	record lost "$glost"
+	record r_k_all "$(div "$g" "$f")"; record r_k_floor "$(div "$h" "$f")"
+	printf '%3d  %-9s  %6s  %6s                 %6s (%s s, %s)  %8s  %6s  %s\n' "$rep" keepalive \
+		"$f" "" "$g" "$gcpu" "$glost" "" "$h" "$(loadavg)"
+done
+say "median close: plain $(med c_plain) ($(spread c_plain)), trace $(med c_trace), all -q $(med c_all), bpftrace $(med c_bt), floor $(med c_floor) req/s; tracer CPU s per run: trace $(med c_trace_cpu), all -q $(med c_all_cpu); all -q --wakeup 0 $(med c_w0) req/s, $(med c_w0_cpu) s"
+say "median keep-alive: plain $(med k_plain) ($(spread k_plain)), all -q $(med k_all), floor $(med k_floor) req/s; tracer CPU s per run $(med k_all_cpu)"
+say "lost, every traced run: $(samples lost | tr '\n' ' '); load average at end $(loadavg)"
+ratio nginx_close_trace_vs_plain "$(med r_c_trace)" "Connection: close, trace (default events) / untraced ($(spread r_c_trace)); target >= 0.95"
+ratio nginx_close_trace_vs_bpftrace "$(med r_c_trace_bt)" "... / under bpftrace count() ($(spread r_c_trace_bt)); target >= 0.97"
+ratio nginx_close_all_vs_plain "$(med r_c_all)" "Connection: close, trace --events all -q / untraced ($(spread r_c_all)); target >= 0.95"
+ratio nginx_close_all_vs_bpftrace "$(med r_c_all_bt)" "... / under bpftrace count() ($(spread r_c_all_bt)); target >= 0.97"
+ratio nginx_close_bpftrace_vs_plain "$(med r_c_bt)" "Connection: close under bpftrace count() / untraced ($(spread r_c_bt))"
+ratio nginx_close_floor_vs_plain "$(med r_c_floor)" "Connection: close under the floor (return 0) / untraced ($(spread r_c_floor))"
+ratio nginx_close_wakeup0_vs_plain "$(med r_c_w0)" "Connection: close, all -q with per-event wakeups (--wakeup 0) / untraced ($(spread r_c_w0))"
+ratio nginx_close_batched_vs_wakeup0 "$(med r_c_all_w0)" "all -q, batched (the default) / --wakeup 0 ($(spread r_c_all_w0))"
+ratio nginx_keepalive_all_vs_plain "$(med r_k_all)" "keep-alive, trace --events all -q / untraced ($(spread r_k_all)); target >= 0.97"
+ratio nginx_keepalive_floor_vs_plain "$(med r_k_floor)" "keep-alive under the floor / untraced ($(spread r_k_floor))"
+exit 0
