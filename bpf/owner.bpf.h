@@ -29,6 +29,9 @@ struct owner {
 	__u32 pid;      /* tgid */
 	__u32 ino;      /* raw_tp: the socket's inode when recorded */
 	char comm[16];  /* the process's (group leader's) comm, as ss -p shows */
+	/* tp_btf: when the socket last sent a probe event (--probe-interval);
+	 * raw_tp keeps it in probe_last. 0: never. */
+	__u64 probe_last_ns;
 };
 
 struct {
@@ -207,8 +210,10 @@ static __always_inline void owner_record(const struct sock *sk, const bool btf)
 	fresh.pid = pid;
 	fresh.ino = btf ? 0 : sock_ino(sk);
 	BPF_CORE_READ_INTO(&fresh.comm, task, group_leader, comm);
-	if (o)
+	if (o) {
+		fresh.probe_last_ns = o->probe_last_ns; /* not the owner's: kept */
 		*o = fresh;
+	}
 	else if (!btf)
 		bpf_map_update_elem(&owners_by_addr, &key, &fresh, BPF_ANY);
 }

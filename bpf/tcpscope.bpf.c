@@ -68,7 +68,8 @@ struct {
 	__type(value, __u8);
 } own_ports SEC(".maps");
 
-/* When each socket last emitted a probe event, for in-kernel sampling. */
+/* When each socket last emitted a probe event, for in-kernel sampling:
+ * raw_tp only (tp_btf keeps it in the socket's owner storage). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -346,6 +347,38 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 	return 0;
 }
 
+/*
+ * --probe-interval: true when this socket sent a probe event less than the
+ * interval ago (this one is sampled out); otherwise now is its last. tp_btf
+ * keeps the time in the socket's owner storage, which owner.bpf.h has made
+ * for nearly every socket by now (connect, listen, the first send or
+ * receive): a lookup in the socket, where an LRU hash keyed by cookie cost
+ * a hash walk and, per new socket, an LRU entry (BENCHMARKS.md 6d). A
+ * socket whose storage cannot be made keeps every probe: more events,
+ * never fewer. raw_tp cannot use socket storage: the hash.
+ */
+static __always_inline bool probe_sampled_out(const struct sock *sk, __u64 cookie, __u64 now,
+					      const bool btf)
+{
+	struct owner *o;
+	__u64 *last;
+
+	if (btf) {
+		o = bpf_sk_storage_get(&owners, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!o)
+			return false;
+		if (o->probe_last_ns && now - o->probe_last_ns < targ_probe_interval_ns)
+			return true;
+		o->probe_last_ns = now;
+		return false;
+	}
+	last = bpf_map_lookup_elem(&probe_last, &cookie);
+	if (last && now - *last < targ_probe_interval_ns)
+		return true;
+	bpf_map_update_elem(&probe_last, &cookie, &now, BPF_ANY);
+	return false;
+}
+
 static __always_inline int handle_probe(const struct sock *sk, const struct sk_buff *skb,
 					__u64 cookie, const bool btf)
 {
@@ -354,18 +387,13 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 	unsigned char *head;
 	__u16 th_off;
 	__u8 doff;
-	__u64 *last;
 
 	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) || !owner_pass(&e, sk, EV_PROBE, btf))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
-	if (targ_probe_interval_ns) {
-		last = bpf_map_lookup_elem(&probe_last, &cookie);
-		if (last && e.ts_ns - *last < targ_probe_interval_ns) {
-			count(CNT_SAMPLED(EV_PROBE));
-			return 0;
-		}
-		bpf_map_update_elem(&probe_last, &cookie, &e.ts_ns, BPF_ANY);
+	if (targ_probe_interval_ns && probe_sampled_out(sk, cookie, e.ts_ns, btf)) {
+		count(CNT_SAMPLED(EV_PROBE));
+		return 0;
 	}
 	e.type = EV_PROBE;
 	/* tp_btf: the verifier types sk as struct sock, so the tcp_sock
