@@ -40,7 +40,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	in_ns "$TCPSCOPE" stress --mode churn --size 1 --close rst --threads "$W" \
 		--duration "${SECS}s" --json > "$TMP/rst.json"
 	ns_del "$NS"
-	rst=$(jq '.transactions / .rate.launch_s | floor' "$TMP/rst.json")
+	# Connections, not transactions: a reset churn need not count an
+	# exchange per connection (the RST may beat the reply's accounting).
+	rst=$(jq '.connections.established / .rate.launch_s | floor' "$TMP/rst.json")
+	[ "$rst" -gt 0 ] || die "tcpscope rst: no connections: $(jq -c '{connections, errors}' "$TMP/rst.json")"
 
 	ns_new
 	in_ns "$TCPSCOPE" server --listen 127.0.0.1:$((PORT + 1)) --threads "$W" \
