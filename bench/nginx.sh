@@ -7,7 +7,8 @@
 # count() on the six tracepoints; the floor (bench/floor.bpf.c: programs
 # that only return 0 on every tracepoint tcpscope attaches). Tracers run in
 # the root namespace, system-wide. Ratios are medians of per-repetition
-# ratios of wrk's Requests/sec; the tracer's own CPU seconds per run too.
+# ratios of wrk's Requests/sec; the tracer's own CPU seconds during each
+# wrk run too (its start, BTF and loading, left out).
 # A last close run per repetition: `--events all -q --wakeup 0` (per-event
 # wakeups, the default before), for the batching's share.
 . "$(dirname "$0")/lib.sh"
@@ -78,8 +79,9 @@ traced() { # close|keepalive OUT ARGS...
 	tp=$!
 	bg_track "$tp"
 	attached "$tp"
-	rps=$(wrk_run "$mode")
 	cpu=$(cpu_s "$tp")
+	rps=$(wrk_run "$mode")
+	cpu=$(awk -v a="$cpu" -v b="$(cpu_s "$tp")" 'BEGIN {printf "%.2f\n", b - a}')
 	kill -INT "$tp"
 	wait "$tp" || die "tcpscope trace failed: $(cat "$TMP/tr.err")"
 	if [ "$out" = /dev/null ]; then # the summary went there: the loss warnings say it
@@ -91,6 +93,57 @@ traced() { # close|keepalive OUT ARGS...
 }
 under_bt() { bt_start "$TPS_SIX"; wrk_run "$1"; bt_stop; }
 under_floor() { floor_start; wrk_run "$1"; floor_stop; }
+
+# BENCH_NGINX_COST=1: instead of the rates, where the time goes, per
+# request of the Connection: close load: each tracer's BPF programs (runs
+# and ns, bpf_stats) and its own CPU. Less bent by the machine's other
+# load than rates are.
+prog_stats() { # PID: "runs ns" summed over the BPF programs PID holds
+	local id
+	for id in $(for f in /proc/"$1"/fdinfo/*; do awk '/^prog_id:/ {print $2}' "$f" 2>/dev/null; done | sort -un); do
+		bpftool prog show id "$id" --json 2>/dev/null | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+	done | awk '{ r += $1; t += $2 } END { printf "%d %d\n", r, t }'
+}
+cost_one() { # NAME COMMAND...: one wrk run under the command, per request
+	local name=$1 pid rps runs ns cpu i
+	shift
+	"$@" > "$TMP/cost.out" 2>&1 &
+	pid=$!
+	bg_track "$pid"
+	for ((i = 0; i < 600; i++)); do
+		{ ls -l "/proc/$pid/fd" 2>/dev/null | grep -q bpf_link || grep -q Attaching "$TMP/cost.out"; } && break
+		sleep 0.05
+	done
+	sleep 0.5
+	read -r runs ns <<<"$(prog_stats "$pid")"
+	cpu=$(cpu_s "$pid")
+	rps=$(wrk_run close)
+	read -r r2 n2 <<<"$(prog_stats "$pid")"
+	cpu=$(awk -v a="$cpu" -v b="$(cpu_s "$pid")" 'BEGIN {print b - a}')
+	kill -INT "$pid"; wait "$pid" || true
+	runs=$((r2 - runs)); ns=$((n2 - ns))
+	req=$((rps * SECS))
+	printf '%-28s %7s req/s  %6.1f program runs/request  %6.0f ns/run  %6.2f us BPF/request  %5.2f us tracer CPU/request\n' \
+		"$name" "$rps" "$(div "$runs" "$req" 1)" "$(div "$ns" "$runs" 0)" "$(div "$ns" "$((req * 1000))" 2)" \
+		"$(div "$(awk -v c="$cpu" 'BEGIN {print c * 1e6}')" "$req" 2)"
+}
+if [ -n "${BENCH_NGINX_COST:-}" ]; then
+	floor_build
+	old=$(sysctl -n kernel.bpf_stats_enabled)
+	cleanup_add sysctl -qw kernel.bpf_stats_enabled="$old"
+	sysctl -qw kernel.bpf_stats_enabled=1
+	say "nginx cost: per request of ${SECS}s wrk -t2 -c64 -H 'Connection: close'; load average $(loadavg)"
+	for ((rep = 1; rep <= REPS; rep++)); do
+		cost_one "trace > /dev/null" sh -c 'exec "$0" trace > /dev/null' "$TCPSCOPE"
+		cost_one "trace --events all -q" "$TCPSCOPE" trace --events all -q
+		cost_one "bpftrace count(), six" bpftrace -e "$TPS_SIX { @n = count(); }"
+		cost_one "floor, one per tracepoint" "$TMP/floor" "$TMP/floor.bpf.o"
+		cost_one "floor, two (twins)" "$TMP/floor" "$TMP/floor.bpf.o" --twins
+		cost_one "floor, two, no owner hooks" "$TMP/floor" "$TMP/floor.bpf.o" --twins --no-owner
+		say "load average $(loadavg)"
+	done
+	exit 0
+fi
 
 floor_build
 say "nginx: $REPS repetitions of ${SECS}s wrk -t2 -c64, Connection: close then keep-alive; load average at start $(loadavg)"
