@@ -98,14 +98,15 @@ under_floor() { floor_start; wrk_run "$1"; floor_stop; }
 # request of the Connection: close load: each tracer's BPF programs (runs
 # and ns, bpf_stats) and its own CPU. Less bent by the machine's other
 # load than rates are.
-prog_stats() { # PID: "runs ns" summed over the BPF programs PID holds
+prog_snap() { # PID: "name runs ns" for each BPF program PID holds
 	local id
 	for id in $(for f in /proc/"$1"/fdinfo/*; do awk '/^prog_id:/ {print $2}' "$f" 2>/dev/null; done | sort -un); do
-		bpftool prog show id "$id" --json 2>/dev/null | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
-	done | awk '{ r += $1; t += $2 } END { printf "%d %d\n", r, t }'
+		bpftool prog show id "$id" --json 2>/dev/null |
+			jq -r '"\(.name // "?")#\(.id) \(.run_cnt // 0) \(.run_time_ns // 0)"'
+	done | sort
 }
 cost_one() { # NAME COMMAND...: one wrk run under the command, per request
-	local name=$1 pid rps runs ns cpu i
+	local name=$1 pid rps cpu i req
 	shift
 	"$@" > "$TMP/cost.out" 2>&1 &
 	pid=$!
@@ -115,17 +116,20 @@ cost_one() { # NAME COMMAND...: one wrk run under the command, per request
 		sleep 0.05
 	done
 	sleep 0.5
-	read -r runs ns <<<"$(prog_stats "$pid")"
+	prog_snap "$pid" > "$TMP/snap0"
 	cpu=$(cpu_s "$pid")
 	rps=$(wrk_run close)
-	read -r r2 n2 <<<"$(prog_stats "$pid")"
+	prog_snap "$pid" > "$TMP/snap1"
 	cpu=$(awk -v a="$cpu" -v b="$(cpu_s "$pid")" 'BEGIN {print b - a}')
 	kill -INT "$pid"; wait "$pid" || true
-	runs=$((r2 - runs)); ns=$((n2 - ns))
 	req=$((rps * SECS))
-	printf '%-28s %7s req/s  %6.1f program runs/request  %6.0f ns/run  %6.2f us BPF/request  %5.2f us tracer CPU/request\n' \
-		"$name" "$rps" "$(div "$runs" "$req" 1)" "$(div "$ns" "$runs" 0)" "$(div "$ns" "$((req * 1000))" 2)" \
-		"$(div "$(awk -v c="$cpu" 'BEGIN {print c * 1e6}')" "$req" 2)"
+	# Per program (those that ran), then the sum.
+	join "$TMP/snap0" "$TMP/snap1" | awk -v req="$req" -v name="$name" -v rps="$rps" -v cpu="$cpu" '
+		{ r = $4 - $2; t = $5 - $3; R += r; T += t; sub(/#.*/, "", $1)
+		  if (r > 0 && r / req >= 0.01) line[++n] = sprintf("    %-26s %6.2f runs/request %6d ns/run %6.2f us/request", $1, r / req, t / r, t / req / 1000) }
+		END { printf "%-28s %7s req/s  %6.1f program runs/request  %6.0f ns/run  %6.2f us BPF/request  %5.2f us tracer CPU/request\n",
+			name, rps, R / req, R ? T / R : 0, T / req / 1000, cpu * 1e6 / req
+		      for (i = 1; i <= n; i++) print line[i] }'
 }
 if [ -n "${BENCH_NGINX_COST:-}" ]; then
 	floor_build
