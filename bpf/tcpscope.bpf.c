@@ -28,7 +28,7 @@ const volatile bool targ_filter_cookies;     /* match the cookies map */
 const volatile __u32 targ_ncidrs;
 const volatile struct cidr_filter targ_cidrs[MAX_CIDRS];
 const volatile __u64 targ_probe_interval_ns; /* 0: every probe */
-const volatile __u64 wakeup_bytes;           /* 0: wake user space per event */
+const volatile __u64 wakeup_bytes;           /* batch size; 0: wake per event */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -199,8 +199,9 @@ static __always_inline void submit(struct event *e)
 
 	count(CNT_SEEN(e->type));
 	if (wakeup_bytes) {
-		/* Batch: wake the reader each time another wakeup_bytes are
-		 * waiting; it also polls on a short timer, so nothing waits
+		/* Batch (the default): wake the reader each time another
+		 * wakeup_bytes are waiting; its poll timeout (TRACER_FLUSH_MS,
+		 * 50 ms) takes what waits below the mark, so nothing waits
 		 * long. Waking on every event past the mark instead sent an
 		 * irq_work self-IPI per event until the reader caught up. */
 		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
