@@ -141,6 +141,7 @@ static void copy_counts(struct corr_summary *s, const struct correlator *k)
 	memcpy(s->foreign, k->foreign, sizeof(s->foreign));
 	s->rtx = k->rtx;
 	s->why.drops = k->drops;
+	s->why.drops_ours = k->drops_ours;
 	memcpy(s->reasons, k->reasons, sizeof(s->reasons));
 	memcpy(s->lost_by_type, k->tc.lost, sizeof(s->lost_by_type));
 	s->lost = u64_sum(k->tc.lost, EV_TYPE_MAX);

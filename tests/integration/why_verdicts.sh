@@ -23,7 +23,7 @@ export NSTAT_HISTORY=$TMP/nstat.hist
 "$TCPSCOPE" trace --port 29441 --port 29443 --json -q > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
-sleep 2
+wait_attached $TR || { fail setup "the tracer did not attach"; exit 0; }
 
 # Closed port.
 in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 20 --concurrency 5 --trace --json \
