@@ -55,7 +55,7 @@ static void together(const struct report *r, struct finding *f, const char *cons
 	if (!f)
 		return;
 	f->see = see;
-	for (i = 0; names[i] && i < MAX_RELATED; i++) {
+	for (i = 0; i < MAX_RELATED && names[i]; i++) {
 		int64_t d = r->rates && r->interval_s > 0 ? sample_delta(r, names[i]) : -1;
 
 		f->related[i] = names[i];

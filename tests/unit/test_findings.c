@@ -297,8 +297,10 @@ TEST(findings_no_interval_no_related_rise)
 				   .rqueue = 2, .wqueue = 1 };
 	const struct finding *f;
 
-	if (!ASSERT_TRUE(r != NULL, "report"))
+	if (!ASSERT_TRUE(r != NULL, "report")) {
+		free(r);
 		return;
+	}
 	r->socks.v = &s;
 	r->socks.n = 1;
 	findings__run(r);
