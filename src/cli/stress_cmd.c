@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,15 +353,15 @@ static const char *close_kind_name(int kind)
 	return kind >= 0 && kind < (int)ARRAY_SIZE(names) ? names[kind] : "?";
 }
 
-/* --records: one JSON line per connection, through the hook API (worker
- * threads call it concurrently; the FILE lock keeps lines whole). */
-static void record_line(void *ctx, const struct conn_record *r)
+/* One --records line. Traced (--trace): the kernel's view of the
+ * connection too, from corr (its verdict, drops and retransmitted
+ * segments), or "verdict":null without it. */
+static void record_write(FILE *f, const struct conn_record *r, bool traced,
+			 struct correlator *corr)
 {
 	char buf[FMT_ADDR_LEN];
-	FILE *f = ctx;
 	struct jw w;
 
-	flockfile(f);
 	jw_init(&w, f);
 	jw_obj_open(&w, NULL);
 	jw_u64(&w, "cookie", r->cookie);
@@ -388,9 +389,68 @@ static void record_line(void *ctx, const struct conn_record *r)
 		jw_u64(&w, "snd_cwnd", r->last_info.snd_cwnd);
 		jw_obj_close(&w);
 	}
+	if (corr)
+		correlator__record_json(corr, r->cookie, &w);
+	else if (traced)
+		jw_null(&w, "verdict");
 	jw_obj_close(&w);
 	fputc('\n', f);
+}
+
+/* --records: one JSON line per connection, through the hook API (worker
+ * threads call it concurrently; the FILE lock keeps lines whole). */
+static void record_line(void *ctx, const struct conn_record *r)
+{
+	FILE *f = ctx;
+
+	flockfile(f);
+	record_write(f, r, false, NULL);
 	funlockfile(f);
+}
+
+/* --records with --trace: a verdict needs the whole timeline, so the
+ * records wait in memory (in the order they came) until the trace is
+ * joined. A record that finds no memory is written at once, with
+ * "verdict":null. */
+struct records_later {
+	FILE *f;
+	pthread_mutex_t lock;
+	struct conn_record *v;
+	size_t n, cap;
+};
+
+static void record_later(void *ctx, const struct conn_record *r)
+{
+	struct records_later *rl = ctx;
+	struct conn_record *v;
+	size_t cap;
+
+	pthread_mutex_lock(&rl->lock);
+	if (rl->n == rl->cap) {
+		cap = rl->cap ? rl->cap * 2 : 1024;
+		v = realloc(rl->v, cap * sizeof(*v));
+		if (!v) {
+			record_write(rl->f, r, true, NULL);
+			pthread_mutex_unlock(&rl->lock);
+			return;
+		}
+		rl->v = v;
+		rl->cap = cap;
+	}
+	rl->v[rl->n++] = *r;
+	pthread_mutex_unlock(&rl->lock);
+}
+
+/* After correlator__stop(): every waiting record, with its verdict. */
+static void records_flush(struct records_later *rl, struct correlator *corr)
+{
+	size_t i;
+
+	for (i = 0; i < rl->n; i++)
+		record_write(rl->f, &rl->v[i], true, corr);
+	free(rl->v);
+	rl->v = NULL;
+	rl->n = rl->cap = 0;
 }
 
 static void stress_usage(FILE *f)
@@ -431,7 +491,9 @@ static void stress_usage(FILE *f)
 		"  --poll-interval DUR    TCP_INFO of every live connection (default 1s)\n"
 		"  --json                 one JSON object at the end instead of text\n"
 		"  --records FILE         one JSON line per connection (cookie, addresses,\n"
-		"                         times, close, last TCP_INFO); one process only\n"
+		"                         times, close, last TCP_INFO); one process only;\n"
+		"                         with --trace, its verdict and drops too, all\n"
+		"                         written when the run ends\n"
 		"  -h, --help             this help\n\n"
 		"Tracing (root; one process only):\n"
 		"  --trace                load the tracer before the first connect and join\n"
@@ -993,6 +1055,7 @@ static bool parse_args(struct stress_cli *a, int argc, char **argv)
 struct session {
 	struct stress_result *res;
 	FILE *rf;                 /* --records */
+	struct records_later rl;  /* --records with --trace */
 	struct correlator *corr;  /* --trace */
 	char tmp_timeline[32];    /* --report without --timeline */
 	bool tmp_made;
@@ -1004,13 +1067,15 @@ static void session_end(struct session *s)
 {
 	if (s->rf)
 		fclose(s->rf);
+	free(s->rl.v);
+	pthread_mutex_destroy(&s->rl.lock);
 	correlator__destroy(s->corr);
 	if (s->tmp_made)
 		unlink(s->tmp_timeline);
 	free(s->res);
 }
 
-static int open_records(struct session *s, const char *records)
+static int open_records(struct session *s, const char *records, bool traced)
 {
 	/* A new file, not through a symlink someone planted. */
 	int fd = open(records, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -1023,7 +1088,11 @@ static int open_records(struct session *s, const char *records)
 		return -1;
 	}
 	privs_give_file(fd);
-	s->pair.a = (struct stress_hooks){ .ctx = s->rf, .on_conn_done = record_line };
+	s->rl.f = s->rf;
+	if (traced)
+		s->pair.a = (struct stress_hooks){ .ctx = &s->rl, .on_conn_done = record_later };
+	else
+		s->pair.a = (struct stress_hooks){ .ctx = s->rf, .on_conn_done = record_line };
 	return 0;
 }
 
@@ -1078,7 +1147,7 @@ static int session_begin(struct session *s, struct stress_cli *a)
 		fprintf(stderr, "tcpscope stress: out of memory\n");
 		return -1;
 	}
-	if (a->records && open_records(s, a->records))
+	if (a->records && open_records(s, a->records, a->trace))
 		return -1;
 	if (a->report && !a->co.timeline && make_timeline(s, &a->co))
 		return -1;
@@ -1126,6 +1195,8 @@ static int session_run(struct session *s, struct stress_cli *a, int argc, char *
 
 	if (s->corr)
 		correlator__stop(s->corr);
+	if (s->rf && s->corr)
+		records_flush(&s->rl, s->corr);
 	if (s->rf && fclose(s->rf)) {
 		fprintf(stderr, "tcpscope stress: --records %s: %s\n", a->records, errno_name(errno));
 		if (!err)
@@ -1154,7 +1225,7 @@ static int session_run(struct session *s, struct stress_cli *a, int argc, char *
 int cmd_stress(int argc, char **argv)
 {
 	struct stress_cli a;
-	struct session s = {};
+	struct session s = { .rl.lock = PTHREAD_MUTEX_INITIALIZER };
 	int err;
 
 	if (!parse_args(&a, argc, argv))

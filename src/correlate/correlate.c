@@ -116,10 +116,12 @@ static struct conn *conn_of(struct correlator *k, const struct event *e)
 
 #define UNJOINED_MAX 65536 /* drops without a cookie kept for the join */
 
-static void drop_joined(struct conn *c, const struct event *e)
+static void drop_joined(struct correlator *k, struct conn *c, const struct event *e)
 {
 	c->drops++;
 	c->drop_reason = e->drop.reason;
+	if (c->ours)
+		drop_count__add(&k->drops_ours, e->drop.reason, true);
 }
 
 /* A drop: joined by its cookie now, or (a segment without one) by its
@@ -129,7 +131,7 @@ static void on_drop(struct correlator *k, struct conn *c, const struct event *e)
 	if (c || e->cookie || k->nunjoined == UNJOINED_MAX) {
 		drop_count__add(&k->drops, e->drop.reason, c != NULL);
 		if (c)
-			drop_joined(c, e);
+			drop_joined(k, c, e);
 		return;
 	}
 	if (k->nunjoined == k->unjoined_cap) {
@@ -157,7 +159,7 @@ void correlator__join_drops(struct correlator *k)
 
 		drop_count__add(&k->drops, e->drop.reason, c != NULL);
 		if (c)
-			drop_joined(c, e);
+			drop_joined(k, c, e);
 	}
 	k->nunjoined = 0;
 	pthread_mutex_unlock(&k->lock);

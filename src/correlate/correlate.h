@@ -44,6 +44,11 @@ int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE
 void correlator__print_text(struct correlator *c, const struct stress_result *r, FILE *f);
 /* The "trace" member of stress --json. */
 void correlator__print_json(struct correlator *c, struct jw *w);
+/* After correlator__stop(): the kernel's view of the connection of this
+ * cookie, as members of its --records line (why__conn_json()'s verdict,
+ * drops and their reason, and its retransmitted segments); "verdict":null
+ * when the join has no record of it. */
+void correlator__record_json(struct correlator *c, uint64_t cookie, struct jw *w);
 /* Lost events or a failed timeline write: the run's exit status is 1. */
 bool correlator__failed(const struct correlator *c);
 /* What the tracer's maps need kept after the privilege drop (tracer.h). */

@@ -45,6 +45,7 @@ struct correlator {
 	struct rtx_count rtx;
 	uint64_t reasons[64]; /* resets sent, by enum sk_rst_reason */
 	struct drop_count drops;
+	struct drop_count drops_ours; /* of those, the ones on our connections */
 	/* Drops without a cookie, joined by 4-tuple once every connection
 	 * knows its ports (the local port arrives after SYN_SENT). */
 	struct event *unjoined;

@@ -141,6 +141,7 @@ static void copy_counts(struct corr_summary *s, const struct correlator *k)
 	memcpy(s->foreign, k->foreign, sizeof(s->foreign));
 	s->rtx = k->rtx;
 	s->why.drops = k->drops;
+	s->why.drops_ours = k->drops_ours;
 	memcpy(s->reasons, k->reasons, sizeof(s->reasons));
 	memcpy(s->lost_by_type, k->tc.lost, sizeof(s->lost_by_type));
 	s->lost = u64_sum(k->tc.lost, EV_TYPE_MAX);
@@ -388,8 +389,8 @@ static void text_top(const struct corr_summary *s, FILE *f)
 			fprintf(f, "top connections by retransmitted segments\n");
 		for (kd = 0; kd < RK_MAX; kd++)
 			kinds[kd] = c->by_kind[kd];
-		snprintf(buf, sizeof(buf), "%u segs, %u failed (%s)", c->retrans_segs,
-			 c->retrans_segs_failed, kinds_text(kinds, kt, sizeof(kt)));
+		snprintf(buf, sizeof(buf), "%u segs, %u failed (%s); %u drops", c->retrans_segs,
+			 c->retrans_segs_failed, kinds_text(kinds, kt, sizeof(kt)), c->drops);
 		conn_line(f, c, buf);
 	}
 	for (i = 0; i < s->ntop_srtt && i < TEXT_TOP; i++) {
@@ -606,6 +607,22 @@ void correlator__print_text(struct correlator *k, const struct stress_result *r,
 		corr_summary__print_text(s, &r->connect_ns, f);
 	else
 		fprintf(stderr, "tcpscope stress: out of memory for the kernel view\n");
+}
+
+void correlator__record_json(struct correlator *k, uint64_t cookie, struct jw *w)
+{
+	const struct conn *c;
+
+	pthread_mutex_lock(&k->lock);
+	c = cookie ? conntab__find(&k->conns, cookie) : NULL;
+	if (c && c->done) {
+		why__conn_json(w, c);
+		jw_u64(w, "retrans_segs", c->retrans_segs);
+		jw_u64(w, "retrans_segs_failed", c->retrans_segs_failed);
+	} else {
+		jw_null(w, "verdict");
+	}
+	pthread_mutex_unlock(&k->lock);
 }
 
 void correlator__print_json(struct correlator *k, struct jw *w)

@@ -109,6 +109,19 @@ void why__print_text(const struct why_summary *w, FILE *f)
 	}
 }
 
+static void by_reason_json(struct jw *j, const char *key, const struct drop_count *d)
+{
+	uint32_t i;
+
+	jw_obj_open(j, key);
+	for (i = 0; i < d->ncodes; i++)
+		jw_u64(j, *drop_reason_name(d->code[i]) ? drop_reason_name(d->code[i]) : "unknown",
+		       d->n[i]);
+	if (d->other)
+		jw_u64(j, "other", d->other);
+	jw_obj_close(j);
+}
+
 void why__print_json(const struct why_summary *w, struct jw *j)
 {
 	uint64_t total = w->drops.other;
@@ -121,13 +134,8 @@ void why__print_json(const struct why_summary *w, struct jw *j)
 	jw_u64(j, "total", total);
 	jw_u64(j, "joined", w->drops.joined);
 	jw_u64(j, "on_our_connections", w->drops_on_conns);
-	jw_obj_open(j, "by_reason");
-	for (i = 0; i < w->drops.ncodes; i++)
-		jw_u64(j, *drop_reason_name(w->drops.code[i]) ? drop_reason_name(w->drops.code[i]) :
-								 "unknown", w->drops.n[i]);
-	if (w->drops.other)
-		jw_u64(j, "other", w->drops.other);
-	jw_obj_close(j);
+	by_reason_json(j, "by_reason", &w->drops);
+	by_reason_json(j, "ours_by_reason", &w->drops_ours);
 	jw_obj_close(j);
 	jw_obj_open(j, "verdicts");
 	for (k = 1; k < VERDICT_MAX; k++)

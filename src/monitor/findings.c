@@ -20,19 +20,20 @@ int64_t sample_delta(const struct report *r, const char *name)
 	return (int64_t)(counters_get(&r->b.ctr, name) - counters_get(&r->a.ctr, name));
 }
 
-static void add_finding(struct report *r, const char *id, const char *severity,
-			const char *what, const char *knob, const char *evfmt, ...)
+static struct finding *add_finding(struct report *r, const char *id, const char *severity,
+				   const char *what, const char *knob, const char *evfmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-static void add_finding(struct report *r, const char *id, const char *severity,
-			const char *what, const char *knob, const char *evfmt, ...)
+static struct finding *add_finding(struct report *r, const char *id, const char *severity,
+				   const char *what, const char *knob, const char *evfmt, ...)
 {
 	struct finding *f;
 	va_list ap;
 
 	if (r->nfindings == MAX_FINDINGS)
-		return;
+		return NULL;
 	f = &r->findings[r->nfindings++];
+	memset(f, 0, sizeof(*f));
 	f->id = id;
 	f->severity = severity;
 	snprintf(f->what, sizeof(f->what), "%s", what);
@@ -40,20 +41,74 @@ static void add_finding(struct report *r, const char *id, const char *severity,
 	va_start(ap, evfmt);
 	vsnprintf(f->evidence, sizeof(f->evidence), evfmt, ap);
 	va_end(ap);
+	return f;
 }
+
+/* f's company: the counters names[] (NULL-terminated) with their rise in
+ * the interval, and see. */
+static void together(const struct report *r, struct finding *f, const char *const *names,
+		     const char *see)
+{
+	size_t len;
+	int i;
+
+	if (!f)
+		return;
+	f->see = see;
+	for (i = 0; i < MAX_RELATED && names[i]; i++) {
+		int64_t d = r->rates && r->interval_s > 0 ? sample_delta(r, names[i]) : -1;
+
+		f->related[i] = names[i];
+		f->related_rise[i] = d;
+		len = strlen(f->together);
+		if (d > 0)
+			snprintf(f->together + len, sizeof(f->together) - len, "%s%s +%" PRId64,
+				 len ? ", " : "", names[i], d);
+		else
+			snprintf(f->together + len, sizeof(f->together) - len, "%s%s %s",
+				 len ? ", " : "", names[i], d < 0 ? "(no interval)" : "not rising");
+	}
+	f->nrelated = i;
+}
+
+/* Where the kernel's drop reasons for each cause show. A SYN turned away
+ * by a full accept or SYN queue is no drop event: tcp_conn_request()
+ * frees it as consumed (measured on 6.18: TcpExtListenOverflows +9, no
+ * kfree_skb); only the handshake's last ACK finding the accept queue full
+ * is a drop, tcp_listen_overflow on kernels whose enum has it. */
+static const char SEE_LISTEN[] =
+	"drop reasons: none for SYNs refused by a full queue (the kernel frees them as "
+	"consumed); tcp_listen_overflow for a handshake's last ACK (kernels that name it); "
+	"the clients retransmit their SYNs (TcpExtTCPSynRetrans on their host) and time out: "
+	"per connection, tcpscope stress --trace (verdict syn_timeout, its SYN retransmits) "
+	"or tcpscope trace --events retransmit,state --port PORT";
+static const char SEE_RETRANS[] =
+	"drop reasons of this host's own drops: proto_mem (TcpExtTCPOFODrop, "
+	"TcpExtTCPRcvQDrop), tcp_zerowindow (TcpExtTCPZeroWindowDrop), socket_backlog "
+	"(TcpExtTCPBacklogDrop), tcp_csum (TcpInCsumErrors), netfilter_drop (no TCP counter: "
+	"the rule's own); per reason, tcpscope trace --events drop; per connection, beside "
+	"its retransmitted segments, tcpscope stress --trace";
+static const char SEE_SOFTNET[] =
+	"drop reason cpu_backlog (kernels that name it); per reason, tcpscope trace --events "
+	"drop (TCP segments only)";
+static const char SEE_RCV[] =
+	"drop reasons: proto_mem (TcpExtTCPRcvQDrop, TcpExtTCPOFODrop: no receive memory), "
+	"tcp_zerowindow (TcpExtTCPZeroWindowDrop), socket_backlog (TcpExtTCPBacklogDrop); the "
+	"peer retransmits each (its TcpRetransSegs); per reason and connection, tcpscope trace "
+	"--events drop, or stress --trace beside each connection's retransmitted segments";
 
 /* A finding is about now: a counter fires only when it rose during the rate
  * interval, never on its total since the namespace was created (no interval,
  * no counter findings). The evidence gives the rise, its rate and the total. */
-static void counter_finding(struct report *r, const char *id, const char *what,
-			    const char *knob, const char *const *names, size_t n)
+static struct finding *counter_finding(struct report *r, const char *id, const char *what,
+				       const char *knob, const char *const *names, size_t n)
 {
 	char ev[256] = "";
 	bool rising = false;
 	size_t i;
 
 	if (!r->rates || r->interval_s <= 0)
-		return;
+		return NULL;
 	for (i = 0; i < n; i++) {
 		int64_t d = sample_delta(r, names[i]);
 		size_t len = strlen(ev);
@@ -66,13 +121,14 @@ static void counter_finding(struct report *r, const char *id, const char *what,
 			 names[i], d, r->interval_s, (double)d / r->interval_s,
 			 counters_get(&r->b.ctr, names[i]));
 	}
-	if (rising)
-		add_finding(r, id, "warn", what, knob, "%s", ev);
+	return rising ? add_finding(r, id, "warn", what, knob, "%s", ev) : NULL;
 }
 
 static void find_listen_overflow(struct report *r)
 {
 	static const char *const names[] = { "TcpExtListenOverflows", "TcpExtListenDrops" };
+	static const char *const with[] = { "TcpExtTCPSynRetrans", "TcpExtTCPReqQFullDrop",
+					    "TcpExtTCPReqQFullDoCookies", NULL };
 	char knob[512], full[160] = "", ep[64];
 	size_t i, nfull = 0;
 
@@ -80,8 +136,9 @@ static void find_listen_overflow(struct report *r)
 		 "the listen() backlog, capped by net.core.somaxconn (%s); "
 		 "net.ipv4.tcp_max_syn_backlog (%s); or accept() faster",
 		 sysctl_text(r, SC_SOMAXCONN), sysctl_text(r, SC_SYN_BACKLOG));
-	counter_finding(r, "listen-overflow", "accept queues overflowed: SYNs or ACKs dropped",
-			knob, names, ARRAY_SIZE(names));
+	together(r, counter_finding(r, "listen-overflow",
+				    "accept queues overflowed: SYNs or ACKs dropped", knob, names,
+				    ARRAY_SIZE(names)), with, SEE_LISTEN);
 	for (i = 0; i < r->socks.n; i++) {
 		const struct tcp_sock_info *s = &r->socks.v[i];
 		size_t len = strlen(full);
@@ -95,14 +152,16 @@ static void find_listen_overflow(struct report *r)
 		}
 	}
 	if (nfull)
-		add_finding(r, "accept-queue-full", "warn", "listeners with a full accept queue now",
-			    knob, "%zu listener(s): %s", nfull, full);
+		together(r, add_finding(r, "accept-queue-full", "warn",
+					"listeners with a full accept queue now", knob,
+					"%zu listener(s): %s", nfull, full), with, SEE_LISTEN);
 }
 
 static void find_syncookies(struct report *r)
 {
 	static const char *const names[] = { "TcpExtSyncookiesSent" };
 	static const char *const drop_names[] = { "TcpExtTCPReqQFullDrop" };
+	static const char *const with[] = { "TcpExtTCPSynRetrans", "TcpExtListenOverflows", NULL };
 	char knob[512];
 
 	snprintf(knob, sizeof(knob),
@@ -113,8 +172,8 @@ static void find_syncookies(struct report *r)
 	counter_finding(r, "syn-cookies", "SYN queue full: SYN cookies sent (options lost)",
 			knob, names, ARRAY_SIZE(names));
 	/* Without cookies a full SYN queue drops the SYN instead. */
-	counter_finding(r, "syn-drops", "SYN queue full: SYNs dropped (no SYN cookies)", knob,
-			drop_names, ARRAY_SIZE(drop_names));
+	together(r, counter_finding(r, "syn-drops", "SYN queue full: SYNs dropped (no SYN cookies)",
+				    knob, drop_names, ARRAY_SIZE(drop_names)), with, SEE_LISTEN);
 }
 
 /* Now: TIME-WAIT sockets at 80% of the limit (info), or the kernel failing
@@ -189,15 +248,16 @@ static void find_softnet(struct report *r)
 {
 	uint64_t dropped = r->b.softnet.dropped, squeeze = r->b.softnet.time_squeeze;
 	uint64_t ddrop = dropped - r->a.softnet.dropped, dsq = squeeze - r->a.softnet.time_squeeze;
+	static const char *const softnet_with[] = { "TcpExtTCPBacklogDrop", NULL };
 	char knob[512];
 
 	if (r->rates && ddrop) {
 		snprintf(knob, sizeof(knob), "net.core.netdev_max_backlog (%s)",
 			 sysctl_text(r, SC_NETDEV_BACKLOG));
-		add_finding(r, "softnet-drops", "warn",
+		together(r, add_finding(r, "softnet-drops", "warn",
 			    "packets dropped: the per-CPU input backlog was full (system-wide)",
 			    knob, "softnet_stat dropped +%" PRIu64 " in %.1fs (%" PRIu64 " in all)",
-			    ddrop, r->interval_s, dropped);
+			    ddrop, r->interval_s, dropped), softnet_with, SEE_SOFTNET);
 	}
 	if (r->rates && dsq)
 		add_finding(r, "softnet-squeeze", "info",
@@ -211,6 +271,9 @@ static void find_retrans(struct report *r)
 {
 	int64_t dout = r->rates ? sample_delta(r, "TcpOutSegs") : 0;
 	int64_t dre = r->rates ? sample_delta(r, "TcpRetransSegs") : 0;
+	static const char *const with[] = { "TcpExtTCPTimeouts", "TcpExtTCPLossProbes",
+					    "TcpExtTCPSynRetrans", "TcpExtTCPOFODrop",
+					    "TcpExtTCPRcvQDrop", "TcpExtTCPZeroWindowDrop", NULL };
 	char knob[512];
 
 	snprintf(knob, sizeof(knob), "the path (loss, queueing: see the top retransmitters); "
@@ -218,9 +281,27 @@ static void find_retrans(struct report *r)
 	/* 2%: well above what a healthy path shows; enough segments to mean
 	 * it. Over the interval only: a lifetime ratio says nothing of now. */
 	if (dout >= 100 && dre * 50 > dout)
-		add_finding(r, "retransmit-ratio", "warn", "high retransmit ratio now", knob,
-			    "TcpRetransSegs/TcpOutSegs +%" PRId64 "/+%" PRId64 " = %.1f%% in %.1fs",
-			    dre, dout, 100.0 * (double)dre / (double)dout, r->interval_s);
+		together(r, add_finding(r, "retransmit-ratio", "warn", "high retransmit ratio now",
+					knob, "TcpRetransSegs/TcpOutSegs +%" PRId64 "/+%" PRId64
+					" = %.1f%% in %.1fs", dre, dout,
+					100.0 * (double)dre / (double)dout, r->interval_s),
+			 with, SEE_RETRANS);
+}
+
+/* This host dropped TCP segments it received, counted by cause. */
+static void find_receive_drops(struct report *r)
+{
+	static const char *const names[] = { "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop",
+					     "TcpExtTCPZeroWindowDrop", "TcpExtTCPBacklogDrop" };
+	static const char *const with[] = { "TcpExtPruneCalled", "TcpExtRcvPruned",
+					    "TcpExtTCPRcvCollapsed", NULL };
+	char knob[512];
+
+	snprintf(knob, sizeof(knob), "net.ipv4.tcp_rmem (%s), SO_RCVBUF; the application "
+		 "reading faster", sysctl_text(r, SC_RMEM));
+	together(r, counter_finding(r, "receive-drops",
+				    "received segments dropped: receive memory or backlog full",
+				    knob, names, ARRAY_SIZE(names)), with, SEE_RCV);
 }
 
 static bool is_loopback(const struct tcp_sock_info *s)
@@ -273,6 +354,7 @@ void findings__run(struct report *r)
 	find_port_range(r);
 	find_softnet(r);
 	find_retrans(r);
+	find_receive_drops(r);
 	find_keepalive(r);
 }
 

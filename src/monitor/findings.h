@@ -36,9 +36,19 @@ struct sysctl_val {
 };
 
 #define MAX_FINDINGS 16
+#define MAX_RELATED 6
 struct finding {
 	const char *id, *severity; /* "warn" or "info" */
 	char what[96], evidence[256], knob[512];
+	/* What goes with it: the counters the same cause moves (their rise in
+	 * the interval, or "not rising"), and see: the kernel's drop reasons
+	 * for it and where tcpscope shows them per reason and per connection
+	 * (monitor reads counters only: it runs no tracer). */
+	const char *related[MAX_RELATED];
+	int64_t related_rise[MAX_RELATED]; /* -1: no interval */
+	int nrelated;
+	char together[256];
+	const char *see;
 };
 
 struct report {

@@ -77,7 +77,8 @@ static void usage(FILE *f)
 		"The TCP stack of this (or a named) network namespace at a glance: socket\n"
 		"states, listeners and their accept queues, the top connections by\n"
 		"retransmits and by rtt, key counters with rates, the sysctls that shape\n"
-		"TCP, and findings, each naming its evidence and the knob that changes it.\n\n"
+		"TCP, and findings, each naming its evidence and the knob that changes it,\n"
+		"the counters that go with it and the kernel's drop reasons for it.\n\n"
 		"Options:\n"
 		"  --interval DUR   rates cover DUR between two reads (default 1s; 0: no rates)\n"
 		"  --watch DUR      print counter deltas every DUR, like nstat, until SIGINT\n"
@@ -567,6 +568,10 @@ static void text_findings(const struct report *r)
 		print_wrapped(first, f->what, 8);
 		print_wrapped("      evidence: ", f->evidence, 16);
 		print_wrapped("      knob: ", f->knob, 12);
+		if (f->nrelated)
+			print_wrapped("      with: ", f->together, 12);
+		if (f->see)
+			print_wrapped("      see: ", f->see, 11);
 	}
 	if (!r->nfindings)
 		printf("  none: nothing in the counters, sockets or sysctls looks wrong\n");
@@ -592,6 +597,25 @@ static void print_text(const struct report *r)
 }
 
 /* ---- JSON output ---- */
+
+/* "related": counter -> its rise in the interval (null without one);
+ * "see": where the drop reasons and the per-connection view are. */
+static void json_related(struct jw *w, const struct finding *f)
+{
+	int i;
+
+	if (!f->nrelated && !f->see)
+		return;
+	jw_obj_open(w, "related");
+	for (i = 0; i < f->nrelated; i++)
+		if (f->related_rise[i] < 0)
+			jw_null(w, f->related[i]);
+		else
+			jw_i64(w, f->related[i], f->related_rise[i]);
+	jw_obj_close(w);
+	if (f->see)
+		jw_str(w, "see", f->see);
+}
 
 /* As trace's events name them: "pid" (the lowest of its processes, 0 for
  * none), "comm", "pids" (all, up to 4), "cgroup", "cgroup_id". */
@@ -752,6 +776,7 @@ static void print_json(const struct report *r)
 		jw_str(&w, "what", f->what);
 		jw_str(&w, "evidence", f->evidence);
 		jw_str(&w, "knob", f->knob);
+		json_related(&w, f);
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);

@@ -38,6 +38,19 @@ time.sleep(60)' >"$TMP/l.log" &
 cleanup_add "kill $! 2>/dev/null"
 wait_for_line "$TMP/l.log" ready 30
 ov0=$(ctr "$NS_B" TcpExtListenOverflows)
+sr0=$(ctr "$NS_B" TcpExtTCPSynRetrans)
+# Clients on the listener's own host too (loopback), whose SYN retransmits
+# (after the 1 s SYN RTO) go with the overflows in the same namespace.
+ip netns exec "$NS_B" python3 -c '
+import socket, time
+held = []; end = time.time() + 8; print("go", flush=True)
+while time.time() < end:
+    s = socket.socket(); s.setblocking(False); s.connect_ex(("127.0.0.1", 6000)); held.append(s)
+    time.sleep(0.2)
+print("done", flush=True); time.sleep(60)' >"$TMP/lo.log" &
+local_clients=$!
+cleanup_add "kill $local_clients 2>/dev/null"
+wait_for_line "$TMP/lo.log" go 30
 ip netns exec "$NS_A" python3 -c '
 import socket, sys, time
 held = []; end = time.time() + 8; print("go", flush=True)
@@ -48,12 +61,23 @@ print("done", flush=True); time.sleep(60)' "$IP_B" >"$TMP/ov.log" &
 clients=$!
 cleanup_add "kill $clients 2>/dev/null"
 wait_for_line "$TMP/ov.log" go 30
+sleep 1.2 # the local clients' first SYN retransmits
 "$TCPSCOPE" monitor --netns "$NS_B" --json --interval 1s >"$TMP/ov.json" &
 m1=$!
 "$TCPSCOPE" monitor --netns "$NS_B" --interval 1s >"$TMP/ov.txt"
 wait $m1
 ov1=$(ctr "$NS_B" TcpExtListenOverflows)
+sr1=$(ctr "$NS_B" TcpExtTCPSynRetrans)
 check_cmp overflows-counted "$((ov1 - ov0))" -gt 0
+# The counters that go with it: the local clients' SYN retransmits, their
+# rise inside nstat's wider window; the drop reason and the verdict named.
+sr=$(jq -r '.findings[] | select(.id == "listen-overflow") | .related.TcpExtTCPSynRetrans' "$TMP/ov.json")
+check_cmp overflow-related-syn-retrans "$sr" -gt 0
+check_cmp overflow-related-within-nstat "$sr" -le "$((sr1 - sr0))"
+check_eq overflow-see "$(jq -r '.findings[] | select(.id == "listen-overflow") | .see |
+	test("tcp_listen_overflow") and test("syn_timeout")' "$TMP/ov.json")" true
+# (listen-overflow and accept-queue-full both say it)
+check_cmp overflow-with-in-text "$(grep -c '^      with: TcpExtTCPSynRetrans +[0-9]' "$TMP/ov.txt")" -ge 1
 check_eq overflow-finding "$(has "$TMP/ov.json" listen-overflow)" true
 # The rise it reports happened inside nstat's wider window.
 check_cmp overflow-rise-positive "$(rise "$TMP/ov.json" listen-overflow TcpExtListenOverflows)" -gt 0
@@ -66,6 +90,8 @@ check_eq overflow-in-text "$(grep -c '\[.*\] listen-overflow:' "$TMP/ov.txt")" 1
 # goes; the queue is still full, so that finding stays.
 wait_for_line "$TMP/ov.log" done 30
 kill $clients 2>/dev/null; wait $clients 2>/dev/null
+wait_for_line "$TMP/lo.log" done 30
+kill $local_clients 2>/dev/null; wait $local_clients 2>/dev/null
 sleep 0.3
 ov2=$(ctr "$NS_B" TcpExtListenOverflows)
 "$TCPSCOPE" monitor --netns "$NS_B" --json --interval 500ms >"$TMP/ov-idle.json"

@@ -8,6 +8,8 @@
 need bpftrace
 need bpftool
 LOAD="python3 $TOP/tests/helpers/tcpload.py"
+# bpftrace takes over 20 s to start on an emulated CPU.
+BT_WAIT=20; emulated && BT_WAIT=90
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
 LABNAME="why$$"
@@ -54,11 +56,11 @@ one_family() { # FAMILY SERVER_IP PORT
 		> "$TMP/bt$fam.out" 2>&1 &
 	bt=$!
 	cleanup_add kill $bt
-	wait_for_line "$TMP/bt$fam.out" 'Attaching' 20 || { fail "v$fam/setup" "bpftrace did not attach"; return; }
+	wait_for_line "$TMP/bt$fam.out" 'Attaching' "$BT_WAIT" || { fail "v$fam/setup" "bpftrace did not attach"; return; }
 	"$TCPSCOPE" trace --json --events drop,retransmit --port "$port" > "$TMP/trace$fam.jsonl" 2> "$TMP/trace$fam.err" &
 	tr=$!
 	cleanup_add kill $tr
-	sleep 2 # attached once its programs load (no line in --json mode)
+	wait_attached $tr || { fail "v$fam/setup" "the tracer did not attach"; return; }
 	ip netns exec "$NS_A" $LOAD client "$ip" "$port" --conns 8 --parallel 4 --bytes 200000 \
 		> "$TMP/client$fam.out"
 	# Until no socket of the port can still send (and so be dropped).

@@ -18,7 +18,7 @@ wait_for_line "$TMP/server.out" '^listening' || { fail setup "server did not sta
 "$TCPSCOPE" trace --json --events retransmit --port "$PORT" > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
-sleep 2
+wait_attached $TR || { fail setup "the tracer did not attach"; exit 0; }
 # The client: send, wait through the probe and two RTOs (0.2 s min RTO
 # doubling: about 0.2+0.4+0.8 s after the probe), then TCP_INFO, then a
 # reset close so that nothing more is sent.

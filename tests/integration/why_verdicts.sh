@@ -23,16 +23,21 @@ export NSTAT_HISTORY=$TMP/nstat.hist
 "$TCPSCOPE" trace --port 29441 --port 29443 --json -q > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
-sleep 2
+wait_attached $TR || { fail setup "the tracer did not attach"; exit 0; }
 
 # Closed port.
 in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 20 --concurrency 5 --trace --json \
-	--timeline "$TMP/refused.jsonl" > "$TMP/refused.json" 2> "$TMP/refused.err"
+	--timeline "$TMP/refused.jsonl" --records "$TMP/refused.rec" > "$TMP/refused.json" 2> "$TMP/refused.err"
 check_eq refused/econnrefused "$(jq '.errors.ECONNREFUSED // 0' "$TMP/refused.json")" 20
 check_eq refused/verdicts "$(jq -c '.trace.verdicts | with_entries(select(.value > 0))' "$TMP/refused.json")" \
 	'{"refused":20}'
 check_eq refused/timeline_lines "$(jq -s '[.[] | select(.type=="why" and .verdict=="refused")] | length' \
 	"$TMP/refused.jsonl")" 20
+# --records: one line per attempt, each with the load engine's own errno
+# and the verdict beside it.
+check_eq refused/records_refused "$(jq -s '[.[] | select(.error=="ECONNREFUSED" and .verdict=="refused")] | length' \
+	"$TMP/refused.rec")" 20
+check_eq refused/records_lines "$(wc -l < "$TMP/refused.rec")" 20
 check_cmp refused/text_example "$(in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 3 --trace 2>&1 |
 	grep -c '^verdict refused: 3 connections, e.g. 127\.0\.0\.[0-9]*:[0-9]* > 127\.0\.0\.1:29441$')" -eq 1
 
@@ -47,7 +52,8 @@ cleanup_add kill $!
 wait_for_line "$TMP/bl.out" '^listening' || { fail backlog/setup "listener did not start"; exit 0; }
 in_ns nstat -n
 in_ns "$TCPSCOPE" stress 127.0.0.1:29442 --mode hold -c 6 --duration 1s --connect-timeout 4s \
-	--source 127.0.0.1 --trace --json --timeline "$TMP/bl.jsonl" > "$TMP/bl.json" 2> "$TMP/bl.err"
+	--source 127.0.0.1 --trace --json --timeline "$TMP/bl.jsonl" --records "$TMP/bl.rec" \
+	> "$TMP/bl.json" 2> "$TMP/bl.err"
 synretrans=$(in_ns nstat -az TcpExtTCPSynRetrans | awk '/TcpExtTCPSynRetrans/ {print $2}')
 nto=$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout")] | length' "$TMP/bl.jsonl")
 check_cmp backlog/some_syn_timeouts "$nto" -ge 3
@@ -59,19 +65,32 @@ check_eq backlog/syn_retransmits_equal_nstat \
 	"$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout") | .syn_retransmits] | add // 0' "$TMP/bl.jsonl")" \
 	"$synretrans"
 
+# The records say the same per cookie as the timeline's why lines, and
+# each timed-out connect() (ETIMEDOUT, the load engine's own account) is a
+# syn_timeout.
+check_eq backlog/records_match_timeline \
+	"$(jq -c 'select(.verdict=="syn_timeout") | [.cookie, .syn_retransmits]' "$TMP/bl.rec" | sort)" \
+	"$(jq -c 'select(.type=="why" and .verdict=="syn_timeout") | [.cookie, .syn_retransmits]' "$TMP/bl.jsonl" | sort)"
+check_eq backlog/records_etimedout_syn_timeout \
+	"$(jq -s '[.[] | select(.error=="ETIMEDOUT" and .verdict!="syn_timeout")] | length' "$TMP/bl.rec")" 0
+check_eq backlog/records_others_normal \
+	"$(jq -s '[.[] | select(.error==null and .verdict!="")] | length' "$TMP/bl.rec")" 0
+
 # The reset server.
 in_ns "$TCPSCOPE" server --listen 127.0.0.1:29443 --mode reset --threads 1 --duration 20s \
 	> "$TMP/rs.out" 2>&1 &
 cleanup_add kill $!
 wait_for_line "$TMP/rs.out" '29443' || { fail reset/setup "server did not start"; exit 0; }
 in_ns "$TCPSCOPE" stress 127.0.0.1:29443 --mode churn -n 20 --concurrency 4 --size 16 --trace --json \
-	--timeline "$TMP/rs.jsonl" > "$TMP/rs.json" 2> "$TMP/rs.err"
+	--timeline "$TMP/rs.jsonl" --records "$TMP/rs.rec" > "$TMP/rs.json" 2> "$TMP/rs.err"
 nrst=$(jq -s '[.[] | select(.type=="why" and .verdict=="reset_by_peer")] | length' "$TMP/rs.jsonl")
 check_cmp reset/some "$nrst" -ge 1
 # The load engine's own account: each connection ended in ECONNRESET.
 check_eq reset/every_econnreset_reset_by_peer "$nrst" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
 check_eq reset/no_other_verdict \
 	"$(jq -c '.trace.verdicts | with_entries(select(.value > 0 and .key != "reset_by_peer"))' "$TMP/rs.json")" '{}'
+check_eq reset/records_econnreset "$(jq -s '[.[] | select(.error=="ECONNRESET" and .verdict=="reset_by_peer")] | length' \
+	"$TMP/rs.rec")" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
 check_eq reset/lost_zero "$(jq .trace.lost "$TMP/rs.json")" 0
 
 kill -INT $TR; wait $TR

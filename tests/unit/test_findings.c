@@ -7,6 +7,7 @@
  * alone, however large, is never one.
  */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include "monitor/findings.h"
 #include "test.h"
@@ -234,4 +235,109 @@ out:
 		report_free(near);
 	if (over)
 		report_free(over);
+}
+
+/* Two snapshots a second apart of the TcpExt counters in names (one
+ * line, space-separated), with values a and b. */
+static struct report *report_ext(const char *names, const char *a, const char *b)
+{
+	struct report *r = calloc(1, sizeof(*r));
+	char text[512];
+
+	if (!r)
+		return NULL;
+	snprintf(text, sizeof(text), "TcpExt: %s\nTcpExt: %s\n", names, a);
+	procfs_parse_snmp(text, strlen(text), &r->a.ctr);
+	snprintf(text, sizeof(text), "TcpExt: %s\nTcpExt: %s\n", names, b);
+	procfs_parse_snmp(text, strlen(text), &r->b.ctr);
+	r->b.t_ns = 1000000000;
+	r->rates = true;
+	r->interval_s = 1.0;
+	findings__run(r);
+	return r;
+}
+
+static int64_t related_rise(const struct finding *f, const char *name)
+{
+	int i;
+
+	for (i = 0; i < f->nrelated; i++)
+		if (!strcmp(f->related[i], name))
+			return f->related_rise[i];
+	return -2;
+}
+
+TEST(findings_listen_overflow_names_the_syn_retransmits)
+{
+	/* Loopback clients of a full listener: 9 SYNs refused, 6 of them
+	 * retransmits (the first SYNs of 3 connections, 2 retries each). */
+	struct report *r = report_ext("ListenOverflows ListenDrops TCPSynRetrans TCPReqQFullDrop",
+				      "1 1 4 7", "10 10 10 7");
+	const struct finding *f;
+
+	if (!ASSERT_TRUE(r != NULL, "report"))
+		return;
+	f = find(r, "listen-overflow");
+	if (ASSERT_TRUE(f != NULL, "listen-overflow")) {
+		ASSERT_EQ(related_rise(f, "TcpExtTCPSynRetrans"), 6, "SYN retransmits beside it");
+		ASSERT_EQ(related_rise(f, "TcpExtTCPReqQFullDrop"), 0, "not rising: 0");
+		ASSERT_EQ(related_rise(f, "TcpExtTCPReqQFullDoCookies"), 0, "absent: 0");
+		ASSERT_TRUE(strstr(f->together, "TcpExtTCPSynRetrans +6, TcpExtTCPReqQFullDrop "
+					       "not rising") != NULL, "together, as text");
+		ASSERT_TRUE(f->see && strstr(f->see, "tcp_listen_overflow") &&
+				    strstr(f->see, "syn_timeout"), "the drop reason, the verdict");
+	}
+	report_free(r);
+}
+
+TEST(findings_no_interval_no_related_rise)
+{
+	struct report *r = calloc(1, sizeof(*r));
+	struct tcp_sock_info s = { .family = AF_INET, .state = TCP_STATE_LISTEN, .sport = 80,
+				   .rqueue = 2, .wqueue = 1 };
+	const struct finding *f;
+
+	if (!ASSERT_TRUE(r != NULL, "report")) {
+		free(r);
+		return;
+	}
+	r->socks.v = &s;
+	r->socks.n = 1;
+	findings__run(r);
+	f = find(r, "accept-queue-full");
+	if (ASSERT_TRUE(f != NULL, "a full queue now, without an interval")) {
+		ASSERT_EQ(related_rise(f, "TcpExtTCPSynRetrans"), -1, "no interval: unknown");
+		ASSERT_TRUE(strstr(f->together, "TcpExtTCPSynRetrans (no interval)") != NULL,
+			    "said so");
+	}
+	r->socks.v = NULL;
+	free(r);
+}
+
+TEST(findings_receive_drops_by_cause)
+{
+	struct report *r = report_ext("TCPRcvQDrop TCPOFODrop TCPZeroWindowDrop PruneCalled",
+				      "0 5 0 1", "3 5 2 4");
+	struct report *q = report_ext("TCPRcvQDrop TCPOFODrop TCPZeroWindowDrop PruneCalled",
+				      "3 5 2 4", "3 5 2 4");
+	const struct finding *f;
+
+	if (!ASSERT_TRUE(r && q, "reports"))
+		goto out;
+	f = find(r, "receive-drops");
+	if (ASSERT_TRUE(f != NULL, "receive-drops")) {
+		ASSERT_TRUE(strstr(f->evidence, "TcpExtTCPRcvQDrop +3") &&
+				    strstr(f->evidence, "TcpExtTCPZeroWindowDrop +2") &&
+				    !strstr(f->evidence, "TcpExtTCPOFODrop"), "the rising ones only");
+		ASSERT_EQ(related_rise(f, "TcpExtPruneCalled"), 3, "pruning beside it");
+		ASSERT_TRUE(strstr(f->see, "proto_mem (TcpExtTCPRcvQDrop") &&
+				    strstr(f->see, "tcp_zerowindow (TcpExtTCPZeroWindowDrop)"),
+			    "each counter with its drop reason");
+	}
+	ASSERT_TRUE(find(q, "receive-drops") == NULL, "totals only: none");
+out:
+	if (r)
+		report_free(r);
+	if (q)
+		report_free(q);
 }
