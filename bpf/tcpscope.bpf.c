@@ -571,7 +571,7 @@ struct twin_state {
 	__u64 at[HIT_SLOTS];
 };
 
-enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_DROP, NS_MAX };
+enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_DROP, NS_CONG, NS_MAX };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -943,5 +943,6 @@ int BPF_PROG(raw_recv_reset_rescue, struct sock *sk)
 }
 
 #include "drop.bpf.h"
+#include "cong.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

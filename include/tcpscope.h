@@ -14,6 +14,7 @@ enum ev_type {
 	EV_SEND_RESET = 3,
 	EV_RECV_RESET = 4,
 	EV_DROP = 5,        /* skb:kfree_skb of a TCP segment */
+	EV_CONG = 6,        /* tcp:tcp_cong_state_set: a congestion state set */
 	EV_TYPE_MAX,
 };
 
@@ -79,6 +80,19 @@ struct ev_drop {
 	__u32 len;       /* skb->len */
 };
 
+struct ev_cong {
+	__u32 snd_cwnd;       /* when the state was set, before the new state's
+			       * congestion control hook ran */
+	__u32 ssthresh;
+	__u32 total_retrans;
+	__u8 old_ca;          /* icsk_ca_state before: the tracepoint fires
+			       * before tcp_set_ca_state() assigns it */
+	__u8 new_ca;          /* the state set (it may equal old_ca: a second
+			       * RTO sets Loss again) */
+	__u8 tcp_state;
+	__u8 icsk_retransmits;
+};
+
 struct event {
 	__u64 ts_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 cookie; /* bpf_get_socket_cookie() == getsockopt(SO_COOKIE) */
@@ -99,6 +113,7 @@ struct event {
 		struct ev_probe probe;
 		struct ev_reset reset;
 		struct ev_drop drop;
+		struct ev_cong cong;
 	};
 };
 

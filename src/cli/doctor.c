@@ -106,6 +106,14 @@ static size_t kernel_gaps(struct gap *g)
 		"first send or receive",
 		"no sock_send_length/sock_recv_length: an accepted socket says pid 0 until its "
 		"owner's close() or shutdown() (its cgroup is known from the first event)" };
+	/* "tcp: Add tracepoint for tcp_set_ca_state" (in 6.1 and 6.18): every
+	 * congestion state set (bpf/cong.bpf.h). */
+	g[n++] = (struct gap){ "congestion_timeline",
+		kernel_has_btf_tracepoint("tcp_cong_state_set"),
+		"tcp_cong_state_set: cong events, per-connection Open/Disorder/CWR/Recovery/Loss "
+		"intervals and time in each",
+		"no tcp_cong_state_set: no cong events nor congestion intervals; what remains is the "
+		"ca_state each retransmit event carries" };
 	return n;
 }
 

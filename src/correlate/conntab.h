@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "tcpscope.h"
+#include "correlate/cong.h"
 
 struct conn {
 	uint64_t cookie;
@@ -51,6 +52,7 @@ struct conn {
 	uint32_t drop_reason;  /* of the last one (enum skb_drop_reason) */
 	uint32_t reset_reason; /* of the last reset sent (enum sk_rst_reason) */
 	uint8_t reset_rx_state; /* its state when a reset came in (0: none) */
+	struct conn_cong cong;  /* its congestion states (cong.h) */
 };
 
 enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER, SIDE_LISTENER };

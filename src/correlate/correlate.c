@@ -69,6 +69,8 @@ static void on_state(struct correlator *k, struct conn *c, const struct event *e
 		if (old == TCP_STATE_SYN_SENT && c->syn_sent_ns)
 			hist__record(&k->handshake_ns, e->ts_ns - c->syn_sent_ns);
 	}
+	if (new == TCP_STATE_CLOSE && k->cong.on)
+		cong__close(&k->cong, &c->cong, e->ts_ns, c->kest_ns);
 	path_add(c, new);
 	c->state_ns = e->ts_ns;
 	c->last_state = new;
@@ -184,11 +186,20 @@ static void on_probe(struct conn *c, const struct event *e)
 		c->max_srtt_us = e->probe.srtt_us;
 }
 
+/* A congestion state set: the interval of the state left ends. Its length
+ * goes in the timeline. */
+static uint64_t on_cong(struct correlator *k, struct conn *c, const struct event *e)
+{
+	return cong__set(&k->cong, &c->cong, e->ts_ns, e->cong.old_ca, e->cong.new_ca,
+			 c->kest_ns);
+}
+
 int correlator__event(void *ctx, const struct event *e)
 {
 	struct correlator *k = ctx;
 	struct conn *c;
 	char extra[96];
+	uint64_t cong_ns = 0;
 	unsigned int type = e->type < EV_TYPE_MAX ? e->type : EV_RETRANSMIT;
 
 	pthread_mutex_lock(&k->lock);
@@ -209,8 +220,13 @@ int correlator__event(void *ctx, const struct event *e)
 		on_probe(c, e);
 	else if (c && (type == EV_SEND_RESET || type == EV_RECV_RESET))
 		on_reset(c, e);
+	else if (c && type == EV_CONG)
+		cong_ns = on_cong(k, c, e);
 	if (k->timeline) {
 		snprintf(extra, sizeof(extra), ",\"side\":\"%s\"", side_name(c));
+		if (type == EV_CONG && cong_ns)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+				 ",\"interval_ns\":%" PRIu64, cong_ns);
 		event_print_json(k->timeline, e, extra);
 	}
 	pthread_mutex_unlock(&k->lock);
@@ -351,6 +367,7 @@ int correlator__init(struct correlator *k, const struct corr_opts *o)
 	hist__init(&k->handshake_ns);
 	for (i = 0; i < TCP_NSTATES; i++)
 		hist__init(&k->in_state_ns[i]);
+	cong_tally__init(&k->cong, false); /* on once attached */
 	return conntab__init(&k->conns, 4000000);
 }
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "correlate/cong.h"
 #include "correlate/conntab.h"
 #include "correlate/correlate.h"
 #include "lib/hist.h"
@@ -56,6 +57,7 @@ struct correlator {
 	struct hist handshake_ns;
 	struct hist in_state_ns[TCP_NSTATES];
 	struct owner_tally owners; /* by process and cgroup */
+	struct cong_tally cong;    /* congestion states' intervals */
 	/* set by correlator__stop() */
 	struct tracer_counts tc;
 	const char *attach;

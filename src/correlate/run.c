@@ -108,6 +108,7 @@ int correlator__open(struct correlator **cp, const struct corr_opts *o)
 		goto fail;
 	}
 	k->typed = tracer__typed(k->t);
+	k->cong.on = tracer__attached(k->t, EV_CONG);
 	k->attach = tracer__attach_name(k->t);
 	k->filter = (struct cookie_filter){ k->t, filter_add, filter_del, filter_add_port };
 	*cp = k;

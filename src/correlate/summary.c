@@ -150,6 +150,7 @@ static void copy_counts(struct corr_summary *s, const struct correlator *k)
 	s->untraced = k->untraced;
 	s->handshake_ns = &k->handshake_ns;
 	s->in_state_ns = k->in_state_ns;
+	s->cong = &k->cong;
 }
 
 static struct corr_summary *summary_compute(struct correlator *k)
@@ -339,6 +340,25 @@ static void text_states(const struct corr_summary *s, FILE *f)
 			hist_line(f, tcp_state_name(st), &s->in_state_ns[st]);
 }
 
+static void text_cong(const struct corr_summary *s, FILE *f)
+{
+	const struct cong_tally *t = s->cong;
+	unsigned int ca;
+
+	if (!t->on) {
+		fprintf(f, "congestion states: not traced (the kernel has no "
+			   "tcp:tcp_cong_state_set; retransmits carry ca_state)\n");
+		return;
+	}
+	fprintf(f, "congestion states: %" PRIu64 " set; entered", t->sets);
+	for (ca = 1; ca < CA_NSTATES; ca++)
+		fprintf(f, " %s %" PRIu64, tcp_ca_state_name(ca), t->entered[ca]);
+	fprintf(f, "\n  time in each, per interval\n");
+	for (ca = 0; ca < CA_NSTATES; ca++)
+		if (t->in_state_ns[ca].count)
+			hist_line(f, tcp_ca_state_name(ca), &t->in_state_ns[ca]);
+}
+
 static void text_resets(const struct corr_summary *s, FILE *f)
 {
 	uint32_t r;
@@ -411,6 +431,7 @@ void corr_summary__print_text(const struct corr_summary *s, const struct hist *c
 	text_agreement(s, f);
 	text_latency(s, connect_ns, f);
 	text_states(s, f);
+	text_cong(s, f);
 	text_resets(s, f);
 	why__print_text(&s->why, f);
 	text_paths(s, f);
@@ -467,6 +488,7 @@ static void conn_json(struct jw *w, const struct conn *c)
 		jw_u64(w, retrans_kind_name((unsigned)kd), c->by_kind[kd]);
 	jw_obj_close(w);
 	jw_u64(w, "max_srtt_us", c->max_srtt_us);
+	cong__conn_json(&c->cong, w);
 	why__conn_json(w, c);
 	if (c->done) {
 		jw_i64(w, "bpf_segs_before_poll", agree__bpf_segs(c));
@@ -552,6 +574,26 @@ static void json_latency(const struct corr_summary *s, struct jw *w)
 	jw_obj_close(w);
 }
 
+static void json_cong(const struct corr_summary *s, struct jw *w)
+{
+	const struct cong_tally *t = s->cong;
+	unsigned int ca;
+
+	jw_obj_open(w, "congestion");
+	jw_bool(w, "traced", t->on);
+	jw_u64(w, "sets", t->sets);
+	jw_obj_open(w, "entered");
+	for (ca = 0; ca < CA_NSTATES; ca++)
+		jw_u64(w, tcp_ca_state_name(ca), t->entered[ca]);
+	jw_obj_close(w);
+	jw_obj_open(w, "time_in_state_us");
+	for (ca = 0; ca < CA_NSTATES; ca++)
+		if (t->in_state_ns[ca].count)
+			hist_json(w, tcp_ca_state_name(ca), &t->in_state_ns[ca]);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
 static void json_paths(const struct corr_summary *s, struct jw *w)
 {
 	char buf[200];
@@ -589,6 +631,7 @@ void corr_summary__print_json(const struct corr_summary *s, struct jw *w)
 	json_connections(s, w);
 	json_agreement(s, w);
 	json_latency(s, w);
+	json_cong(s, w);
 	json_paths(s, w);
 	conns_json(w, "top_retransmits", s->top_rtx, s->ntop_rtx);
 	conns_json(w, "top_srtt", s->top_srtt, s->ntop_srtt);

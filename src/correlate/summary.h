@@ -46,6 +46,7 @@ struct corr_summary {
 	const struct conn *top_rtx[SUMMARY_TOP], *top_srtt[SUMMARY_TOP];
 	size_t ntop_rtx, ntop_srtt;
 	struct why_summary why; /* drops by reason, verdicts */
+	const struct cong_tally *cong; /* the join's congestion intervals */
 	const struct owner_tally *owners; /* the correlator's, by process and cgroup */
 	struct tracer_counts tc;          /* for what the owner filters left out */
 };

@@ -21,7 +21,7 @@ static const char *const kinds[RK_MAX] = {
 static const char *const types[EV_TYPE_MAX] = {
 	[EV_RETRANSMIT] = "retransmit", [EV_STATE] = "state", [EV_PROBE] = "probe",
 	[EV_SEND_RESET] = "send_reset", [EV_RECV_RESET] = "receive_reset",
-	[EV_DROP] = "drop",
+	[EV_DROP] = "drop", [EV_CONG] = "cong",
 };
 
 #define NREASONS 128
@@ -83,6 +83,7 @@ static const struct ev_word {
 	{ "probe", EVMASK(EV_PROBE), false },
 	{ "reset", EVMASK(EV_SEND_RESET) | EVMASK(EV_RECV_RESET), false },
 	{ "drop", EVMASK(EV_DROP), false },
+	{ "cong", EVMASK(EV_CONG), false },
 	{ "all", (1u << EV_TYPE_MAX) - 1, false },
 };
 
@@ -239,7 +240,8 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 		    e->type == EV_STATE	     ? "STATE" :
 		    e->type == EV_PROBE	     ? "PROBE" :
 		    e->type == EV_SEND_RESET ? "RSTTX" :
-		    e->type == EV_RECV_RESET ? "RSTRX" : "DROP",
+		    e->type == EV_RECV_RESET ? "RSTRX" :
+		    e->type == EV_CONG	     ? "CONG" : "DROP",
 		    src, dst);
 	switch (e->type) {
 	case EV_RETRANSMIT:
@@ -277,6 +279,12 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 			     flags, e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock");
 		break;
 	}
+	case EV_CONG:
+		n += fprintf(f, "%s -> %s %s cwnd=%u total=%u",
+			     tcp_ca_state_name(e->cong.old_ca), tcp_ca_state_name(e->cong.new_ca),
+			     tcp_state_name(e->cong.tcp_state), e->cong.snd_cwnd,
+			     e->cong.total_retrans);
+		break;
 	default:
 		n += fprintf(f, "%s",
 			     e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "no-sock");
@@ -353,6 +361,14 @@ void event_print_json(FILE *f, const struct event *e, const char *extra)
 			extra ? extra : "");
 		break;
 	}
+	case EV_CONG:
+		fprintf(f,
+			",\"old\":\"%s\",\"new\":\"%s\",\"state\":\"%s\",\"snd_cwnd\":%u,"
+			"\"ssthresh\":%u,\"total_retrans\":%u,\"retransmits\":%u%s}\n",
+			tcp_ca_state_name(e->cong.old_ca), tcp_ca_state_name(e->cong.new_ca),
+			tcp_state_name(e->cong.tcp_state), e->cong.snd_cwnd, e->cong.ssthresh,
+			e->cong.total_retrans, e->cong.icsk_retransmits, extra ? extra : "");
+		break;
 	default:
 		fprintf(f, ",\"state\":\"%s\",\"has_sock\":%s", 
 			e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "",

@@ -22,7 +22,7 @@ void reset_reason_set(uint32_t reason, const char *name);
 /* "fast", "rto", "syn", "failed", "other", "tlp". */
 const char *retrans_kind_name(unsigned int kind);
 /* The JSON "type": "retransmit", "state", "probe", "send_reset",
- * "receive_reset", "drop". */
+ * "receive_reset", "drop", "cong". */
 const char *ev_type_name(unsigned int type);
 /* The kind a retransmit gets from its socket's states and error. */
 unsigned int retrans_classify(unsigned int tcp_state, unsigned int ca_state, unsigned int pending,

@@ -27,6 +27,10 @@ const struct tracepoint tracepoints[] = {
 	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 3 },
 	{ "skb", "kfree_skb", "drop_rx", EV_DROP,
 	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 4 },
+	/* Congestion states (bpf/cong.bpf.h): in 6.1 and later. */
+	{ "tcp", "tcp_cong_state_set", "cong", EV_CONG,
+	  "no cong events (no congestion timeline): the kernel has no tcp:tcp_cong_state_set; "
+	  "retransmit events still carry the socket's ca_state", 0 },
 };
 
 const size_t ntracepoints = sizeof(tracepoints) / sizeof(tracepoints[0]);

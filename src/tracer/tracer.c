@@ -638,6 +638,16 @@ bool tracer__typed(const struct tracer *t)
 	return !t->raw_tp;
 }
 
+bool tracer__attached(const struct tracer *t, unsigned int type)
+{
+	size_t i;
+
+	for (i = 0; i < ntracepoints; i++)
+		if (t->twins[i].main && t->twins[i].tp->type == type)
+			return true;
+	return false;
+}
+
 void tracer__destroy(struct tracer *t)
 {
 	if (!t)

@@ -94,6 +94,9 @@ const char *tracer__attach_name(const struct tracer *t);
 /* tp_btf: every event carries its socket's cookie (raw_tp's only once the
  * cookie has been asked for). */
 bool tracer__typed(const struct tracer *t);
+/* Is a tracepoint sending events of this type attached (an optional one
+ * the kernel lacks is not)? */
+bool tracer__attached(const struct tracer *t, unsigned int type);
 void tracer__destroy(struct tracer *t);
 
 /* Options trace and stress --trace share: parse VAL or fail the command
