@@ -41,6 +41,8 @@ uint64_t cong__set(struct cong_tally *t, struct conn_cong *c, uint64_t ts, unsig
 	uint64_t len;
 
 	t->sets++;
+	if (new < CA_NSTATES)
+		t->set_to[new]++;
 	if (c->closed || old == new || new >= CA_NSTATES)
 		return 0; /* Loss again (another RTO): the same interval */
 	/* The event says what the socket left; trust it over our record,

@@ -29,7 +29,8 @@ struct conn_cong {
 struct cong_tally {
 	bool on;
 	uint64_t sets;                       /* cong events of our connections */
-	uint64_t entered[CA_NSTATES];
+	uint64_t set_to[CA_NSTATES];         /* by the state set, changed or not */
+	uint64_t entered[CA_NSTATES];        /* changes into each state */
 	struct hist in_state_ns[CA_NSTATES]; /* one sample per closed interval */
 };
 

@@ -582,6 +582,10 @@ static void json_cong(const struct corr_summary *s, struct jw *w)
 	jw_obj_open(w, "congestion");
 	jw_bool(w, "traced", t->on);
 	jw_u64(w, "sets", t->sets);
+	jw_obj_open(w, "set");
+	for (ca = 0; ca < CA_NSTATES; ca++)
+		jw_u64(w, tcp_ca_state_name(ca), t->set_to[ca]);
+	jw_obj_close(w);
 	jw_obj_open(w, "entered");
 	for (ca = 0; ca < CA_NSTATES; ca++)
 		jw_u64(w, tcp_ca_state_name(ca), t->entered[ca]);
