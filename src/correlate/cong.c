@@ -47,6 +47,8 @@ uint64_t cong__set(struct cong_tally *t, struct conn_cong *c, uint64_t ts, unsig
 		return 0; /* Loss again (another RTO): the same interval */
 	/* The event says what the socket left; trust it over our record,
 	 * which misses the state a socket had before its first event. */
+	if (c->ca != old && c->since_ns)
+		t->gaps++;
 	if (c->ca != old) {
 		c->ca = (uint8_t)old;
 		c->since_ns = 0;

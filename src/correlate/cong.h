@@ -31,6 +31,10 @@ struct cong_tally {
 	uint64_t sets;                       /* cong events of our connections */
 	uint64_t set_to[CA_NSTATES];         /* by the state set, changed or not */
 	uint64_t entered[CA_NSTATES];        /* changes into each state */
+	/* Events whose state left is not the one the connection's last event
+	 * set: a change the tracepoint never reported (seen on 6.18 beside
+	 * retransmits missing from tcp_retransmit_skb, no event lost). */
+	uint64_t gaps;
 	struct hist in_state_ns[CA_NSTATES]; /* one sample per closed interval */
 };
 

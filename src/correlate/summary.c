@@ -353,6 +353,8 @@ static void text_cong(const struct corr_summary *s, FILE *f)
 	fprintf(f, "congestion states: %" PRIu64 " set; entered", t->sets);
 	for (ca = 1; ca < CA_NSTATES; ca++)
 		fprintf(f, " %s %" PRIu64, tcp_ca_state_name(ca), t->entered[ca]);
+	if (t->gaps)
+		fprintf(f, "; %" PRIu64 " changes the kernel did not report", t->gaps);
 	fprintf(f, "\n  time in each, per interval\n");
 	for (ca = 0; ca < CA_NSTATES; ca++)
 		if (t->in_state_ns[ca].count)
@@ -582,6 +584,7 @@ static void json_cong(const struct corr_summary *s, struct jw *w)
 	jw_obj_open(w, "congestion");
 	jw_bool(w, "traced", t->on);
 	jw_u64(w, "sets", t->sets);
+	jw_u64(w, "gaps", t->gaps);
 	jw_obj_open(w, "set");
 	for (ca = 0; ca < CA_NSTATES; ca++)
 		jw_u64(w, tcp_ca_state_name(ca), t->set_to[ca]);

@@ -9,11 +9,12 @@
 #    TCP_INFO tcpi_retransmits and the namespace's TcpExtTCPTimeouts; the
 #    socket's tcpi_ca_state is Loss; the Loss interval runs from the first
 #    RTO to the close, and stress --trace's summary has it.
-# 2. A lossy run (stress --trace, 4% of the echoes dropped): Recovery is
-#    entered exactly as often as the client namespace counts
+# 2. A lossy run (stress --trace, 4% of the client's segments dropped):
+#    Recovery is set as often as the client namespace counts
 #    TcpExtTCPSackRecovery + TcpExtTCPRenoRecovery (tcp_enter_recovery
-#    counts one and sets Recovery), and Loss as TcpExtTCPTimeouts; the
-#    time-in-state distributions have one sample per interval.
+#    counts one and sets Recovery), and Loss as TcpExtTCPTimeouts, short
+#    only by the holes the run itself shows (see below); the time-in-state
+#    distributions have one sample per interval.
 # Kernels without the tracepoint (doctor's congestion_timeline) must say
 # so in doctor and in the summary, and send no cong events.
 . "$(dirname "$0")/../lib.sh"
@@ -155,22 +156,35 @@ ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$PORT" --mode rr -c 8 --size 300
 check_eq lossy/exit_status "$?" 0
 J=$TMP/lossy.json
 sack=$(counter TcpExtTCPSackRecovery); reno=$(counter TcpExtTCPRenoRecovery)
+timeouts=$(counter TcpExtTCPTimeouts); probes=$(counter TcpExtTCPLossProbes)
+set_rec=$(jq .trace.congestion.set.Recovery "$J"); set_loss=$(jq .trace.congestion.set.Loss "$J")
+# A change the kernel made without firing the tracepoint shows as an event
+# whose state left is not the one the connection's last event set (gaps),
+# unless the unseen changes came back to where they started; the same
+# moments leave retransmits out of tcp_retransmit_skb, which the agreement
+# with TCP_INFO counts (segment_count_drift, kernel_ahead). Each such hole
+# hides at most one Recovery and one Loss setting here (seen in about one
+# run in four on this shared 6.18, nothing lost). Without one, exact.
+gaps=$(jq .trace.congestion.gaps "$J")
+holes=$(jq '.trace.congestion.gaps + .trace.agreement.segment_count_drift +
+	.trace.agreement.kernel_ahead' "$J")
+echo "# lossy: $set_rec Recovery, $set_loss Loss sets, $gaps gaps, $holes holes; nstat: SackRecovery $sack" \
+	"RenoRecovery $reno Timeouts $timeouts LossProbes $probes"
 check_cmp lossy/some_recoveries "$(jq .trace.congestion.entered.Recovery "$J")" -gt 0
-check_eq lossy/Recovery_sets_are_Sack_Reno_Recovery "$(jq .trace.congestion.set.Recovery "$J")" \
-	"$((sack + reno))"
-check_eq lossy/Recovery_entered_each_set "$(jq .trace.congestion.entered.Recovery "$J")" \
-	"$(jq .trace.congestion.set.Recovery "$J")"
-check_eq lossy/Loss_sets_are_TCPTimeouts "$(jq .trace.congestion.set.Loss "$J")" \
-	"$(counter TcpExtTCPTimeouts)"
+check_cmp lossy/Recovery_sets_within_Sack_Reno_Recovery "$set_rec" -le "$((sack + reno))"
+check_cmp lossy/Recovery_sets_short_by_holes_at_most "$((set_rec + holes))" -ge "$((sack + reno))"
+check_eq lossy/Recovery_entered_each_set "$(jq .trace.congestion.entered.Recovery "$J")" "$set_rec"
+check_cmp lossy/Loss_sets_within_TCPTimeouts "$set_loss" -le "$timeouts"
+check_cmp lossy/Loss_sets_short_by_holes_at_most "$((set_loss + holes))" -ge "$timeouts"
+check_cmp lossy/holes_rare "$((holes * 100))" -le "$set_rec"
 # A loss probe sends new data instead when there is some (tcp_send_loss_probe):
 # counted in TCPLossProbes, not a retransmit.
-check_cmp lossy/tlp_within_TCPLossProbes "$(jq .trace.retransmits.tlp "$J")" \
-	-le "$(counter TcpExtTCPLossProbes)"
-# One sample per interval: every Recovery entered ended by the next set
-# or the close.
-check_eq lossy/one_sample_per_Recovery_interval \
-	"$(jq '.trace.congestion.time_in_state_us.Recovery.n' "$J")" \
-	"$(jq .trace.congestion.entered.Recovery "$J")"
+check_cmp lossy/tlp_within_TCPLossProbes "$(jq .trace.retransmits.tlp "$J")" -le "$probes"
+# One sample per interval: every Recovery entered ended by the next set or
+# the close (an interval cut by a gap has no known end).
+n_rec=$(jq '.trace.congestion.time_in_state_us.Recovery.n' "$J")
+check_cmp lossy/one_sample_per_Recovery_interval "$n_rec" -le "$set_rec"
+check_cmp lossy/Recovery_intervals_short_by_holes_at_most "$((n_rec + holes))" -ge "$set_rec"
 # The timeline's cong events are the summary's, each of a connection of ours.
 check_eq lossy/timeline_cong_events "$(jq -s '[.[] | select(.type=="cong")] | length' \
 	"$TMP/lossy.jsonl")" "$(jq .trace.congestion.sets "$J")"
