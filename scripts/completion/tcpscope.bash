@@ -16,7 +16,7 @@ _tcpscope()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-e | --events)
-		COMPREPLY=($(compgen -W "retransmit state probe reset drop all" -- "${cur##*,}"))
+		COMPREPLY=($(compgen -W "retransmit state probe reset drop cong all" -- "${cur##*,}"))
 		[ "${cur%,*}" != "$cur" ] && COMPREPLY=("${COMPREPLY[@]/#/${cur%,*},}")
 		return ;;
 	--attach)

@@ -54,7 +54,7 @@ static const char usage_text[] =
 	"of --duration or --count, prints a summary and exits 0.\n"
 	"\n"
 	"Options:\n"
-	"  -e, --events LIST        retransmit,state,probe,reset,drop or all\n"
+	"  -e, --events LIST        retransmit,state,probe,reset,drop,cong or all\n"
 	"                           (default: retransmit,state,reset)\n"
 	"  -p, --port N[,N...]      local or remote port (repeatable, up to 64)\n"
 	"  -a, --addr CIDR          local or remote address in CIDR, v4 or v6 (up to 8)\n"

@@ -14,13 +14,24 @@ void cong_tally__init(struct cong_tally *t, bool on)
 		hist__init(&t->in_state_ns[i]);
 }
 
+static bool changed(const struct conn_cong *c)
+{
+	int i;
+
+	for (i = 0; i < CA_NSTATES; i++)
+		if (c->entered[i])
+			return true;
+	return false;
+}
+
 /* When the current interval began: the last change, or, for the Open a
- * socket starts in, the handshake's end. 0: not known. */
+ * socket starts in (no change seen yet), the handshake's end. 0: not
+ * known (after a gap). */
 static uint64_t interval_start(const struct conn_cong *c, uint64_t established_ns)
 {
 	if (c->since_ns)
 		return c->since_ns;
-	return c->ca == 0 ? established_ns : 0;
+	return c->ca == 0 && !changed(c) ? established_ns : 0;
 }
 
 static uint64_t interval_end(struct cong_tally *t, struct conn_cong *c, uint64_t ts,
