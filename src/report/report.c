@@ -82,7 +82,14 @@ struct drawn {
 	struct vec s[S_MAX]; /* struct pt */
 	struct vec rtx;	     /* struct mark */
 	struct vec st;	     /* struct mark */
+	struct vec drops;    /* struct drop_mark */
+	struct vec cong;     /* struct mark: old, new congestion state (changes only) */
 	uint64_t probes;
+};
+
+struct drop_mark {
+	uint64_t t;
+	char reason[40];
 };
 
 struct report {
@@ -382,6 +389,40 @@ static void owner_from(struct drawn *d, const struct jr_obj *o)
 	snprintf(d->owner, sizeof(d->owner), "%s[%" PRIu64 "]%s%s", comm, pid, *cg ? " " : "", cg);
 }
 
+/* "Recovery" -> 3; -1 if not a congestion state's name. */
+static int ca_index(const struct jr_obj *o, const char *key)
+{
+	char buf[16];
+	int i;
+
+	if (!jr_str(o, key, buf, sizeof(buf)))
+		return -1;
+	for (i = 0; i < 5; i++)
+		if (!strcmp(buf, tcp_ca_state_name((unsigned int)i)))
+			return i;
+	return -1;
+}
+
+/* A drop or a congestion state change of a drawn connection: its marks. */
+static int why_marks(struct drawn *d, const struct jr_obj *o, uint64_t ts)
+{
+	if (jr_str_is(o, "type", "drop") && d->drops.n < MAX_MARKS) {
+		struct drop_mark m = { ts, "" };
+
+		jr_str(o, "reason", m.reason, sizeof(m.reason));
+		return vec_push(&d->drops, &m);
+	}
+	if (jr_str_is(o, "type", "cong") && d->cong.n < MAX_MARKS) {
+		int old = ca_index(o, "old"), new = ca_index(o, "new");
+		struct mark m = { ts, (uint8_t)old, (uint8_t) new, 0 };
+
+		if (old < 0 || new < 0 || old == new)
+			return 0; /* Loss again: the same interval */
+		return vec_push(&d->cong, &m);
+	}
+	return 0;
+}
+
 static int second_pass(struct report *r, const struct jr_obj *o, const char *line, size_t len)
 {
 	uint64_t ts, cookie = 0, v;
@@ -401,6 +442,8 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 		label_from(d, o);
 	if (d)
 		owner_from(d, o);
+	if (d && why_marks(d, o, ts))
+		return -ENOMEM;
 	if (jr_str_is(o, "type", "retransmit")) {
 		unsigned int k = kind_index(o);
 
@@ -487,7 +530,8 @@ static void draw(struct report *r, struct conn *c, enum why why)
 	d->why = 1u << why;
 	for (s = 0; s < S_MAX; s++)
 		d->s[s].size = sizeof(struct pt);
-	d->rtx.size = d->st.size = sizeof(struct mark);
+	d->rtx.size = d->st.size = d->cong.size = sizeof(struct mark);
+	d->drops.size = sizeof(struct drop_mark);
 	c->drawn = (uint8_t)r->ndrawn;
 }
 
@@ -720,6 +764,33 @@ out:
 	jw_obj_close(w);
 }
 
+/* "drops": [[us, reason]], "cong": [[us, old, new]]: the report draws each
+ * change as the start of an interval in the new state. */
+static void why_json(struct jw *w, const struct report *r, const struct drawn *d)
+{
+	const struct drop_mark *dm = d->drops.p;
+	const struct mark *m = d->cong.p;
+	size_t i;
+
+	jw_arr_open(w, "drops");
+	for (i = 0; i < d->drops.n; i++) {
+		jw_arr_open(w, NULL);
+		jw_u64(w, NULL, rel_us(r, dm[i].t));
+		jw_str(w, NULL, dm[i].reason);
+		jw_arr_close(w);
+	}
+	jw_arr_close(w);
+	jw_arr_open(w, "cong");
+	for (i = 0; i < d->cong.n; i++) {
+		jw_arr_open(w, NULL);
+		jw_u64(w, NULL, rel_us(r, m[i].t));
+		jw_str(w, NULL, tcp_ca_state_name(m[i].a));
+		jw_str(w, NULL, tcp_ca_state_name(m[i].b));
+		jw_arr_close(w);
+	}
+	jw_arr_close(w);
+}
+
 static void drawn_json(struct jw *w, const struct report *r, const struct drawn *d)
 {
 	const struct conn *c = conntab__find(&r->conns, d->cookie);
@@ -760,6 +831,7 @@ static void drawn_json(struct jw *w, const struct report *r, const struct drawn 
 	}
 	jw_arr_close(w);
 	jw_bool(w, "rtx_cut", d->rtx.n >= MAX_MARKS);
+	why_json(w, r, d);
 	jw_arr_open(w, "states");
 	for (i = 0, m = d->st.p; i < d->st.n; i++) {
 		jw_arr_open(w, NULL);
@@ -936,7 +1008,8 @@ static void write_page(struct report *r, FILE *f, const char *json, size_t jlen)
 	      "<section><h2>Cross-check</h2><div id=\"check\"></div></section>\n"
 	      "<section><h2>Connections worth a look</h2><p class=\"note\">srtt, cwnd, ssthresh "
 	      "and bytes in flight from the kernel's probe samples; every retransmit marked by "
-	      "kind, every state change by a dashed line.</p>\n"
+	      "kind, every state change by a dashed line, every drop by a red cross, congestion "
+	      "states other than Open as bands.</p>\n"
 	      "<div id=\"conns\"></div></section>\n"
 	      "<script type=\"application/json\" id=\"tcpscope-data\">",
 	      f);
@@ -960,6 +1033,8 @@ static void report_free(struct report *r)
 			free(r->drawn[i].s[s].p);
 		free(r->drawn[i].rtx.p);
 		free(r->drawn[i].st.p);
+		free(r->drawn[i].drops.p);
+		free(r->drawn[i].cong.p);
 	}
 	conntab__free(&r->conns);
 	free(r->connect_lat.p);
@@ -1085,8 +1160,8 @@ static const char report_usage[] =
     "time, time spent in each state, the cross-check of retransmitted segments\n"
     "against TCP_INFO, and for the connections worth a look (most retransmits,\n"
     "slowest to connect, reset, and any named with --conn) their srtt, cwnd,\n"
-    "ssthresh and bytes-in-flight curves with every retransmit and state change\n"
-    "marked. Long curves are decimated (min and max per time bucket), and each\n"
+    "ssthresh and bytes-in-flight curves with every retransmit, drop and state change\n"
+    "marked and their congestion intervals shaded. Long curves are decimated (min and max per time bucket), and each\n"
     "chart says so. `stress --trace --report FILE.html` does the same at the end\n"
     "of a run.\n"
     "\n"

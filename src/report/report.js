@@ -204,8 +204,22 @@ function params() {
 	tb.dataset.established = c.established;
 }
 
+/* Congestion states other than Open, as bands behind the curves. */
+const CAC = { Disorder: "#fff1a8", CWR: "#b6e3ff", Recovery: "#ffc680", Loss: "#ff9a94" };
+
+/* The congestion intervals of a connection: each change starts one in the
+ * new state, until the next change or the chart's end. */
+function congIntervals(c, tEnd) {
+	const v = [];
+	(c.cong || []).forEach((s, i, a) => {
+		if (CAC[s[2]]) v.push({ state: s[2], t0: s[0], t1: i + 1 < a.length ? a[i + 1][0] : tEnd });
+	});
+	return v;
+}
+
 /* One connection: srtt, cwnd and ssthresh, bytes in flight, one panel each,
- * with the retransmits and state changes marked across all three. */
+ * with the retransmits, drops and state changes marked across all three and
+ * its congestion states as bands behind them. */
 function connChart(c, idx) {
 	const id = "conn-" + c.cookie;
 	const dec = Object.values(c.series).filter(s => s.decimated);
@@ -217,7 +231,11 @@ function connChart(c, idx) {
 	host.dataset.rtx = c.rtx.length;
 	host.dataset.states = c.states.length;
 	host.dataset.probes = c.probes;
+	host.dataset.drops = (c.drops || []).length;
+	host.dataset.cong = (c.cong || []).length;
 	const all = [];
+	for (const d of c.drops || []) all.push(d[0]);
+	for (const s of c.cong || []) all.push(s[0]);
 	for (const k in c.series) for (const p of c.series[k].points) all.push(p[0]);
 	for (const r of c.rtx) all.push(r[0]);
 	for (const s of c.states) all.push(s[0]);
@@ -225,7 +243,7 @@ function connChart(c, idx) {
 	if (!c.probes) h("p", host, "no probe samples: the connection was shorter than --probe-interval, or received no ACK while established; only its marks are drawn", { class: "note" });
 	const t0 = Math.min.apply(null, all), t1 = Math.max.apply(null, all);
 	const ms = v => (v - t0) / 1000;
-	const W = 1100, PH = 110, G = 34, H = 28 + 3 * (PH + G) + 16;
+	const W = 1100, PH = 110, G = 34, H = 28 + 3 * (PH + G) + 30;
 	const svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img" }, host);
 	const panels = [
 		{ label: "srtt (ms)", series: [["srtt_us", "#0969da", v => v / 1000]] },
@@ -237,6 +255,12 @@ function connChart(c, idx) {
 		let top = 1;
 		for (const s of p.series) for (const q of c.series[s[0]].points) top = Math.max(top, s[2](q[1]));
 		const f = frame(svg, box, 0, Math.max(ms(t1), 0.001), 0, top * 1.05, { ylabel: p.label, xlabel: i === 2 ? "ms since first event" : "" });
+		for (const iv of congIntervals(c, t1)) {
+			const x0 = f.x(ms(iv.t0)), x1 = f.x(ms(iv.t1));
+			const b = el("rect", { x: x0, y: box.y, width: Math.max(1, x1 - x0), height: box.h, fill: CAC[iv.state],
+				"fill-opacity": 0.55, class: "cong-band", "data-state": iv.state }, svg);
+			h("title", b, iv.state + " from " + fmt(ms(iv.t0)) + " ms for " + fmt((iv.t1 - iv.t0) / 1000) + " ms");
+		}
 		for (const st of c.states) {
 			const x = f.x(ms(st[0]));
 			const ln = el("line", { x1: x, x2: x, y1: box.y, y2: box.y + box.h, stroke: "#6e7781", "stroke-dasharray": "3 3", class: "state-mark" }, svg);
@@ -256,9 +280,16 @@ function connChart(c, idx) {
 			h("title", m, r[1] + " retransmit, " + r[2] + " segs, at " + fmt(ms(r[0])) + " ms");
 			el("line", { x1: x, x2: x, y1: box.y, y2: box.y + box.h, stroke: KC[r[1]] || "#000", "stroke-opacity": 0.35 }, svg);
 		}
+		for (const d of c.drops || []) {
+			const x = f.x(ms(d[0])), y = box.y - 1;
+			const m = el("path", { d: "M" + (x - 4).toFixed(1) + " " + (y - 8) + "l8 8m0 -8l-8 8", stroke: "#cf222e",
+				"stroke-width": 2, fill: "none", class: "drop-mark", "data-reason": d[1] }, svg);
+			h("title", m, "dropped by this host: " + (d[1] || "?") + ", at " + fmt(ms(d[0])) + " ms");
+		}
 	});
-	legend(svg, 70, H - 6, [{ name: "srtt", color: "#0969da" }, { name: "cwnd", color: "#1a7f37" }, { name: "ssthresh", color: "#8c959f" },
+	legend(svg, 70, H - 20, [{ name: "srtt", color: "#0969da" }, { name: "cwnd", color: "#1a7f37" }, { name: "ssthresh", color: "#8c959f" },
 		{ name: "inflight", color: "#8250df" }].concat(KINDS.map(k => ({ name: "retransmit " + k, color: KC[k] }))));
+	legend(svg, 70, H - 4, [{ name: "dropped here", color: "#cf222e" }].concat(Object.keys(CAC).map(k => ({ name: k, color: CAC[k] }))));
 	void idx;
 }
 

@@ -92,6 +92,33 @@ check_eq dom/top_conn_marks "$marks" \
 check_cmp dom/curves_drawn "$(grep -o 'class="curve"' "$DOM" | wc -l)" -gt 0
 check_cmp dom/retransmit_marks_drawn "$(grep -o 'class="rtx-mark"' "$DOM" | wc -l)" -gt 0
 check_cmp dom/state_marks_drawn "$(grep -o 'class="state-mark"' "$DOM" | wc -l)" -gt 0
+# Drops and congestion intervals on the drawn connections' curves: per
+# connection its drop events and congestion changes (counted in the
+# timeline with jq), and across the three panels of each, one drop mark per
+# drop event and one band per interval outside Open.
+hosts=$(grep -o '<div[^>]*class="chart conn"[^>]*>' "$DOM")
+cookies=$(grep -o 'data-cookie="[0-9]*"' <<<"$hosts" | tr -dc '0-9\n')
+want_drops=0; want_bands=0; ok_drops=0; ok_cong=0; n=0
+for ck in $cookies; do
+	h=$(grep "data-cookie=\"$ck\"" <<<"$hosts" | head -1)
+	d=$(jq -s --argjson c "$ck" '[.[] | select(.type=="drop" and .cookie==$c)] | length' "$TMP/tl.jsonl")
+	g=$(jq -s --argjson c "$ck" '[.[] | select(.type=="cong" and .cookie==$c and .old != .new)] | length' "$TMP/tl.jsonl")
+	b=$(jq -s --argjson c "$ck" '[.[] | select(.type=="cong" and .cookie==$c and .old != .new and .new != "Open")] | length' "$TMP/tl.jsonl")
+	[ "$(grep -o 'data-drops="[0-9]*"' <<<"$h" | tr -dc 0-9)" = "$d" ] && ok_drops=$((ok_drops + 1))
+	[ "$(grep -o 'data-cong="[0-9]*"' <<<"$h" | tr -dc 0-9)" = "$g" ] && ok_cong=$((ok_cong + 1))
+	want_drops=$((want_drops + 3 * d)); want_bands=$((want_bands + 3 * b)); n=$((n + 1))
+done
+check_cmp dom/conns_drawn "$n" -gt 0
+check_eq dom/conn_drops_per_connection "$ok_drops" "$n"
+check_eq dom/conn_cong_changes_per_connection "$ok_cong" "$n"
+check_eq dom/drop_marks_drawn "$(grep -o 'class="drop-mark"' "$DOM" | wc -l)" "$want_drops"
+check_eq dom/cong_bands_drawn "$(grep -o 'class="cong-band"' "$DOM" | wc -l)" "$want_bands"
+if kernel_has congestion_timeline; then
+	check_cmp dom/some_cong_bands "$want_bands" -gt 0
+else
+	check_eq dom/no_cong_bands_without_tracepoint "$want_bands" 0 # $KERNEL_SAYS
+fi
+check_cmp dom/some_drop_marks "$want_drops" -gt 0
 
 browser screenshot "$TMP/run.html" "$TMP/run.png"
 read -r w h colors permille < <(python3 "$TOP/tests/helpers/pngstat.py" "$TMP/run.png")
