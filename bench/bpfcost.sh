@@ -82,12 +82,14 @@ one() { # WHO BIN: prints "rate lost name=ns ..."
 	: > "$TMP/stats"; : > "$TMP/names"
 	while [ -n "$pid" ] && attached "$pid"; do
 		prog_stats "$pid" > "$TMP/stats.new"
-		attached "$pid" && [ -s "$TMP/stats.new" ] || break
-		mv "$TMP/stats.new" "$TMP/stats"
-		[ -s "$TMP/names" ] || prog_names "$TMP/stats" > "$TMP/names"
+		# A snapshot taken as it let go of its programs is not kept.
+		if [ -s "$TMP/stats.new" ] && attached "$pid"; then
+			mv "$TMP/stats.new" "$TMP/stats"
+			[ -s "$TMP/names" ] || prog_names "$TMP/stats" > "$TMP/names"
+		fi
 		sleep 0.1
 	done
-	[ -n "${BENCH_DEBUG:-}" ] && { cat "$TMP/stats" "$TMP/names" >&2; }
+	[ -n "${BENCH_DEBUG:-}" ] && { echo "pid $pid i $i" >&2; cat "$TMP/stats" "$TMP/names" >&2; }
 	out=$(progs_ns "$TMP/stats" "$TMP/names")
 	[ "$who" = this ] && out="$out $(peer_ns)"
 	wait "$sp" || { say "  ($who: stress failed: $(head -c 300 "$TMP/s.err"))" >&2; }
