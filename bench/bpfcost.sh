@@ -89,7 +89,6 @@ one() { # WHO BIN: prints "rate lost name=ns ..."
 		fi
 		sleep 0.1
 	done
-	[ -n "${BENCH_DEBUG:-}" ] && { echo "pid $pid i $i" >&2; cat "$TMP/stats" "$TMP/names" >&2; }
 	out=$(progs_ns "$TMP/stats" "$TMP/names")
 	[ "$who" = this ] && out="$out $(peer_ns)"
 	wait "$sp" || { say "  ($who: stress failed: $(head -c 300 "$TMP/s.err"))" >&2; }
