@@ -34,7 +34,10 @@ promcheck() { # NAME FILE
 	check_eq "$1" "$?:$(cat "$TMP/promtool.out")" "0:"
 }
 
-ip netns exec "$NS_B" "$TCPSCOPE" server --listen "$IP_B:$PORT" --mode echo --duration 60 \
+# The server serves both parts: on an emulated CPU the trace part alone
+# (bpftrace's start, the checks) takes over a minute, so 60 s ended it
+# before the stress part's connects. The cleanup stops it.
+ip netns exec "$NS_B" "$TCPSCOPE" server --listen "$IP_B:$PORT" --mode echo --duration 300 \
 	> "$TMP/server.out" 2>&1 &
 cleanup_add kill $!
 wait_for_line "$TMP/server.out" '^listening' || fail setup "server did not start"
