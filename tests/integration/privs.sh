@@ -35,16 +35,24 @@ ZERO=0000000000000000
 # What the drop is tested against (docs/security.md: 2 on Debian 12's 6.1).
 echo "  kernel.unprivileged_bpf_disabled=$(cat /proc/sys/kernel/unprivileged_bpf_disabled 2>/dev/null)"
 NETADMIN=0000000000001000
+# How long the traced and served parts last: an emulated CPU spends seconds
+# on loading, the status polls and each process start, so the 4 s trace
+# and 3-4 s servers could end before the load they are meant to see.
+tdur=4 sdur=3 s80dur=4
+if emulated; then
+	tdur=12 sdur=10 s80dur=12
+	echo "  emulated CPU: trace for ${tdur}s, servers for ${sdur}s and ${s80dur}s"
+fi
 
 # -- trace under sudo: nobody, no capabilities, and still tracing
-"${AS_SUDO[@]}" "$TCPSCOPE" trace --json --events state --port 7301 --duration 4 \
+"${AS_SUDO[@]}" "$TCPSCOPE" trace --json --events state --port 7301 --duration $tdur \
 	>"$TMP/trace.json" 2>"$TMP/trace.err" &
 pid=$!
 cleanup_add kill $pid
 st=$(status_after_drop $pid $ZERO)
 check_eq trace_sudo_uid_gid "$(echo "$st" | cut -d' ' -f1,2)" "$NOBODY_UID $NOBODY_GID"
 check_eq trace_sudo_caps "$(echo "$st" | cut -d' ' -f3-6)" "$ZERO $ZERO $ZERO 1"
-ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:7301 --duration 3 >"$TMP/srv1" &
+ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:7301 --duration $sdur >"$TMP/srv1" &
 wait_for_line "$TMP/srv1" '^listening'
 ip netns exec "$NS" "$TCPSCOPE" stress 127.0.0.1:7301 --mode churn -n 10 >/dev/null
 wait $pid
@@ -98,7 +106,7 @@ wait $pid
 
 # -- server: binds a privileged port, then holds nothing; client: nothing,
 # or CAP_NET_ADMIN with --cc
-ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:80 --duration 4 >"$TMP/srv80" 2>&1 &
+ip netns exec "$NS" "$TCPSCOPE" server --listen 127.0.0.1:80 --duration $s80dur >"$TMP/srv80" 2>&1 &
 spid=$!
 wait_for_line "$TMP/srv80" '^listening'
 check_eq server_bound_port_80 "$(grep -c '^listening on 127.0.0.1:80 ' "$TMP/srv80")" 1
