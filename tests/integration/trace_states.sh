@@ -9,7 +9,10 @@ PORT=29311
 N=10
 lab_up 12
 
-ip netns exec "$NS_B" $LOAD server "$IP_B" "$PORT" --mode echo --seconds 60 > "$TMP/server.out" &
+# The server outlives every part (an emulated CPU needs minutes: at 60 s
+# it was gone before --count, whose connects were refused). The cleanup
+# stops it.
+ip netns exec "$NS_B" $LOAD server "$IP_B" "$PORT" --mode echo --seconds 300 > "$TMP/server.out" &
 cleanup_add kill $!
 wait_for_line "$TMP/server.out" '^listening' || fail setup "server did not start"
 
