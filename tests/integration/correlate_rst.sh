@@ -39,9 +39,14 @@ churn() { # name target
 		check_eq "$name/$i/closed" "$closed" "$N"
 		check_eq "$name/$i/lost" "$(jq '.trace.lost' "$json")" 0
 		check_eq "$name/$i/untraced" "$(jq '.trace.untraced' "$json")" 0
-		# The oracle: the namespace's own count of resets sent.
-		check_eq "$name/$i/out_rsts_delta" "$((after - before))" "$closed"
-		check_eq "$name/$i/resets_sent" "$(jq '.trace.resets.client_sent' "$json")" "$closed"
+		# The oracle: the namespace's own count of resets sent, at least
+		# one per closed connection. A client socket may send one more
+		# (seen once on an emulated 6.1: 1001 for 1000, tcpscope 1001
+		# too): what the kernel sent, we count, one for one.
+		[ "$((after - before))" -gt "$closed" ] &&
+			echo "  $name/$i: the namespace sent $((after - before)) resets for $closed closed connections"
+		check_cmp "$name/$i/out_rsts_delta" "$((after - before))" -ge "$closed"
+		check_eq "$name/$i/resets_sent" "$(jq '.trace.resets.client_sent' "$json")" "$((after - before))"
 	done
 }
 
