@@ -23,10 +23,11 @@ SECS=4
 BOUND=16 # src/metrics/httpd.h HTTPD_MAX_CLIENTS
 # An emulated CPU reached 340 connections/s of the 6000 asked (and 1300 of
 # 2000 under the correlator) with the bad clients and the scrapes all on
-# two slow vCPUs, and made only 2 scrapes in 4-6 s: a tenth of the rate,
-# twice the time.
+# two slow vCPUs, and made only 2 scrapes in 4-8 s (each curl start takes
+# it seconds): a twentieth of the rate, four times the time for trace, a
+# quarter and twice for stress --trace (6 scrapes in 12 s).
 if emulated; then
-	RATE=600 SECS=8 RATE_CORR=500 SECS_CORR=12
+	RATE=300 SECS=16 RATE_CORR=500 SECS_CORR=12
 	echo "  emulated CPU: churn at $RATE/s for ${SECS}s (stress --trace: $RATE_CORR/s for ${SECS_CORR}s)"
 fi
 # More than the bound, back 0.2 s after each close: a siege.

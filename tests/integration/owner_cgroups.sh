@@ -28,7 +28,10 @@ tr_srv=$!
 "$TCPSCOPE" trace --json -e all -i 0 -n "$NS" --attach raw_tp > "$TMP/raw.jsonl" 2> "$TMP/raw.err" &
 tr_raw=$!
 cleanup_add kill $tr_all $tr_srv $tr_raw
-sleep 2
+# All three attached before the first socket (an emulated CPU loading three
+# at once can take longer than the 2 s this slept: a tracer that missed the
+# listen() or connect() names no owner, and disagrees with the others).
+for t in $tr_all $tr_srv $tr_raw; do wait_attached $t || fail setup "a tracer did not attach"; done
 in_cgroup "$SRV_CG" $LOAD server 127.0.0.1 $PORT --seconds 20 > "$TMP/server.out" &
 srv=$!
 cleanup_add kill $srv

@@ -24,7 +24,7 @@ for mode in tp_btf raw_tp; do
 	out=$TMP/$mode.jsonl
 	"$TCPSCOPE" trace --json -e all -i 0 -n "$NS" --attach $mode > "$out" 2> "$out.err" &
 	tr=$!
-	sleep 1.5
+	wait_attached $tr || fail $mode/setup "the tracer did not attach"
 	ip netns exec "$NS" $LOAD server 127.0.0.1 $PORT --workers 3 --seconds 90 > "$TMP/server.out" &
 	srv=$!
 	wait_for_line "$TMP/server.out" '^listening' || fail $mode/setup "server did not start"
