@@ -47,7 +47,9 @@ nft_clear() {
 one_family() { # FAMILY SERVER_IP PORT
 	local fam=$1 ip=$2 port=$3 tr bt got want bpf nconn
 	nft_rules "$port"
-	ip netns exec "$NS_B" $LOAD server "$ip" "$port" --seconds 40 > "$TMP/server$fam.out" &
+	# It outlives bpftrace's start (90 s on an emulated CPU: a 40 s server
+	# had gone before 6.1's clients connected); the cleanup stops it.
+	ip netns exec "$NS_B" $LOAD server "$ip" "$port" --seconds 300 > "$TMP/server$fam.out" &
 	cleanup_add kill $!
 	wait_for_line "$TMP/server$fam.out" '^listening' || { fail "v$fam/setup" "server did not start"; return; }
 	bpftrace -e "tracepoint:skb:kfree_skb /args->reason == $code &&
