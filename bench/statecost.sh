@@ -15,7 +15,10 @@
 SECS=${BENCH_SECS:-3}
 REPS=${BENCH_STATECOST_REPS:-3}
 W=$(nproc)
-PROGS=(btf_state btf_owner_state btf_owner_send btf_owner_recv btf_state_rescue btf_owner_send_rescue btf_owner_recv_rescue)
+PROGS=(btf_state btf_owner_state btf_owner_send btf_owner_recv btf_state_rescue btf_owner_state_rescue
+	btf_owner_send_rescue btf_owner_recv_rescue)
+# What one inet_sock_set_state hit costs: every program there, twins included.
+ON_STATE='^btf_(owner_)?state(_rescue)?$'
 
 old=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup_add sysctl -qw kernel.bpf_stats_enabled="$old"
@@ -46,6 +49,7 @@ one() { # BIN TAG: one run; records TAG_<prog> ns per run
 	progs_ns "$tp" > "$TMP/progs"
 	kill -INT "$tp"; wait "$tp" || true
 	while read -r name ns runs; do record "$2_$name" "$ns"; done < "$TMP/progs"
+	record "$2_transition" "$(awk -v re="$ON_STATE" '$1 ~ re {t += $2} END {print t + 0}' "$TMP/progs")"
 	awk '{printf "%s %s ns x %s; ", $1, $2, $3}' "$TMP/progs"
 }
 
@@ -68,7 +72,10 @@ perf_split() {
 say "statecost: $REPS repetitions of ${SECS}s FIN churn under trace (default events) > /dev/null; load average $(loadavg)"
 for ((rep = 1; rep <= REPS; rep++)); do
 	say "$rep this build: $(one "$TCPSCOPE" this) load $(loadavg)"
-	[ -n "${BENCH_BASELINE:-}" ] && say "$rep baseline: $(one "$BENCH_BASELINE" base) load $(loadavg)"
+	if [ -n "${BENCH_BASELINE:-}" ]; then
+		say "$rep baseline: $(one "$BENCH_BASELINE" base) load $(loadavg)"
+		record r_transition "$(div "$(samples this_transition | tail -n1)" "$(samples base_transition | tail -n1)")"
+	fi
 done
 for p in "${PROGS[@]}"; do
 	a=$(med "this_$p"); b=$(med "base_$p")
@@ -76,6 +83,9 @@ for p in "${PROGS[@]}"; do
 	[ -n "${BENCH_BASELINE:-}" ] && line="$line, baseline ${b/nan/-} ($(spread "base_$p"))"
 	say "$line"
 done
+say "median per inet_sock_set_state hit, all its programs: this build $(med this_transition) ns ($(spread this_transition))${BENCH_BASELINE:+, baseline $(med base_transition) ns ($(spread base_transition))}"
+[ -n "${BENCH_BASELINE:-}" ] &&
+	ratio statecost_transition "$(med r_transition)" "ns per inet_sock_set_state hit, this build / $BENCH_BASELINE, per repetition ($(spread r_transition))"
 if [ -e "$TMP/perf.data" ]; then
 	for p in btf_state btf_owner_recv; do say "perf, $p:"; perf_split "$p"; done
 fi
