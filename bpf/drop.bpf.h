@@ -138,9 +138,9 @@ static __always_inline bool drop_owner(struct event *e, const struct sock *sk,
 		return owner_pass(e, sk, EV_DROP, false);
 	if (rx_sk && sk == rx_sk && sk_is_full(rx_sk))
 		return owner_pass(e, rx_sk, EV_DROP, true);
-	cg = full_sock(sk) ? sock_cgroup(sk) : NULL;
+	cg = full_sock(sk, false) ? sock_cgroup(sk, false) : NULL; /* skb->sk: read */
 	if (cg)
-		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
+		e->cgroup_id = cgroup_id_of(cg, false);
 	return owner_filter(e, cg, EV_DROP);
 }
 

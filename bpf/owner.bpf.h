@@ -78,20 +78,34 @@ struct {
 	__type(value, struct twin_state);
 } owner_twins SEC(".maps");
 
+/*
+ * btf: sk is a tp_btf argument, which the program reads with plain loads
+ * (the verifier checks them against BTF; CO-RE still relocates them); a
+ * raw_tp pointer goes through bpf_probe_read_kernel, a helper call per
+ * field. btf is a constant in every caller.
+ */
+
 /* Time-wait and request sockets have only the common part: no storage,
  * no cgroup. */
-static __always_inline bool full_sock(const struct sock *sk)
+static __always_inline bool full_sock(const struct sock *sk, const bool btf)
 {
-	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	__u8 state = btf ? sk->__sk_common.skc_state : BPF_CORE_READ(sk, __sk_common.skc_state);
 
 	return state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV;
 }
 
-static __always_inline const struct cgroup *sock_cgroup(const struct sock *sk)
+static __always_inline const struct cgroup *sock_cgroup(const struct sock *sk, const bool btf)
 {
 	if (!bpf_core_field_exists(struct sock_cgroup_data, cgroup))
 		return NULL; /* before 5.15 a union with the v1 classid: not read */
-	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	return btf ? sk->sk_cgrp_data.cgroup : BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+}
+
+/* The cgroup's v2 id (its kernfs node's): a plain load where cg came from
+ * a plain load (a typed pointer) too. */
+static __always_inline __u64 cgroup_id_of(const struct cgroup *cg, const bool btf)
+{
+	return btf ? cg->kn->id : BPF_CORE_READ(cg, kn, id);
 }
 
 /* The id of cg's ancestor at level (cg itself at its own level), one
@@ -252,12 +266,12 @@ static __always_inline bool owner_pass(struct event *e, const struct sock *sk, _
 	const struct cgroup *cg = NULL;
 	struct owner *o = NULL;
 
-	if (sk && full_sock(sk)) {
-		cg = sock_cgroup(sk);
+	if (sk && full_sock(sk, btf)) {
+		cg = sock_cgroup(sk, btf);
 		o = owner_of(sk, false, btf);
 	}
 	if (cg)
-		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
+		e->cgroup_id = cgroup_id_of(cg, btf);
 	if (o) {
 		e->pid = o->pid;
 		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
@@ -270,21 +284,21 @@ static __always_inline bool owner_pass(struct event *e, const struct sock *sk, _
 static __always_inline bool owner_pass_req(struct event *e, const struct request_sock *req,
 					   __u32 type)
 {
-	const struct cgroup *cg = sock_cgroup(BPF_CORE_READ(req, __req_common.skc_listener));
+	const struct cgroup *cg = sock_cgroup(BPF_CORE_READ(req, __req_common.skc_listener), false);
 
 	if (cg)
-		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
+		e->cgroup_id = cgroup_id_of(cg, false);
 	return owner_filter(e, cg, type);
 }
 
 /* ---- the hooks that record owners ---- */
 
-static __always_inline bool tcp_sock_of_inet(const struct sock *sk)
+static __always_inline bool tcp_sock_of_inet(const struct sock *sk, const bool btf)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = btf ? sk->__sk_common.skc_family : BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 protocol = btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
 
-	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP &&
-	       (family == AF_INET || family == AF_INET6);
+	return protocol == IPPROTO_TCP && (family == AF_INET || family == AF_INET6);
 }
 
 static __always_inline void owner_on_state(const struct sock *sk, int oldstate, int newstate,
@@ -292,7 +306,7 @@ static __always_inline void owner_on_state(const struct sock *sk, int oldstate, 
 {
 	__u64 key = (__u64)(unsigned long)sk;
 
-	if (!tcp_sock_of_inet(sk))
+	if (!tcp_sock_of_inet(sk, btf))
 		return;
 	if ((oldstate == TCP_CLOSE && (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) ||
 	    (oldstate == TCP_ESTABLISHED && newstate == TCP_FIN_WAIT1) ||
@@ -332,7 +346,8 @@ static __always_inline int owner_io_hit(unsigned long long *ctx, const struct so
 
 	if (!t)
 		return 0;
-	if (twin_enter(t, id, EV_OWNER, rescue) && sk && tcp_sock_of_inet(sk) && full_sock(sk))
+	if (twin_enter(t, id, EV_OWNER, rescue) && sk && tcp_sock_of_inet(sk, btf) &&
+	    full_sock(sk, btf))
 		owner_record(sk, btf);
 	twin_leave(t, rescue);
 	return 0;

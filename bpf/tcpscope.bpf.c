@@ -29,6 +29,9 @@ const volatile __u32 targ_ncidrs;
 const volatile struct cidr_filter targ_cidrs[MAX_CIDRS];
 const volatile __u64 targ_probe_interval_ns; /* 0: every probe */
 const volatile __u64 wakeup_bytes;           /* batch size; 0: wake per event */
+/* The state program records owners too (owner_on_state()), in place of the
+ * owner_state programs: one program run per transition instead of two. */
+const volatile bool targ_state_owner;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -731,8 +734,13 @@ static __always_inline int state_hit(unsigned long long *ctx, const struct sock 
 
 	if (!t)
 		return 0;
-	if (twin_enter(t, id, EV_STATE, rescue))
+	if (twin_enter(t, id, EV_STATE, rescue)) {
+		/* First, as the owner_state programs attached first would:
+		 * this transition's own event carries the owner it records. */
+		if (targ_state_owner)
+			owner_on_state(sk, oldstate, newstate, btf);
 		handle_state(sk, oldstate, newstate, cookie, btf);
+	}
 	twin_leave(t, rescue);
 	return 0;
 }

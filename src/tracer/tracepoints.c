@@ -6,7 +6,9 @@
 const struct tracepoint tracepoints[] = {
 	/* Owner rows first: a tracepoint runs its programs in the order they
 	 * were attached, so the owner connect() or listen() records is there
-	 * for that transition's own event. */
+	 * for that transition's own event. With state events on, the state
+	 * row's programs record it themselves first and owner_state stays
+	 * off (select_programs()). */
 	{ "sock", "inet_sock_set_state", "owner_state", EV_OWNER, NULL, 0 },
 	{ "sock", "sock_send_length", "owner_send", EV_OWNER,
 	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "

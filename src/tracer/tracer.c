@@ -267,8 +267,14 @@ static int select_programs(struct tracer *tr, unsigned int events, bool raw, con
 		err = twins_of(tr->skel, !raw, other, msg);
 	if (err)
 		return err;
+	/* With state events on, their programs record the owners at each
+	 * transition too, and the owner_state row stays off. */
+	tr->skel->rodata->targ_state_owner = (events & EVMASK(EV_STATE)) != 0;
 	for (i = 0; i < ntracepoints; i++) {
-		bool on = wanted(tr->twins[i].tp, events);
+		const struct tracepoint *tp = tr->twins[i].tp;
+		bool on = wanted(tp, events) &&
+			  !(tp->type == EV_OWNER && tr->skel->rodata->targ_state_owner &&
+			    !strcmp(tp->name, "inet_sock_set_state"));
 
 		bpf_program__set_autoload(tr->twins[i].main, on);
 		bpf_program__set_autoload(tr->twins[i].rescue, on);
