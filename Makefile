@@ -61,7 +61,7 @@ TRACER_OBJS := $(filter $(OUTPUT)/obj/tracer/%.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all clean test test-arm64 test-all test-vm-full unit install uninstall bench fuzz FORCE
+.PHONY: all clean test test-arm64 test-all test-vm-full unit install uninstall bench fuzz format format-check FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -180,6 +180,15 @@ test-all: all unit
 # --full: 30+ min on 2 loaded cores without KVM; docs/kernels.md).
 test-vm-full: all
 	$(Q)tests/vm/run --kernel debian12 --arch x86_64 --full
+
+# The C sources in .clang-format's style; scripts/lint.sh fails on any
+# file it would change.
+FORMAT_SRCS = $(wildcard src/*/*.[ch] include/*.h bpf/*.c bpf/*.h tests/unit/*.[ch] \
+		tests/fuzz/*.c bench/*.c)
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 bench: all
 	$(Q)bench/run

@@ -20,8 +20,10 @@ static void fill(struct event *e, unsigned int type, unsigned int i)
 	e->netns = 4026531840u;
 	e->family = 4;
 	e->type = (__u8)type;
-	e->saddr[0] = 127; e->saddr[3] = (__u8)(1 + i % 200);
-	e->daddr[0] = 127; e->daddr[3] = 1;
+	e->saddr[0] = 127;
+	e->saddr[3] = (__u8)(1 + i % 200);
+	e->daddr[0] = 127;
+	e->daddr[3] = 1;
 	e->sport = (__u16)(32768 + i % 28000);
 	e->dport = 40231;
 	switch (type) {
@@ -61,8 +63,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	json = !strcmp(argv[1], "json");
-	type = !strcmp(argv[2], "state") ? EV_STATE : !strcmp(argv[2], "probe") ? EV_PROBE
-										: EV_RETRANSMIT;
+	type = !strcmp(argv[2], "state")   ? EV_STATE
+	       : !strcmp(argv[2], "probe") ? EV_PROBE
+					   : EV_RETRANSMIT;
 	n = (unsigned int)strtoul(argv[3], NULL, 10);
 	f = fopen("/dev/null", "w");
 	if (!f || setvbuf(f, buf, _IOFBF, sizeof(buf)))

@@ -9,9 +9,15 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#define FLOOR(tp, name)                      \
-	SEC("tp_btf/" #tp) int name(void *ctx) { return 0; } \
-	SEC("tp_btf/" #tp) int name##_2(void *ctx) { return 0; }
+#define FLOOR(tp, name)                                                                            \
+	SEC("tp_btf/" #tp) int name(void *ctx)                                                     \
+	{                                                                                          \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("tp_btf/" #tp) int name##_2(void *ctx)                                                 \
+	{                                                                                          \
+		return 0;                                                                          \
+	}
 
 FLOOR(inet_sock_set_state, f_state)
 FLOOR(tcp_retransmit_skb, f_retransmit)

@@ -57,12 +57,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bpf_object__for_each_program(p, obj)
-		bpf_program__set_autoload(p, wanted(bpf_program__name(p), twins, owner));
+	    bpf_program__set_autoload(p, wanted(bpf_program__name(p), twins, owner));
 	if (bpf_object__load(obj)) {
 		fprintf(stderr, "floor: the kernel refused the programs\n");
 		return 1;
 	}
-	bpf_object__for_each_program(p, obj) {
+	bpf_object__for_each_program(p, obj)
+	{
 		if (!bpf_program__autoload(p))
 			continue;
 		if (!bpf_program__attach(p)) {

@@ -28,13 +28,13 @@ static __always_inline int handle_cong(const struct sock *sk, __u8 new_ca, __u64
 	e.type = EV_CONG;
 	e.cong.old_ca = ca_state_of(sk);
 	e.cong.new_ca = new_ca;
-	e.cong.tcp_state = btf ? sk->__sk_common.skc_state :
-				 BPF_CORE_READ(sk, __sk_common.skc_state);
+	e.cong.tcp_state =
+	    btf ? sk->__sk_common.skc_state : BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.cong.snd_cwnd = BPF_CORE_READ(tp, snd_cwnd);
 	e.cong.ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
 	e.cong.total_retrans = BPF_CORE_READ(tp, total_retrans);
 	e.cong.icsk_retransmits =
-		BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_retransmits);
+	    BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_retransmits);
 	submit(&e);
 	return 0;
 }

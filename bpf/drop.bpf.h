@@ -19,7 +19,7 @@
 #ifndef TCPSCOPE_DROP_BPF_H
 #define TCPSCOPE_DROP_BPF_H
 
-#define ETH_P_IP 0x0800
+#define ETH_P_IP   0x0800
 #define ETH_P_IPV6 0x86DD
 
 /* Not drops: SKB_NOT_DROPPED_YET (0), and SKB_CONSUMED where the enum has
@@ -209,8 +209,8 @@ int BPF_PROG(btf_drop_rescue, const struct sk_buff *skb, void *location,
 }
 
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(btf_drop_rx, const struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason, const struct sock *rx_sk)
+int BPF_PROG(btf_drop_rx, const struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     const struct sock *rx_sk)
 {
 	return drop_hit(ctx, skb, reason, rx_sk, true, false);
 }

@@ -26,9 +26,9 @@
  */
 
 struct owner {
-	__u32 pid;      /* tgid */
-	__u32 ino;      /* raw_tp: the socket's inode when recorded */
-	char comm[16];  /* the process's (group leader's) comm, as ss -p shows */
+	__u32 pid;     /* tgid */
+	__u32 ino;     /* raw_tp: the socket's inode when recorded */
+	char comm[16]; /* the process's (group leader's) comm, as ss -p shows */
 	/* tp_btf: when the socket last sent a probe event (--probe-interval);
 	 * raw_tp keeps it in probe_last. 0: never. */
 	__u64 probe_last_ns;
@@ -118,8 +118,8 @@ static __noinline __u64 ancestor_id_by_ids(const struct cgroup *cg, int level)
 
 	bpf_probe_read_kernel(&id, sizeof(id),
 			      (const void *)cg +
-				      bpf_core_field_offset(struct cgroup___ids, ancestor_ids) +
-				      (level & 0xff) * sizeof(__u64));
+				  bpf_core_field_offset(struct cgroup___ids, ancestor_ids) +
+				  (level & 0xff) * sizeof(__u64));
 	return id;
 }
 
@@ -129,7 +129,7 @@ static __noinline __u64 ancestor_id_by_ptrs(const struct cgroup *cg, int level)
 
 	bpf_probe_read_kernel(&a, sizeof(a),
 			      (const void *)cg + bpf_core_field_offset(struct cgroup, ancestors) +
-				      (level & 0xff) * sizeof(a));
+				  (level & 0xff) * sizeof(a));
 	return a ? BPF_CORE_READ(a, kn, id) : 0;
 }
 
@@ -204,7 +204,8 @@ static __always_inline struct owner *owner_of(const struct sock *sk, bool create
 	ino = sock_ino(sk);
 	/* close() orphans the socket (SOCK_DEAD, no file) after the record
 	 * its own transition made: the entry stays its owner's. */
-	if (o->ino == ino || (!ino && (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))))
+	if (o->ino == ino ||
+	    (!ino && (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))))
 		return o;
 	return NULL;
 }
@@ -227,8 +228,7 @@ static __always_inline void owner_record(const struct sock *sk, const bool btf)
 	if (o) {
 		fresh.probe_last_ns = o->probe_last_ns; /* not the owner's: kept */
 		*o = fresh;
-	}
-	else if (!btf)
+	} else if (!btf)
 		bpf_map_update_elem(&owners_by_addr, &key, &fresh, BPF_ANY);
 }
 
@@ -242,8 +242,7 @@ static __always_inline bool owner_undecided(__u32 type)
 
 /* Apply --pid, --comm and --cgroup to an event whose owner is filled in
  * (cg: its socket's cgroup, NULL if unknown). */
-static __always_inline bool owner_filter(const struct event *e, const struct cgroup *cg,
-					 __u32 type)
+static __always_inline bool owner_filter(const struct event *e, const struct cgroup *cg, __u32 type)
 {
 	if (targ_ncgroups && !cg)
 		return owner_undecided(type);
@@ -338,8 +337,8 @@ static __always_inline int owner_state_hit(unsigned long long *ctx, const struct
 
 /* sock_send_length / sock_recv_length: sock_sendmsg() and sock_recvmsg(),
  * in the caller's context. */
-static __always_inline int owner_io_hit(unsigned long long *ctx, const struct sock *sk,
-					__u32 slot, const bool btf, const bool rescue)
+static __always_inline int owner_io_hit(unsigned long long *ctx, const struct sock *sk, __u32 slot,
+					const bool btf, const bool rescue)
 {
 	struct twin_state *t = owner_twin(slot);
 	__u64 id = hit_id(ctx, 3, 0);

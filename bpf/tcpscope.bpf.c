@@ -16,19 +16,19 @@
 #include <bpf/bpf_tracing.h>
 #include "tcpscope.h"
 
-#define AF_INET 2
-#define AF_INET6 10
+#define AF_INET	    2
+#define AF_INET6    10
 #define IPPROTO_TCP 6
 
 /* Filters and knobs, set by user space between open and load. */
-const volatile __u8 targ_family;             /* 0: both, 4 or 6 */
-const volatile __u32 targ_netns;             /* 0: every namespace */
-const volatile bool targ_filter_ports;       /* match the ports map */
-const volatile bool targ_filter_cookies;     /* match the cookies map */
+const volatile __u8 targ_family;	 /* 0: both, 4 or 6 */
+const volatile __u32 targ_netns;	 /* 0: every namespace */
+const volatile bool targ_filter_ports;	 /* match the ports map */
+const volatile bool targ_filter_cookies; /* match the cookies map */
 const volatile __u32 targ_ncidrs;
 const volatile struct cidr_filter targ_cidrs[MAX_CIDRS];
 const volatile __u64 targ_probe_interval_ns; /* 0: every probe */
-const volatile __u64 wakeup_bytes;           /* batch size; 0: wake per event */
+const volatile __u64 wakeup_bytes;	     /* batch size; 0: wake per event */
 /* The state program records owners too (owner_on_state()), in place of the
  * owner_state programs: one program run per transition instead of two. */
 const volatile bool targ_state_owner;
@@ -261,11 +261,13 @@ static __always_inline int handle_retransmit(const struct sock *sk, const struct
 	e.retrans.err = err;
 	e.retrans.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.retrans.ca_state = ca_state_of(sk);
-	e.retrans.icsk_pending = BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_pending);
-	e.retrans.kind = classify(e.retrans.tcp_state, e.retrans.ca_state, e.retrans.icsk_pending, err);
+	e.retrans.icsk_pending =
+	    BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_pending);
+	e.retrans.kind =
+	    classify(e.retrans.tcp_state, e.retrans.ca_state, e.retrans.icsk_pending, err);
 	e.retrans.total_retrans = BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans);
 	e.retrans.icsk_retransmits =
-		BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_retransmits);
+	    BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_retransmits);
 	/* tcp_skb_pcount(): the segments this skb stands for, from the TCP
 	 * control block that lives in skb->cb. */
 	cb = (const void *)__builtin_preserve_access_index(&skb->cb);
@@ -471,8 +473,8 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	if (sk) {
 		if (!fill_sock(&e, sk, cookie, btf))
 			return 0;
-		e.reset.tcp_state = btf ? sk->__sk_common.skc_state :
-					  BPF_CORE_READ(sk, __sk_common.skc_state);
+		e.reset.tcp_state =
+		    btf ? sk->__sk_common.skc_state : BPF_CORE_READ(sk, __sk_common.skc_state);
 		e.reset.has_sock = 1;
 		if (e.reset.tcp_state == TCP_LISTEN && skb && !fill_from_skb(&e, skb))
 			return 0;
@@ -496,13 +498,12 @@ static __always_inline int handle_recv_reset(const struct sock *sk, __u64 cookie
 {
 	struct event e = {};
 
-	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) ||
-	    !owner_pass(&e, sk, EV_RECV_RESET, btf))
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) || !owner_pass(&e, sk, EV_RECV_RESET, btf))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.type = EV_RECV_RESET;
-	e.reset.tcp_state = btf ? sk->__sk_common.skc_state :
-				  BPF_CORE_READ(sk, __sk_common.skc_state);
+	e.reset.tcp_state =
+	    btf ? sk->__sk_common.skc_state : BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.reset.has_sock = 1;
 	submit(&e);
 	return 0;
@@ -592,7 +593,8 @@ struct {
 static __always_inline __u64 id_mix(__u64 a0, __u64 a1, __u64 a2, __u64 salt)
 {
 	return ((a0 * 0x9E3779B97F4A7C15ULL) ^ (a1 * 0xC2B2AE3D27D4EB4FULL) ^
-		(a2 + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL)) | 1;
+		(a2 + 0x165667B19E3779F9ULL) ^ (salt * 0x27D4EB2F165667C5ULL)) |
+	       1;
 }
 
 static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs, __u64 salt)
@@ -724,8 +726,8 @@ static __always_inline int synack_hit(unsigned long long *ctx, const struct requ
 	return 0;
 }
 
-static __always_inline int state_hit(unsigned long long *ctx, const struct sock *sk,
-				     int oldstate, int newstate, const bool btf, const bool rescue)
+static __always_inline int state_hit(unsigned long long *ctx, const struct sock *sk, int oldstate,
+				     int newstate, const bool btf, const bool rescue)
 {
 	__u64 cookie = btf ? bpf_get_socket_cookie((void *)sk) : raw_cookie(sk);
 	/* raw_tp's cookie may still be 0: its id needs the socket's address. */
@@ -781,8 +783,8 @@ static __always_inline int send_reset_hit(unsigned long long *ctx, const struct 
 	return 0;
 }
 
-static __always_inline int recv_reset_hit(unsigned long long *ctx, struct sock *sk,
-					  const bool btf, const bool rescue)
+static __always_inline int recv_reset_hit(unsigned long long *ctx, struct sock *sk, const bool btf,
+					  const bool rescue)
 {
 	__u64 cookie = btf ? bpf_get_socket_cookie(sk) : raw_cookie(sk);
 	__u64 id = btf ? COOKIE_ID(cookie, 0, 0) : hit_id(ctx, 1, cookie);

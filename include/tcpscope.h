@@ -13,8 +13,8 @@ enum ev_type {
 	EV_PROBE = 2,
 	EV_SEND_RESET = 3,
 	EV_RECV_RESET = 4,
-	EV_DROP = 5,        /* skb:kfree_skb of a TCP segment */
-	EV_CONG = 6,        /* tcp:tcp_cong_state_set: a congestion state set */
+	EV_DROP = 5, /* skb:kfree_skb of a TCP segment */
+	EV_CONG = 6, /* tcp:tcp_cong_state_set: a congestion state set */
 	EV_TYPE_MAX,
 };
 
@@ -43,10 +43,10 @@ struct ev_state {
 struct ev_retrans {
 	__u32 total_retrans; /* tp->total_retrans after this retransmit */
 	__s32 err;
-	__u16 segs;          /* tcp_skb_pcount(skb): segments in this skb */
+	__u16 segs; /* tcp_skb_pcount(skb): segments in this skb */
 	__u8 tcp_state;
 	__u8 ca_state;
-	__u8 kind;           /* enum retrans_kind */
+	__u8 kind; /* enum retrans_kind */
 	__u8 icsk_retransmits;
 	__u8 icsk_pending; /* the retransmit timer's event when it was sent */
 	__u8 pad[3];
@@ -63,49 +63,49 @@ struct ev_probe {
 };
 
 struct ev_reset {
-	__u32 reason;   /* enum sk_rst_reason (send side, kernels >= 6.10) */
+	__u32 reason;	/* enum sk_rst_reason (send side, kernels >= 6.10) */
 	__u8 tcp_state; /* state of the socket when the reset was sent/received */
-	__u8 has_sock;  /* send side: 0 when the kernel had no socket */
+	__u8 has_sock;	/* send side: 0 when the kernel had no socket */
 };
 
 struct ev_drop {
-	__u32 reason;    /* enum skb_drop_reason, as the kernel passed it */
-	__u8 has_sock;   /* 1: the endpoints are a socket's (skb->sk or the
-			  * receiving socket); 0: the packet's, reversed when
-			  * it was received */
-	__u8 tcp_state;  /* the socket's state, when has_sock */
-	__u8 tcp_flags;  /* the segment's flags (FIN 0x01, SYN 0x02, RST 0x04,
-			  * PSH 0x08, ACK 0x10) */
-	__u8 rx;         /* 1: a segment this host received, 0: one it sent */
-	__u32 len;       /* skb->len */
+	__u32 reason;	/* enum skb_drop_reason, as the kernel passed it */
+	__u8 has_sock;	/* 1: the endpoints are a socket's (skb->sk or the
+			 * receiving socket); 0: the packet's, reversed when
+			 * it was received */
+	__u8 tcp_state; /* the socket's state, when has_sock */
+	__u8 tcp_flags; /* the segment's flags (FIN 0x01, SYN 0x02, RST 0x04,
+			 * PSH 0x08, ACK 0x10) */
+	__u8 rx;	/* 1: a segment this host received, 0: one it sent */
+	__u32 len;	/* skb->len */
 };
 
 struct ev_cong {
-	__u32 snd_cwnd;       /* when the state was set, before the new state's
-			       * congestion control hook ran */
+	__u32 snd_cwnd; /* when the state was set, before the new state's
+			 * congestion control hook ran */
 	__u32 ssthresh;
 	__u32 total_retrans;
-	__u8 old_ca;          /* icsk_ca_state before: the tracepoint fires
-			       * before tcp_set_ca_state() assigns it */
-	__u8 new_ca;          /* the state set (it may equal old_ca: a second
-			       * RTO sets Loss again) */
+	__u8 old_ca; /* icsk_ca_state before: the tracepoint fires
+		      * before tcp_set_ca_state() assigns it */
+	__u8 new_ca; /* the state set (it may equal old_ca: a second
+		      * RTO sets Loss again) */
 	__u8 tcp_state;
 	__u8 icsk_retransmits;
 };
 
 struct event {
-	__u64 ts_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 cookie; /* bpf_get_socket_cookie() == getsockopt(SO_COOKIE) */
+	__u64 ts_ns;	 /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cookie;	 /* bpf_get_socket_cookie() == getsockopt(SO_COOKIE) */
 	__u64 cgroup_id; /* the socket's cgroup v2 id (its kernfs inode); 0: unknown */
-	__u32 netns;  /* network namespace inode */
-	__u32 pid;    /* the socket's owner (tgid); 0: not known yet */
-	__u16 sport;  /* host byte order */
+	__u32 netns;	 /* network namespace inode */
+	__u32 pid;	 /* the socket's owner (tgid); 0: not known yet */
+	__u16 sport;	 /* host byte order */
 	__u16 dport;
 	__u8 saddr[16]; /* v4 in the first 4 bytes */
 	__u8 daddr[16];
-	char comm[16];  /* the owner's comm; "" while pid is 0 */
-	__u8 family;    /* 4 or 6 */
-	__u8 type;      /* enum ev_type */
+	char comm[16]; /* the owner's comm; "" while pid is 0 */
+	__u8 family;   /* 4 or 6 */
+	__u8 type;     /* enum ev_type */
 	__u8 pad[2];
 	union {
 		struct ev_state state;
@@ -137,7 +137,7 @@ struct cidr_filter {
 
 /* Owner filters (--pid, --cgroup): a cgroup and everything below it is
  * the one whose ancestor at level is id. */
-#define MAX_PIDS 16
+#define MAX_PIDS    16
 #define MAX_CGROUPS 8
 
 struct cgroup_filter {
@@ -149,13 +149,13 @@ struct cgroup_filter {
 /* Keys of the per-CPU counters map, per event type: seen (passed the
  * filters), lost (ring buffer full), sampled out (probe interval), rescued
  * (a hit the primary program missed by recursion, taken by its twin). */
-#define CNT_SEEN(t) (t)
-#define CNT_LOST(t) (EV_TYPE_MAX + (t))
+#define CNT_SEEN(t)    (t)
+#define CNT_LOST(t)    (EV_TYPE_MAX + (t))
 #define CNT_SAMPLED(t) (2 * EV_TYPE_MAX + (t))
 #define CNT_RESCUED(t) (3 * EV_TYPE_MAX + (t)) /* t up to EV_OWNER */
 /* Left out by --pid, --comm or --cgroup because the socket's owner (or
  * cgroup) was not known yet: the filter could not decide. */
 #define CNT_UNOWNED(t) (4 * EV_TYPE_MAX + 1 + (t))
-#define CNT_MAX (5 * EV_TYPE_MAX + 1)
+#define CNT_MAX	       (5 * EV_TYPE_MAX + 1)
 
 #endif /* TCPSCOPE_H */

@@ -20,7 +20,7 @@ for opt in "$@"; do
 	case "$opt" in
 	--test) pkgs+=(bpftrace nftables iproute2 ethtool libbpf-tools python3 procps jq
 	               util-linux chromium prometheus curl groff-base
-	               libclang-rt-14-dev cppcheck clang-tidy valgrind strace
+	               libclang-rt-14-dev cppcheck clang-tidy clang-format valgrind strace
 	               qemu-system-x86 busybox-static cpio systemd nginx) ;;
 	--arm64) arm64=1
 	         pkgs+=(gcc-aarch64-linux-gnu libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64

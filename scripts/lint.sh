@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static analysis of src/ and tests/ (not bpf/ or vmlinux/): cppcheck and
-# clang-tidy (.clang-tidy). Needs the skeleton (make first). Prints one
+# clang-tidy (.clang-tidy); and every C source in .clang-format's style
+# (`make format` fixes that one). Needs the skeleton (make first). Prints one
 # PASS:/FAIL: line per tool and exits non-zero on any finding.
 # Usage: scripts/lint.sh [OUTPUT]   OUTPUT: the build folder (default build)
 set -u
@@ -34,6 +35,14 @@ if [ ! -s "$log" ]; then
 else
 	echo "FAIL: lint/clang-tidy: $(wc -l <"$log") findings"
 	sed 's/^/    /' "$log"
+	rc=1
+fi
+# The files `make format` formats: the Makefile's list.
+if make -s --no-print-directory format-check >"$log" 2>&1; then
+	echo "PASS: lint/clang-format"
+else
+	echo "FAIL: lint/clang-format: $(grep -c 'error:' "$log") lines unlike .clang-format's style ('make format' fixes them)"
+	grep 'error:' "$log" | head -20 | sed 's/^/    /'
 	rc=1
 fi
 exit $rc

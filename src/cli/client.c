@@ -46,22 +46,20 @@ struct client {
 
 static void client_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: tcpscope client HOST:PORT [OPTIONS]\n\n"
-		"One connection, fully described: resolution, connect latency, addresses,\n"
-		"socket cookie and the whole of TCP_INFO with units.\n\n"
-		"  --send BYTES   send BYTES and expect them echoed back, verified\n"
-		"  --hold DUR     keep the connection open DUR before the last TCP_INFO\n"
-		"  -4, -6         resolve to IPv4 or IPv6 only\n"
-		"  --json         one JSON object instead of text\n"
-		"  -h, --help     this help\n\n" SOCKOPT_HELP
-		"\nExamples:\n"
-		"  tcpscope client 127.0.0.1:8080\n"
-		"  tcpscope client localhost:8080 --send 64k --nodelay --json\n"
-		"  tcpscope client [::1]:9000 --hold 5s --cc reno --connect-timeout 2s\n\n"
-		"Exit status: 0 connected (and with --send, the echo verified); 1 a failure,\n"
-		"said in one line on stderr (no address connected: each one tried and its\n"
-		"error, and no description); 2 usage error.\n");
+	fprintf(f, "Usage: tcpscope client HOST:PORT [OPTIONS]\n\n"
+		   "One connection, fully described: resolution, connect latency, addresses,\n"
+		   "socket cookie and the whole of TCP_INFO with units.\n\n"
+		   "  --send BYTES   send BYTES and expect them echoed back, verified\n"
+		   "  --hold DUR     keep the connection open DUR before the last TCP_INFO\n"
+		   "  -4, -6         resolve to IPv4 or IPv6 only\n"
+		   "  --json         one JSON object instead of text\n"
+		   "  -h, --help     this help\n\n" SOCKOPT_HELP "\nExamples:\n"
+		   "  tcpscope client 127.0.0.1:8080\n"
+		   "  tcpscope client localhost:8080 --send 64k --nodelay --json\n"
+		   "  tcpscope client [::1]:9000 --hold 5s --cc reno --connect-timeout 2s\n\n"
+		   "Exit status: 0 connected (and with --send, the echo verified); 1 a failure,\n"
+		   "said in one line on stderr (no address connected: each one tried and its\n"
+		   "error, and no description); 2 usage error.\n");
 }
 
 static int resolve(struct client *c)
@@ -93,8 +91,8 @@ static int resolve(struct client *c)
 /* Non-blocking connect bounded by the connect timeout; 0 or -errno. */
 static int connect_one(struct client *c, const struct sockaddr_storage *to)
 {
-	socklen_t len = to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						  : sizeof(struct sockaddr_in);
+	socklen_t len =
+	    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	const char *what = NULL;
 	uint64_t t0, deadline;
 	int err = 0;
@@ -176,7 +174,7 @@ static int exchange(struct client *c)
 		}
 		if (p.revents & POLLOUT) {
 			size_t chunk = c->send - c->sent < sizeof(buf) ? (size_t)(c->send - c->sent)
-								      : sizeof(buf);
+								       : sizeof(buf);
 
 			for (i = 0; i < chunk; i++)
 				buf[i] = byte_at(c->sent + i);
@@ -247,8 +245,10 @@ static void say_exchange_failed(const struct client *c)
 			c->failed_step ? c->failed_step : "?",
 			c->err == EINTR ? "interrupted" : errno_name(c->err));
 	else
-		fprintf(stderr, "tcpscope client: the echo from %s differs from what was sent "
-			"(%" PRIu64 " of %" PRIu64 " bytes back)\n", buf, c->received, c->send);
+		fprintf(stderr,
+			"tcpscope client: the echo from %s differs from what was sent "
+			"(%" PRIu64 " of %" PRIu64 " bytes back)\n",
+			buf, c->received, c->send);
 }
 
 static void print_text(const struct client *c)
@@ -269,8 +269,8 @@ static void print_text(const struct client *c)
 		printf("connect     %.1f us\n", (double)c->connect_ns / 1e3);
 	if (c->send)
 		printf("exchange    sent %" PRIu64 " B  received %" PRIu64 " B  %s  %.1f us\n",
-		       c->sent, c->received, c->verified && c->received == c->send ? "verified"
-										: "NOT verified",
+		       c->sent, c->received,
+		       c->verified && c->received == c->send ? "verified" : "NOT verified",
 		       (double)c->exchange_ns / 1e3);
 	if (c->have_ti) {
 		printf("tcp_info\n");

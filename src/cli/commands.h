@@ -6,9 +6,9 @@
 #ifndef TCPSCOPE_COMMANDS_H
 #define TCPSCOPE_COMMANDS_H
 
-#include "load/server.h"   /* cmd_server */
+#include "load/server.h"     /* cmd_server */
 #include "monitor/monitor.h" /* cmd_monitor */
-#include "report/report.h" /* cmd_report */
+#include "report/report.h"   /* cmd_report */
 
 int cmd_trace(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);

@@ -18,7 +18,7 @@
 #include "tracer/tracepoints.h"
 #include "tracer/tracer.h"
 
-#define CMD "doctor"
+#define CMD	"doctor"
 #define TRACEFS "/sys/kernel/tracing"
 
 struct check {
@@ -64,56 +64,68 @@ static size_t kernel_gaps(struct gap *g)
 
 	/* "tcp: add reasons to tcp_send_reset tracepoint" (6.10). */
 	g[n++] = (struct gap){ "reset_reasons",
-		kernel_has_btf_type("sk_rst_reason", BTF_KIND_ENUM, NULL),
-		"enum sk_rst_reason: tcp_send_reset carries why",
-		"no enum sk_rst_reason: sent resets have reason \"unknown\"" };
+			       kernel_has_btf_type("sk_rst_reason", BTF_KIND_ENUM, NULL),
+			       "enum sk_rst_reason: tcp_send_reset carries why",
+			       "no enum sk_rst_reason: sent resets have reason \"unknown\"" };
 	/* "trace: tcp: fully support trace_tcp_send_reset" (6.10) gave the
 	 * event its own record and calls it without a full socket. */
 	g[n++] = (struct gap){ "reset_without_socket",
-		kernel_has_btf_type("trace_event_raw_tcp_send_reset", BTF_KIND_STRUCT, NULL),
-		"tcp_send_reset has its own record: resets answering a segment no socket owns are traced",
-		"tcp_send_reset shares tcp_event_sk_skb: only resets a full socket sends are traced, "
-		"not those answering a segment no socket owns" };
+			       kernel_has_btf_type("trace_event_raw_tcp_send_reset",
+						   BTF_KIND_STRUCT, NULL),
+			       "tcp_send_reset has its own record: resets answering a segment no "
+			       "socket owns are traced",
+			       "tcp_send_reset shares tcp_event_sk_skb: only resets a full socket "
+			       "sends are traced, "
+			       "not those answering a segment no socket owns" };
 	/* "tcp: Add err to tcp_retransmit_skb tracepoint" (6.12). */
-	g[n++] = (struct gap){ "retransmit_err",
+	g[n++] = (struct gap){
+		"retransmit_err",
 		kernel_has_btf_type("trace_event_raw_tcp_retransmit_skb", BTF_KIND_STRUCT, "err"),
 		"tcp_retransmit_skb has err: failed retransmit attempts are traced",
 		"tcp_retransmit_skb has no err: failed retransmit attempts are not traced, "
-		"kind \"failed\" never appears" };
+		"kind \"failed\" never appears"
+	};
 	/* "net: add rx_sk to trace_kfree_skb" (6.13): the drop tracepoint
 	 * passes the socket a received segment was for (variant drop_rx). */
-	g[n++] = (struct gap){ "drop_receiving_socket",
-		kernel_tracepoint_nargs("kfree_skb") >= 4,
+	g[n++] = (struct gap){
+		"drop_receiving_socket", kernel_tracepoint_nargs("kfree_skb") >= 4,
 		"kfree_skb passes the receiving socket: a received segment's drop names it",
 		"kfree_skb has no receiving socket: a received segment dropped before it had "
-		"skb->sk is named by its 4-tuple, with cookie 0" };
+		"skb->sk is named by its 4-tuple, with cookie 0"
+	};
 	/* "bpf: Count missed stats in trace_call_bpf" (6.7) came with "bpf: Add
 	 * missed value to kprobe_multi link info". Before it, a classic
 	 * tracepoint program (bpftrace's, not ours) that its own CPU re-enters
 	 * is skipped without a trace. */
-	g[n++] = (struct gap){ "classic_tp_misses",
+	g[n++] = (struct gap){
+		"classic_tp_misses",
 		kernel_has_btf_type("bpf_link_info", BTF_KIND_STRUCT, "kprobe_multi.missed"),
 		"nested runs the kernel skips of classic tracepoint programs are counted",
 		"nested runs of classic tracepoint programs (bpftrace's) are skipped uncounted: "
-		"what they count is a lower bound" };
+		"what they count is a lower bound"
+	};
 	/* "net/socket: Add tracepoint for sock_send_length /
 	 * sock_recv_length" (6.3): the owner of an accepted socket is known
 	 * from its first send or receive (bpf/owner.bpf.h). */
-	g[n++] = (struct gap){ "owner_accepted",
+	g[n++] = (struct gap){
+		"owner_accepted",
 		kernel_has_btf_tracepoint("sock_send_length") &&
-			kernel_has_btf_tracepoint("sock_recv_length"),
+		    kernel_has_btf_tracepoint("sock_recv_length"),
 		"sock_send_length/sock_recv_length: an accepted socket names its process from its "
 		"first send or receive",
 		"no sock_send_length/sock_recv_length: an accepted socket says pid 0 until its "
-		"owner's close() or shutdown() (its cgroup is known from the first event)" };
+		"owner's close() or shutdown() (its cgroup is known from the first event)"
+	};
 	/* "tcp: Add tracepoint for tcp_set_ca_state" (in 6.1 and 6.18): every
 	 * congestion state set (bpf/cong.bpf.h). */
-	g[n++] = (struct gap){ "congestion_timeline",
-		kernel_has_btf_tracepoint("tcp_cong_state_set"),
+	g[n++] = (struct gap){
+		"congestion_timeline", kernel_has_btf_tracepoint("tcp_cong_state_set"),
 		"tcp_cong_state_set: cong events, per-connection Open/Disorder/CWR/Recovery/Loss "
 		"intervals and time in each",
-		"no tcp_cong_state_set: no cong events nor congestion intervals; what remains is the "
-		"ca_state each retransmit event carries" };
+		"no tcp_cong_state_set: no cong events nor congestion intervals; what remains is "
+		"the "
+		"ca_state each retransmit event carries"
+	};
 	return n;
 }
 
@@ -183,19 +195,21 @@ static void doctor_parse(int argc, char **argv, struct doctor_opts *o)
 			o->verbose = true;
 			break;
 		case 'h':
-			printf("Usage: tcpscope doctor [--json] [-v]\n\n"
-			       "Checks what tracing needs (privileges, BTF, tracefs, each tracepoint,\n"
-			       "tp_btf, raw_tp, the BPF ring buffer), names what this kernel's\n"
-			       "tracepoints cannot tell (\"no\" lines: reset reasons, resets without\n"
-			       "a socket, failed retransmits, ...), then loads and attaches the\n"
-			       "tracer once to prove it. Exits 1 if tracing cannot work here.\n\n"
-			       "  --json         one JSON object instead of text\n"
-			       "  -v, --verbose  libbpf's log on stderr\n"
-			       "  -h, --help     this text\n\n"
-			       "Examples:\n"
-			       "  tcpscope doctor\n"
-			       "  tcpscope doctor --json | jq .checks\n\n"
-			       "Exit status: 0 tracing works here, 1 it cannot, 2 usage error.\n");
+			printf(
+			    "Usage: tcpscope doctor [--json] [-v]\n\n"
+			    "Checks what tracing needs (privileges, BTF, tracefs, each "
+			    "tracepoint,\n"
+			    "tp_btf, raw_tp, the BPF ring buffer), names what this kernel's\n"
+			    "tracepoints cannot tell (\"no\" lines: reset reasons, resets without\n"
+			    "a socket, failed retransmits, ...), then loads and attaches the\n"
+			    "tracer once to prove it. Exits 1 if tracing cannot work here.\n\n"
+			    "  --json         one JSON object instead of text\n"
+			    "  -v, --verbose  libbpf's log on stderr\n"
+			    "  -h, --help     this text\n\n"
+			    "Examples:\n"
+			    "  tcpscope doctor\n"
+			    "  tcpscope doctor --json | jq .checks\n\n"
+			    "Exit status: 0 tracing works here, 1 it cannot, 2 usage error.\n");
 			exit(0);
 		default:
 			cli_bad_option(CMD, c, argv, opts);
@@ -218,10 +232,13 @@ static bool check_basics(struct checklist *l)
 	add(l, "kernel", false, true, "%s %s", u.release, u.machine);
 	err = check_bpf_privileges(&msg);
 	add(l, "privileges", true, !err, "%s",
-	    err ? msg : geteuid() == 0 ? "root" : "CAP_BPF and CAP_PERFMON");
+	    err		     ? msg
+	    : geteuid() == 0 ? "root"
+			     : "CAP_BPF and CAP_PERFMON");
 	add(l, "btf", true, exists("/sys/kernel/btf/vmlinux"), "%s",
-	    exists("/sys/kernel/btf/vmlinux") ? "/sys/kernel/btf/vmlinux" :
-						"missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y");
+	    exists("/sys/kernel/btf/vmlinux")
+		? "/sys/kernel/btf/vmlinux"
+		: "missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y");
 	tracefs = ensure_tracefs(path, sizeof(path));
 	add(l, "tracefs", false, tracefs, "%s", path);
 	return tracefs;
@@ -241,8 +258,8 @@ static void check_tracepoints(struct checklist *l, bool tracefs)
 
 		/* A tracepoint with variants: the row this kernel's signature
 		 * fits (bpf/drop.bpf.h), or the first when none does. */
-		if (tp->nargs && (fits ? strcmp(fits, tp->prog) :
-				  tracepoint_variant(tp->name, -1) != tp))
+		if (tp->nargs &&
+		    (fits ? strcmp(fits, tp->prog) : tracepoint_variant(tp->name, -1) != tp))
 			continue;
 		if (!tp->nargs && seen_before(i))
 			continue; /* a tracepoint with several rows: one check */
@@ -254,7 +271,8 @@ static void check_tracepoints(struct checklist *l, bool tracefs)
 		tp_exists = tracefs && exists(path);
 		btf = kernel_has_btf_tracepoint(tp->name);
 		add(l, tp->name, !tp->optional, tp_exists || btf,
-		    "tracepoint %s, typed (tp_btf) %s%s%s%s", tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no", variant,
+		    "tracepoint %s, typed (tp_btf) %s%s%s%s",
+		    tracefs ? (tp_exists ? "yes" : "no") : "unknown", btf ? "yes" : "no", variant,
 		    tp->optional && !tp_exists && !btf ? ": " : "",
 		    tp->optional && !tp_exists && !btf ? tp->optional : "");
 	}
@@ -267,7 +285,8 @@ static void check_gaps(struct checklist *l)
 	size_t i, n = kernel_gaps(gaps);
 
 	for (i = 0; i < n; i++)
-		add(l, gaps[i].name, false, gaps[i].ok, "%s", gaps[i].ok ? gaps[i].yes : gaps[i].no);
+		add(l, gaps[i].name, false, gaps[i].ok, "%s",
+		    gaps[i].ok ? gaps[i].yes : gaps[i].no);
 }
 
 /* Prove each attach type by loading it; a probe alone can mislead
@@ -278,7 +297,8 @@ static void check_loads(struct checklist *l, bool verbose)
 	static const struct {
 		const char *name;
 		enum attach_mode mode;
-	} tries[] = { { "tp_btf", ATTACH_TP_BTF }, { "raw_tp", ATTACH_RAW_TP },
+	} tries[] = { { "tp_btf", ATTACH_TP_BTF },
+		      { "raw_tp", ATTACH_RAW_TP },
 		      { "load", ATTACH_AUTO } };
 	struct tracer_opts to = { .events = (1u << EV_TYPE_MAX) - 1, .verbose = verbose };
 	size_t i;
@@ -291,8 +311,9 @@ static void check_loads(struct checklist *l, bool verbose)
 		to.attach = tries[i].mode;
 		err = tracer__open(&t, &to, noop_event, NULL, &msg);
 		add(l, tries[i].name, tries[i].mode == ATTACH_AUTO, !err, "%s",
-		    err ? msg : tries[i].mode == ATTACH_AUTO ? tracer__attach_name(t) :
-							       "loads and attaches");
+		    err				   ? msg
+		    : tries[i].mode == ATTACH_AUTO ? tracer__attach_name(t)
+						   : "loads and attaches");
 		tracer__destroy(t);
 	}
 }
@@ -325,7 +346,10 @@ static void print_text(const struct checklist *l, bool fatal)
 
 	for (i = 0; i < l->n; i++)
 		printf("%-22s %-5s %s\n", l->c[i].name,
-		       l->c[i].ok ? "ok" : l->c[i].required ? "FAIL" : "no", l->c[i].detail);
+		       l->c[i].ok	  ? "ok"
+		       : l->c[i].required ? "FAIL"
+					  : "no",
+		       l->c[i].detail);
 	if (fatal)
 		printf("\ntracing cannot work here: see the FAIL lines above\n");
 	else

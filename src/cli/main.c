@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
 		cli_fail(NULL, "no command given; one of trace, stress, server, client, monitor, "
-			 "report, doctor");
+			       "report, doctor");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;

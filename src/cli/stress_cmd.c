@@ -38,11 +38,11 @@ static void hist_json_us(struct jw *w, const char *key, const struct hist *h, do
 	jw_obj_close(w);
 }
 
-static void hist_text(FILE *f, const char *name, const struct hist *h, double div,
-		      const char *unit)
+static void hist_text(FILE *f, const char *name, const struct hist *h, double div, const char *unit)
 {
-	fprintf(f, "%-13s n %" PRIu64 "  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f"
-		   "  mean %.1f %s\n",
+	fprintf(f,
+		"%-13s n %" PRIu64 "  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f"
+		"  mean %.1f %s\n",
 		name, h->count, (double)hist__quantile(h, 0.5) / div,
 		(double)hist__quantile(h, 0.9) / div, (double)hist__quantile(h, 0.99) / div,
 		(double)hist__quantile(h, 0.999) / div, h->count ? (double)h->max / div : 0.0,
@@ -58,9 +58,10 @@ static const char *close_name(int kind)
 static void emfile_hint(FILE *f, const struct stress_result *r)
 {
 	if (r->errors.n[EMFILE])
-		fprintf(f, "hint: EMFILE: %" PRIu64 " connections found no free descriptor"
-			   " (RLIMIT_NOFILE %ld); raise the hard limit (ulimit -Hn, systemd"
-			   " LimitNOFILE=, /etc/security/limits.conf) or lower -c\n",
+		fprintf(f,
+			"hint: EMFILE: %" PRIu64 " connections found no free descriptor"
+			" (RLIMIT_NOFILE %ld); raise the hard limit (ulimit -Hn, systemd"
+			" LimitNOFILE=, /etc/security/limits.conf) or lower -c\n",
 			r->errors.n[EMFILE], r->nofile);
 }
 
@@ -68,8 +69,8 @@ static void emfile_hint(FILE *f, const struct stress_result *r)
 static const char *source_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	const void *a = ss->ss_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+			    ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+			    : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
 
 	if (!inet_ntop(ss->ss_family, a, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
@@ -92,7 +93,7 @@ static void sources_text(FILE *f, const struct stress_result *r)
 		return;
 	fprintf(f, "%-13s %d (%s), sockets bound to each:", "sources", r->nsources,
 		r->source_plan > 0 && r->source_plan < (int)ARRAY_SIZE(why) ? why[r->source_plan]
-									       : "?");
+									    : "?");
 	for (i = 0; i < r->nsources; i++) {
 		int n = snprintf(item, sizeof(item), "%s %" PRIu64,
 				 source_addr(&r->sources[i], abuf, sizeof(abuf)),
@@ -139,8 +140,9 @@ static void responses_text(FILE *f, const struct stress_opts *o, const struct st
 		return;
 	fprintf(f, "%-13s ", "responses");
 	if (o->framing.kind == RESP_HTTP)
-		fprintf(f, "1xx %" PRIu64 "  2xx %" PRIu64 "  3xx %" PRIu64 "  4xx %" PRIu64
-			   "  5xx %" PRIu64 "  ",
+		fprintf(f,
+			"1xx %" PRIu64 "  2xx %" PRIu64 "  3xx %" PRIu64 "  4xx %" PRIu64
+			"  5xx %" PRIu64 "  ",
 			r->c.http_status[1], r->c.http_status[2], r->c.http_status[3],
 			r->c.http_status[4], r->c.http_status[5]);
 	fprintf(f, "reopened %" PRIu64 "  errors ", r->c.reopened);
@@ -203,8 +205,7 @@ static void responses_json(struct jw *w, const struct stress_opts *o, const stru
 	jw_u64(w, "reopened", r->c.reopened);
 }
 
-void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r,
-			       FILE *f)
+void stress_result__print_text(const struct stress_opts *o, const struct stress_result *r, FILE *f)
 {
 	char sobuf[160];
 
@@ -212,8 +213,7 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 	fprintf(f, "stress %s -> %s%s%s%s: %d process%s x %d threads, nofile %ld, sources %d\n",
 		stress_mode_name(o->mode), r->target, o->has_target ? "" : " (built-in server ",
 		o->has_target ? "" : server_mode_name(o->server_mode), o->has_target ? "" : ")",
-		r->procs,
-		r->procs > 1 ? "es" : "", r->threads, r->nofile, r->nsources);
+		r->procs, r->procs > 1 ? "es" : "", r->threads, r->nofile, r->nsources);
 	if (!o->has_target)
 		fprintf(f, "%-13s accepted %" PRIu64 "\n", "server", r->server_accepted);
 	sources_text(f, r);
@@ -221,8 +221,9 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 	if (o->request)
 		fprintf(f, "%-13s %zu bytes, response %s\n", "request", o->request_len,
 			response_name(o, sobuf, sizeof(sobuf)));
-	fprintf(f, "%-13s attempted %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64
-		   "  closed %" PRIu64 "  peer_closed %" PRIu64 "\n",
+	fprintf(f,
+		"%-13s attempted %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64
+		"  closed %" PRIu64 "  peer_closed %" PRIu64 "\n",
 		"connections", r->c.attempted, r->c.established, r->c.failed, r->c.closed,
 		r->c.peer_closed);
 	fprintf(f, "%-13s ", "errors");
@@ -237,14 +238,16 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 	hist_text(f, "connect", &r->connect_ns, 1e3, "us");
 	if (r->rr_ns.count)
 		hist_text(f, "transaction", &r->rr_ns, 1e3, "us");
-	fprintf(f, "%-13s sent %" PRIu64 "  received %" PRIu64 "  transactions %" PRIu64
-		   "  cut_short %" PRIu64 "  verify_errors %" PRIu64 "\n",
+	fprintf(f,
+		"%-13s sent %" PRIu64 "  received %" PRIu64 "  transactions %" PRIu64
+		"  cut_short %" PRIu64 "  verify_errors %" PRIu64 "\n",
 		"bytes", r->c.bytes_sent, r->c.bytes_received, r->c.transactions, r->c.cut_short,
 		r->c.verify_errors);
 	responses_text(f, o, r);
 	cut_text(f, o, r);
-	fprintf(f, "%-13s polls %" PRIu64 "  poll_errors %" PRIu64 "  total_retrans %" PRIu64
-		   "  conns_with_retrans %" PRIu64 "  max_retrans %" PRIu64 "\n",
+	fprintf(f,
+		"%-13s polls %" PRIu64 "  poll_errors %" PRIu64 "  total_retrans %" PRIu64
+		"  conns_with_retrans %" PRIu64 "  max_retrans %" PRIu64 "\n",
 		"tcp_info", r->ti.polls, r->ti.poll_errors, r->ti.total_retrans,
 		r->ti.conns_with_retrans, r->ti.max_retrans);
 	hist_text(f, "  rtt", &r->ti.rtt_us, 1, "us");
@@ -253,15 +256,16 @@ void stress_result__print_text(const struct stress_opts *o, const struct stress_
 	fprintf(f, "%-13s %.3f s%s\n", "duration", (double)r->duration_ns / 1e9,
 		r->interrupted ? " (interrupted)" : "");
 	if (r->hit_addrnotavail)
-		fprintf(f, "hint: EADDRNOTAVAIL: no local port left toward %s; add source addresses"
-			   " (--source ADDR,ADDR...), widen net.ipv4.ip_local_port_range, or"
-			   " lower -c\n",
+		fprintf(f,
+			"hint: EADDRNOTAVAIL: no local port left toward %s; add source addresses"
+			" (--source ADDR,ADDR...), widen net.ipv4.ip_local_port_range, or"
+			" lower -c\n",
 			r->target);
 	emfile_hint(f, r);
 }
 
-void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r,
-			       FILE *f, void (*extra)(void *ctx, struct jw *w), void *ctx)
+void stress_result__print_json(const struct stress_opts *o, const struct stress_result *r, FILE *f,
+			       void (*extra)(void *ctx, struct jw *w), void *ctx)
 {
 	struct jw w;
 	int i;
@@ -356,8 +360,7 @@ static const char *close_kind_name(int kind)
 /* One --records line. Traced (--trace): the kernel's view of the
  * connection too, from corr (its verdict, drops and retransmitted
  * segments), or "verdict":null without it. */
-static void record_write(FILE *f, const struct conn_record *r, bool traced,
-			 struct correlator *corr)
+static void record_write(FILE *f, const struct conn_record *r, bool traced, struct correlator *corr)
 {
 	char buf[FMT_ADDR_LEN];
 	struct jw w;
@@ -455,80 +458,79 @@ static void records_flush(struct records_later *rl, struct correlator *corr)
 
 static void stress_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: tcpscope stress [HOST:PORT] [OPTIONS]\n\n"
-		"Open, hold, churn or exercise TCP connections on an epoll loop per worker.\n"
-		"Without HOST:PORT, a built-in server on 127.0.0.1 (ephemeral port) is the\n"
-		"target, in the same run.\n\n"
-		"  --mode MODE            hold (default): open -c connections, hold, close;\n"
-		"                         churn: connect, exchange --size, close, again;\n"
-		"                         rr: request/response of --size on -c connections\n"
-		"  -c, --connections N    hold, rr: connections (default 100)\n"
-		"  --rate R               connection attempts per second (default: max)\n"
-		"  --duration DUR         hold: how long to hold; churn, rr: how long to run,\n"
-		"                         a bound: what is in flight 0.5 s past it is cut\n"
-		"                         short and counted (default 10s)\n"
-		"  -n, --count N          churn: stop after N connections\n"
-		"  --concurrency K        churn: connections alive at most; hold, rr:\n"
-		"                         connects in progress at most (default 512, churn 64)\n"
-		"  --size BYTES           churn, rr: bytes per exchange, echoed and verified\n"
-		"                         (default: churn 0, rr 64)\n"
-		"  --request DATA|@FILE   churn, rr: send these bytes per transaction instead\n"
-		"                         (escapes \\r \\n \\t \\0 \\\\ \\xHH; @FILE: the file as is)\n"
-		"  --response KIND        where a --request's response ends: http (default;\n"
-		"                         Content-Length, chunked or until close; keep-alive\n"
-		"                         and Connection: close honoured), bytes:N, line,\n"
-		"                         until-close\n"
-		"  --close fin|rst        how we close (default fin)\n"
-		"  --source ADDR[,ADDR]   source addresses (IP_BIND_ADDRESS_NO_PORT), used in\n"
-		"                         turn. Without it, on 127.0.0.0/8 targets, 127.0.0.x\n"
-		"                         sources are added as -c needs ports and, in a FIN\n"
-		"                         churn, as the rate does (closed ports wait in\n"
-		"                         TIME_WAIT); --source 127.0.0.1 keeps one\n"
-		"  --server-mode MODE     built-in server: echo, sink, source, close, reset\n"
-		"  --threads N            worker threads per process (default: one per core)\n"
-		"  --procs N              worker processes (default: as the fd limit needs)\n"
-		"  --poll-interval DUR    TCP_INFO of every live connection (default 1s)\n"
-		"  --json                 one JSON object at the end instead of text\n"
-		"  --records FILE         one JSON line per connection (cookie, addresses,\n"
-		"                         times, close, last TCP_INFO); one process only;\n"
-		"                         with --trace, its verdict and drops too, all\n"
-		"                         written when the run ends\n"
-		"  -h, --help             this help\n\n"
-		"Tracing (root; one process only):\n"
-		"  --trace                load the tracer before the first connect and join\n"
-		"                         its events to each of our connections by cookie\n"
-		"  --trace-all            --trace, and keep other sockets' events as foreign\n"
-		"  --timeline FILE        every joined event, per connection, as JSON lines\n"
-		"                         (implies --trace)\n"
-		"  --probe-interval MS    probe events per socket at most every MS (default\n"
-		"                         10; 0: every ACK)\n"
-		"  --ringbuf-size SIZE    the tracer's ring buffer (default 16M)\n"
-		"  --attach MODE          auto, tp_btf or raw_tp\n"
-		"  --pid PID, --cgroup PATH, --comm NAME\n"
-		"                         only sockets of these owners (as tcpscope trace;\n"
-		"                         with --trace-all, foreign sockets too)\n"
-		"  --report FILE.html     at the end, the timeline as an HTML page (implies\n"
-		"                         --trace; see tcpscope report --help)\n"
-		"  --metrics ADDR:PORT    serve Prometheus metrics of the kernel's events on\n"
-		"                         http://ADDR:PORT/metrics while the run lasts\n"
-		"                         (implies --trace)\n"
-		"  -v, --verbose          libbpf's log\n\n"
-		SOCKOPT_HELP
-		"\nExamples:\n"
-		"  tcpscope stress --trace        # the embedded default, traced\n"
-		"  tcpscope stress --mode churn --rate 5000 --duration 5s --trace --timeline t.jsonl\n"
-		"  tcpscope stress -c 1000 --duration 5s\n"
-		"  tcpscope stress --mode churn --rate 2000 --duration 10s --close rst\n"
-		"  tcpscope stress 10.0.0.2:80 --mode rr -c 50 --size 1k --nodelay --json\n"
-		"  tcpscope stress 127.0.0.1:80 --mode rr -c 16 --duration 5s \\\n"
-		"      --request 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' --response http\n"
-		"  tcpscope stress -c 30000 --rate 5000 --duration 5s\n"
-		"  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n"
-		"  tcpscope stress --mode churn -n 2000 --trace --report run.html\n"
-		"\nExit status: 0 success, 1 runtime failure (including a --timeline that\n"
-		"could not be written, and a run of transactions none of which completed),\n"
-		"2 usage error.\n");
+	fprintf(
+	    f,
+	    "Usage: tcpscope stress [HOST:PORT] [OPTIONS]\n\n"
+	    "Open, hold, churn or exercise TCP connections on an epoll loop per worker.\n"
+	    "Without HOST:PORT, a built-in server on 127.0.0.1 (ephemeral port) is the\n"
+	    "target, in the same run.\n\n"
+	    "  --mode MODE            hold (default): open -c connections, hold, close;\n"
+	    "                         churn: connect, exchange --size, close, again;\n"
+	    "                         rr: request/response of --size on -c connections\n"
+	    "  -c, --connections N    hold, rr: connections (default 100)\n"
+	    "  --rate R               connection attempts per second (default: max)\n"
+	    "  --duration DUR         hold: how long to hold; churn, rr: how long to run,\n"
+	    "                         a bound: what is in flight 0.5 s past it is cut\n"
+	    "                         short and counted (default 10s)\n"
+	    "  -n, --count N          churn: stop after N connections\n"
+	    "  --concurrency K        churn: connections alive at most; hold, rr:\n"
+	    "                         connects in progress at most (default 512, churn 64)\n"
+	    "  --size BYTES           churn, rr: bytes per exchange, echoed and verified\n"
+	    "                         (default: churn 0, rr 64)\n"
+	    "  --request DATA|@FILE   churn, rr: send these bytes per transaction instead\n"
+	    "                         (escapes \\r \\n \\t \\0 \\\\ \\xHH; @FILE: the file as is)\n"
+	    "  --response KIND        where a --request's response ends: http (default;\n"
+	    "                         Content-Length, chunked or until close; keep-alive\n"
+	    "                         and Connection: close honoured), bytes:N, line,\n"
+	    "                         until-close\n"
+	    "  --close fin|rst        how we close (default fin)\n"
+	    "  --source ADDR[,ADDR]   source addresses (IP_BIND_ADDRESS_NO_PORT), used in\n"
+	    "                         turn. Without it, on 127.0.0.0/8 targets, 127.0.0.x\n"
+	    "                         sources are added as -c needs ports and, in a FIN\n"
+	    "                         churn, as the rate does (closed ports wait in\n"
+	    "                         TIME_WAIT); --source 127.0.0.1 keeps one\n"
+	    "  --server-mode MODE     built-in server: echo, sink, source, close, reset\n"
+	    "  --threads N            worker threads per process (default: one per core)\n"
+	    "  --procs N              worker processes (default: as the fd limit needs)\n"
+	    "  --poll-interval DUR    TCP_INFO of every live connection (default 1s)\n"
+	    "  --json                 one JSON object at the end instead of text\n"
+	    "  --records FILE         one JSON line per connection (cookie, addresses,\n"
+	    "                         times, close, last TCP_INFO); one process only;\n"
+	    "                         with --trace, its verdict and drops too, all\n"
+	    "                         written when the run ends\n"
+	    "  -h, --help             this help\n\n"
+	    "Tracing (root; one process only):\n"
+	    "  --trace                load the tracer before the first connect and join\n"
+	    "                         its events to each of our connections by cookie\n"
+	    "  --trace-all            --trace, and keep other sockets' events as foreign\n"
+	    "  --timeline FILE        every joined event, per connection, as JSON lines\n"
+	    "                         (implies --trace)\n"
+	    "  --probe-interval MS    probe events per socket at most every MS (default\n"
+	    "                         10; 0: every ACK)\n"
+	    "  --ringbuf-size SIZE    the tracer's ring buffer (default 16M)\n"
+	    "  --attach MODE          auto, tp_btf or raw_tp\n"
+	    "  --pid PID, --cgroup PATH, --comm NAME\n"
+	    "                         only sockets of these owners (as tcpscope trace;\n"
+	    "                         with --trace-all, foreign sockets too)\n"
+	    "  --report FILE.html     at the end, the timeline as an HTML page (implies\n"
+	    "                         --trace; see tcpscope report --help)\n"
+	    "  --metrics ADDR:PORT    serve Prometheus metrics of the kernel's events on\n"
+	    "                         http://ADDR:PORT/metrics while the run lasts\n"
+	    "                         (implies --trace)\n"
+	    "  -v, --verbose          libbpf's log\n\n" SOCKOPT_HELP "\nExamples:\n"
+	    "  tcpscope stress --trace        # the embedded default, traced\n"
+	    "  tcpscope stress --mode churn --rate 5000 --duration 5s --trace --timeline t.jsonl\n"
+	    "  tcpscope stress -c 1000 --duration 5s\n"
+	    "  tcpscope stress --mode churn --rate 2000 --duration 10s --close rst\n"
+	    "  tcpscope stress 10.0.0.2:80 --mode rr -c 50 --size 1k --nodelay --json\n"
+	    "  tcpscope stress 127.0.0.1:80 --mode rr -c 16 --duration 5s \\\n"
+	    "      --request 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' --response http\n"
+	    "  tcpscope stress -c 30000 --rate 5000 --duration 5s\n"
+	    "  tcpscope stress 127.0.0.1:1 --mode churn -n 100   # a closed port\n"
+	    "  tcpscope stress --mode churn -n 2000 --trace --report run.html\n"
+	    "\nExit status: 0 success, 1 runtime failure (including a --timeline that\n"
+	    "could not be written, and a run of transactions none of which completed),\n"
+	    "2 usage error.\n");
 }
 
 static void parse_sources(struct stress_opts *o, char *list)
@@ -551,7 +553,8 @@ static void parse_sources(struct stress_opts *o, char *list)
 		snprintf(buf, sizeof(buf), strchr(tok, ':') ? "[%s]:0" : "%s:0", tok);
 		err = parse_sockaddr(buf, true, &o->sources[o->nsources], &len);
 		if (err)
-			cli_bad_value("stress", "--source", tok, err, "numeric IPv4 or IPv6 addresses");
+			cli_bad_value("stress", "--source", tok, err,
+				      "numeric IPv4 or IPv6 addresses");
 		o->nsources++;
 	}
 }
@@ -584,7 +587,8 @@ static int resolve_target(const char *s, struct sockaddr_storage *ss, socklen_t 
 	err = getaddrinfo(host, port, &hints, &res);
 	if (err == EAI_AGAIN || err == EAI_FAIL || err == EAI_MEMORY || err == EAI_SYSTEM) {
 		/* The resolver did not answer: a failure, not a bad value. */
-		fprintf(stderr, "tcpscope stress: cannot resolve '%s': %s\n", host, gai_strerror(err));
+		fprintf(stderr, "tcpscope stress: cannot resolve '%s': %s\n", host,
+			gai_strerror(err));
 		exit(1);
 	}
 	if (err)
@@ -600,10 +604,32 @@ static int resolve_target(const char *s, struct sockaddr_storage *ss, socklen_t 
 }
 
 enum {
-	OPT_MODE = 1, OPT_RATE, OPT_DURATION, OPT_CONCURRENCY, OPT_SIZE, OPT_CLOSE, OPT_SOURCE,
-	OPT_SERVER_MODE, OPT_THREADS, OPT_PROCS, OPT_POLL, OPT_JSON, OPT_RECORDS,
-	OPT_TRACE, OPT_TRACE_ALL, OPT_TIMELINE, OPT_PROBE_INTERVAL, OPT_RINGBUF, OPT_ATTACH,
-	OPT_REPORT, OPT_METRICS, OPT_REQUEST, OPT_RESPONSE, OPT_PID, OPT_CGROUP, OPT_COMM,
+	OPT_MODE = 1,
+	OPT_RATE,
+	OPT_DURATION,
+	OPT_CONCURRENCY,
+	OPT_SIZE,
+	OPT_CLOSE,
+	OPT_SOURCE,
+	OPT_SERVER_MODE,
+	OPT_THREADS,
+	OPT_PROCS,
+	OPT_POLL,
+	OPT_JSON,
+	OPT_RECORDS,
+	OPT_TRACE,
+	OPT_TRACE_ALL,
+	OPT_TIMELINE,
+	OPT_PROBE_INTERVAL,
+	OPT_RINGBUF,
+	OPT_ATTACH,
+	OPT_REPORT,
+	OPT_METRICS,
+	OPT_REQUEST,
+	OPT_RESPONSE,
+	OPT_PID,
+	OPT_CGROUP,
+	OPT_COMM,
 };
 
 /* --records and --trace both want the hooks: call each. */
@@ -709,11 +735,21 @@ static size_t unescape(const char *s, uint8_t *out)
 		}
 		s++;
 		switch (*s) {
-		case 'r': out[n++] = '\r'; break;
-		case 'n': out[n++] = '\n'; break;
-		case 't': out[n++] = '\t'; break;
-		case '0': out[n++] = '\0'; break;
-		case '\\': out[n++] = '\\'; break;
+		case 'r':
+			out[n++] = '\r';
+			break;
+		case 'n':
+			out[n++] = '\n';
+			break;
+		case 't':
+			out[n++] = '\t';
+			break;
+		case '0':
+			out[n++] = '\0';
+			break;
+		case '\\':
+			out[n++] = '\\';
+			break;
 		case 'x':
 			if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
 			    sscanf(s + 1, "%2x", &hex) != 1)
@@ -787,7 +823,8 @@ static void parse_response(struct framing *f, const char *arg)
 	} else if (!strncmp(arg, "bytes", 5) && strchr(":= ", arg[5]) && arg[5]) {
 		err = parse_size(arg + 6, 1, 1ULL << 30, &f->bytes);
 		if (err)
-			cli_bad_number("stress", "--response", arg, err, 1, "bytes:N, N from 1 to 1G");
+			cli_bad_number("stress", "--response", arg, err, 1,
+				       "bytes:N, N from 1 to 1G");
 		f->kind = RESP_BYTES;
 	} else {
 		cli_bad_value("stress", "--response", arg, -EINVAL, expected);
@@ -1054,10 +1091,10 @@ static bool parse_args(struct stress_cli *a, int argc, char **argv)
 /* Everything a run holds; released by session_end() alone. */
 struct session {
 	struct stress_result *res;
-	FILE *rf;                 /* --records */
-	struct records_later rl;  /* --records with --trace */
-	struct correlator *corr;  /* --trace */
-	char tmp_timeline[32];    /* --report without --timeline */
+	FILE *rf;		 /* --records */
+	struct records_later rl; /* --records with --trace */
+	struct correlator *corr; /* --trace */
+	char tmp_timeline[32];	 /* --report without --timeline */
 	bool tmp_made;
 	struct hook_pair pair;
 	struct stress_hooks hooks;
@@ -1104,7 +1141,8 @@ static int make_timeline(struct session *s, struct corr_opts *co)
 	snprintf(s->tmp_timeline, sizeof(s->tmp_timeline), "/tmp/tcpscope-timeline-XXXXXX");
 	fd = mkstemp(s->tmp_timeline);
 	if (fd < 0) {
-		fprintf(stderr, "tcpscope stress: --report needs a temporary timeline in /tmp: %s\n",
+		fprintf(stderr,
+			"tcpscope stress: --report needs a temporary timeline in /tmp: %s\n",
 			errno_name(errno));
 		return -1;
 	}
@@ -1162,12 +1200,15 @@ static int check_transactions(const struct stress_opts *o, const struct stress_r
 {
 	if (!stress_opts__exchanges(o) || r->c.transactions || !r->c.attempted)
 		return 0;
-	fprintf(stderr, "tcpscope stress: no transaction completed: %" PRIu64 " attempts, %" PRIu64
-			" failed to connect, %" PRIu64 " response errors, %" PRIu64 " verify errors,"
-			" %" PRIu64 " cut short%s\n",
+	fprintf(stderr,
+		"tcpscope stress: no transaction completed: %" PRIu64 " attempts, %" PRIu64
+		" failed to connect, %" PRIu64 " response errors, %" PRIu64 " verify errors,"
+		" %" PRIu64 " cut short%s\n",
 		r->c.attempted, r->c.failed, stress_counts__resp_errors(&r->c), r->c.verify_errors,
 		r->c.cut_short,
-		r->interrupted ? " by SIGINT/SIGTERM" : r->hit_duration ? " at the --duration bound" : "");
+		r->interrupted	  ? " by SIGINT/SIGTERM"
+		: r->hit_duration ? " at the --duration bound"
+				  : "");
 	return -EIO;
 }
 
@@ -1178,7 +1219,8 @@ static void print_results(struct session *s, const struct stress_cli *a, int arg
 	if (s->corr)
 		correlator__timeline_append(s->corr, summary_write, &sl);
 	if (a->json) {
-		stress_result__print_json(&a->o, s->res, stdout, s->corr ? trace_json : NULL, s->corr);
+		stress_result__print_json(&a->o, s->res, stdout, s->corr ? trace_json : NULL,
+					  s->corr);
 		emfile_hint(stderr, s->res);
 	} else {
 		stress_result__print_text(&a->o, s->res, stdout);
@@ -1198,7 +1240,8 @@ static int session_run(struct session *s, struct stress_cli *a, int argc, char *
 	if (s->rf && s->corr)
 		records_flush(&s->rl, s->corr);
 	if (s->rf && fclose(s->rf)) {
-		fprintf(stderr, "tcpscope stress: --records %s: %s\n", a->records, errno_name(errno));
+		fprintf(stderr, "tcpscope stress: --records %s: %s\n", a->records,
+			errno_name(errno));
 		if (!err)
 			err = -EIO;
 	}

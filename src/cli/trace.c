@@ -21,8 +21,8 @@
 #include "tracer/tracer.h"
 #include "lib/util.h"
 
-#define CMD "trace"
-#define STOP_COUNT (-ECANCELED) /* from the event callback: --count reached */
+#define CMD	    "trace"
+#define STOP_COUNT  (-ECANCELED) /* from the event callback: --count reached */
 #define STOP_OUTPUT (-ESHUTDOWN) /* from the event callback: stdout failed */
 
 struct trace_env {
@@ -38,7 +38,7 @@ struct trace_env {
 	uint64_t handled;
 	int out_err; /* errno of the first failed write to stdout */
 	struct conntab conns;
-	struct why_trace why; /* verdicts of the connections seen fail */
+	struct why_trace why;	   /* verdicts of the connections seen fail */
 	struct owner_tally owners; /* by process and cgroup, with --top */
 	const char *metrics_addr;
 	struct metrics *metrics;
@@ -46,51 +46,51 @@ struct trace_env {
 };
 
 static const char usage_text[] =
-	"Usage: tcpscope trace [OPTIONS]\n"
-	"\n"
-	"Stream the kernel's TCP events as they happen: retransmits (with their kind:\n"
-	"fast, rto, syn, failed, other), state changes, resets and ACK-driven probes\n"
-	"(cwnd, srtt, windows). Filters run in the kernel. On SIGINT, SIGTERM, the end\n"
-	"of --duration or --count, prints a summary and exits 0.\n"
-	"\n"
-	"Options:\n"
-	"  -e, --events LIST        retransmit,state,probe,reset,drop,cong or all\n"
-	"                           (default: retransmit,state,reset)\n"
-	"  -p, --port N[,N...]      local or remote port (repeatable, up to 64)\n"
-	"  -a, --addr CIDR          local or remote address in CIDR, v4 or v6 (up to 8)\n"
-	"  -4, --ipv4 / -6, --ipv6  one address family only\n"
-	"      --pid PID            sockets this process owns (repeatable, up to 16)\n"
-	"      --cgroup PATH        sockets of this cgroup v2 or below it, such as\n"
-	"                           /system.slice/nginx.service (repeatable, up to 8)\n"
-	"      --comm NAME          sockets of processes with this name\n"
-	"  -n, --netns NS           network namespace: inode number, name under\n"
-	"                           /run/netns, or a path such as /proc/PID/ns/net\n"
-	"  -i, --probe-interval MS  at most one probe event per socket per MS (default\n"
-	"                           10; 0: every ACK)\n"
-	"  -d, --duration TIME      stop after TIME (10, 500ms, 2m)\n"
-	"  -c, --count N            stop after N events\n"
-	"  -j, --json               one JSON object per line (docs/json.md), summary last\n"
-	"      --top N              connections listed by retransmits (default 10; 0:\n"
-	"                           none, and no per-connection memory)\n"
-	"      --ringbuf-size SIZE  BPF ring buffer (default 16M; a power of two)\n"
-	"      --wakeup SIZE        wake up per SIZE of waiting events; below that an\n"
-	"                           event waits at most 50 ms (default 256k, a quarter\n"
-	"                           of a smaller ring; 0: per event, dearer under load)\n"
-	"      --attach MODE        auto, tp_btf or raw_tp (default auto)\n"
-	"      --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
-	"                           (counts by kind, state, reset reason, type; handshake\n"
-	"                           and srtt histograms; no per-connection labels)\n"
-	"  -q, --quiet              no line per event; the summary at the end only\n"
-	"  -v, --verbose            libbpf's log on stderr\n"
-	"  -h, --help               this text\n"
-	"\n"
-	"Examples:\n"
-	"  tcpscope trace --events retransmit --port 443\n"
-	"  tcpscope trace -e state,reset --addr 10.0.0.0/8 --json --duration 30s > ev.jsonl\n"
-	"  tcpscope trace -e probe -p 5201 --probe-interval 0 --count 1000\n"
-	"  tcpscope trace -e all -q --metrics 127.0.0.1:9464   # for Prometheus\n"
-	"\n"
-	"Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
+    "Usage: tcpscope trace [OPTIONS]\n"
+    "\n"
+    "Stream the kernel's TCP events as they happen: retransmits (with their kind:\n"
+    "fast, rto, syn, failed, other), state changes, resets and ACK-driven probes\n"
+    "(cwnd, srtt, windows). Filters run in the kernel. On SIGINT, SIGTERM, the end\n"
+    "of --duration or --count, prints a summary and exits 0.\n"
+    "\n"
+    "Options:\n"
+    "  -e, --events LIST        retransmit,state,probe,reset,drop,cong or all\n"
+    "                           (default: retransmit,state,reset)\n"
+    "  -p, --port N[,N...]      local or remote port (repeatable, up to 64)\n"
+    "  -a, --addr CIDR          local or remote address in CIDR, v4 or v6 (up to 8)\n"
+    "  -4, --ipv4 / -6, --ipv6  one address family only\n"
+    "      --pid PID            sockets this process owns (repeatable, up to 16)\n"
+    "      --cgroup PATH        sockets of this cgroup v2 or below it, such as\n"
+    "                           /system.slice/nginx.service (repeatable, up to 8)\n"
+    "      --comm NAME          sockets of processes with this name\n"
+    "  -n, --netns NS           network namespace: inode number, name under\n"
+    "                           /run/netns, or a path such as /proc/PID/ns/net\n"
+    "  -i, --probe-interval MS  at most one probe event per socket per MS (default\n"
+    "                           10; 0: every ACK)\n"
+    "  -d, --duration TIME      stop after TIME (10, 500ms, 2m)\n"
+    "  -c, --count N            stop after N events\n"
+    "  -j, --json               one JSON object per line (docs/json.md), summary last\n"
+    "      --top N              connections listed by retransmits (default 10; 0:\n"
+    "                           none, and no per-connection memory)\n"
+    "      --ringbuf-size SIZE  BPF ring buffer (default 16M; a power of two)\n"
+    "      --wakeup SIZE        wake up per SIZE of waiting events; below that an\n"
+    "                           event waits at most 50 ms (default 256k, a quarter\n"
+    "                           of a smaller ring; 0: per event, dearer under load)\n"
+    "      --attach MODE        auto, tp_btf or raw_tp (default auto)\n"
+    "      --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+    "                           (counts by kind, state, reset reason, type; handshake\n"
+    "                           and srtt histograms; no per-connection labels)\n"
+    "  -q, --quiet              no line per event; the summary at the end only\n"
+    "  -v, --verbose            libbpf's log on stderr\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "Examples:\n"
+    "  tcpscope trace --events retransmit --port 443\n"
+    "  tcpscope trace -e state,reset --addr 10.0.0.0/8 --json --duration 30s > ev.jsonl\n"
+    "  tcpscope trace -e probe -p 5201 --probe-interval 0 --count 1000\n"
+    "  tcpscope trace -e all -q --metrics 127.0.0.1:9464   # for Prometheus\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
 /* An inode number, or a namespace named or given by path: its inode. */
 static uint32_t netns_inode(const char *arg)
@@ -125,8 +125,16 @@ static void add_ports(struct tracer_opts *o, const char *list)
 	}
 }
 
-enum { OPT_TOP = 256, OPT_RINGBUF, OPT_WAKEUP, OPT_ATTACH, OPT_METRICS, OPT_PID, OPT_CGROUP,
-       OPT_COMM };
+enum {
+	OPT_TOP = 256,
+	OPT_RINGBUF,
+	OPT_WAKEUP,
+	OPT_ATTACH,
+	OPT_METRICS,
+	OPT_PID,
+	OPT_CGROUP,
+	OPT_COMM
+};
 
 static const struct option trace_longopts[] = {
 	{ "events", required_argument, NULL, 'e' },
@@ -386,18 +394,19 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	for (t = 0; t < EV_TYPE_MAX; t++)
 		printf(" %s %" PRIu64, ev_type_name(t), env->events[t]);
 	printf("\nretransmits: %" PRIu64 " events, %" PRIu64 " segments sent, %" PRIu64
-	       " failed to send (fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
-	       ", tlp %" PRIu64 ", other %" PRIu64 ")\n", env->events[EV_RETRANSMIT],
-	       env->rtx.segs_sent, env->rtx.segs_failed, env->rtx.by_kind[RK_FAST],
-	       env->rtx.by_kind[RK_RTO], env->rtx.by_kind[RK_SYN], env->rtx.by_kind[RK_FAILED],
-	       env->rtx.by_kind[RK_TLP], env->rtx.by_kind[RK_OTHER]);
+	       " failed to send (fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64
+	       ", failed %" PRIu64 ", tlp %" PRIu64 ", other %" PRIu64 ")\n",
+	       env->events[EV_RETRANSMIT], env->rtx.segs_sent, env->rtx.segs_failed,
+	       env->rtx.by_kind[RK_FAST], env->rtx.by_kind[RK_RTO], env->rtx.by_kind[RK_SYN],
+	       env->rtx.by_kind[RK_FAILED], env->rtx.by_kind[RK_TLP], env->rtx.by_kind[RK_OTHER]);
 	why_trace__print_text(&env->why, stdout);
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
 	if (u64_sum(tc->recursion_misses, EV_TYPE_MAX))
 		printf("nested hits the kernel skipped: %" PRIu64 ", taken by the twin programs: "
-		       "%" PRIu64 "\n", u64_sum(tc->recursion_misses, EV_TYPE_MAX),
+		       "%" PRIu64 "\n",
+		       u64_sum(tc->recursion_misses, EV_TYPE_MAX),
 		       u64_sum(tc->rescued, EV_TYPE_MAX));
 	printf("lost events: %" PRIu64, lost);
 	if (lost) {
@@ -462,13 +471,14 @@ static int trace_start(struct trace_env *env, struct tracer **tp)
 	/* Attached: the ring buffer and the maps are fds we hold. */
 	err = privs_drop(tracer__caps_needed(t), &msg);
 	if (err)
-		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg, strerror(-err));
+		fprintf(stderr, "tcpscope trace: dropping privileges: %s: %s\n", msg,
+			strerror(-err));
 	/* After the drop: the server's thread starts with what we kept. */
 	if (!err && env->metrics)
-		err = metrics__start(env->metrics,
-				     &(struct metrics_source){ tracer__counts_of, t,
-							       tracer__attach_name(t) },
-				     NULL, CMD);
+		err = metrics__start(
+		    env->metrics,
+		    &(struct metrics_source){ tracer__counts_of, t, tracer__attach_name(t) }, NULL,
+		    CMD);
 	if (err) {
 		trace_cleanup(env, t);
 		return 1;
@@ -488,8 +498,10 @@ static void warn_new_losses(struct tracer *t, uint64_t *last_lost)
 	lost = u64_sum(tc.lost, EV_TYPE_MAX);
 	if (lost <= *last_lost)
 		return;
-	fprintf(stderr, "tcpscope trace: WARNING: %" PRIu64 " events lost so far (ring buffer "
-		"full); raise --ringbuf-size\n", lost);
+	fprintf(stderr,
+		"tcpscope trace: WARNING: %" PRIu64 " events lost so far (ring buffer "
+		"full); raise --ringbuf-size\n",
+		lost);
 	*last_lost = lost;
 }
 

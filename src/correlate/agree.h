@@ -17,10 +17,10 @@
 #define AGREE_LISTED 10 /* connections named per verdict */
 
 enum agree_verdict {
-	AGREE_NONE,	    /* not ours to check: no close() record, or never established */
-	AGREE_UNVERIFIED,   /* no TCP_INFO, or its retransmits cannot be known */
+	AGREE_NONE,	  /* not ours to check: no close() record, or never established */
+	AGREE_UNVERIFIED, /* no TCP_INFO, or its retransmits cannot be known */
 	AGREE_AGREED,
-	AGREE_DRIFT,	    /* every retransmit seen; the kernel counted more segments */
+	AGREE_DRIFT, /* every retransmit seen; the kernel counted more segments */
 	AGREE_MISMATCHED,
 };
 

@@ -65,7 +65,7 @@ uint64_t cong__set(struct cong_tally *t, struct conn_cong *c, uint64_t ts, unsig
 		c->since_ns = 0;
 	}
 	len = interval_end(t, c, ts, established_ns);
-	c->ca = (uint8_t)new;
+	c->ca = (uint8_t) new;
 	c->since_ns = ts;
 	c->entered[new]++;
 	t->entered[new]++;

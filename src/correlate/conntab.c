@@ -88,7 +88,8 @@ void drop_count__add(struct drop_count *d, uint32_t code, bool joined)
 /* c's endpoints are e's, or e's the other way round (flip). */
 static bool same_ends(const struct conn *c, const struct event *e, bool flip)
 {
-	return c->sport == (flip ? e->dport : e->sport) && c->dport == (flip ? e->sport : e->dport) &&
+	return c->sport == (flip ? e->dport : e->sport) &&
+	       c->dport == (flip ? e->sport : e->dport) &&
 	       !memcmp(c->saddr, flip ? e->daddr : e->saddr, sizeof(c->saddr)) &&
 	       !memcmp(c->daddr, flip ? e->saddr : e->daddr, sizeof(c->daddr));
 }

@@ -19,16 +19,16 @@ struct conn {
 	uint8_t family;
 	uint8_t last_state;
 	uint32_t retrans_events;
-	uint32_t retrans_segs;        /* sent (err 0): what the kernel counts */
+	uint32_t retrans_segs;	      /* sent (err 0): what the kernel counts */
 	uint32_t retrans_segs_failed; /* err != 0 (kind failed): never sent */
 	uint32_t by_kind[RK_MAX];
 	uint32_t resets_sent, resets_received;
 	uint32_t max_total_retrans; /* the socket's own count, from the events */
 
 	/* Correlation (stress --trace): the kernel's view... */
-	uint8_t side;         /* enum conn_side */
-	uint8_t ours;         /* a socket the load engine opened or accepted */
-	uint8_t done;         /* the load engine's record arrived */
+	uint8_t side; /* enum conn_side */
+	uint8_t ours; /* a socket the load engine opened or accepted */
+	uint8_t done; /* the load engine's record arrived */
 	uint8_t npath;
 	uint8_t path[14];     /* the states entered, in order (the first 14) */
 	uint64_t state_ns;    /* when the current state was entered */
@@ -48,11 +48,11 @@ struct conn {
 	uint8_t drawn; /* tcpscope report: its place in the drawn list, plus 1 */
 	uint32_t info_total_retrans, info_rtt_us, info_cwnd;
 	/* Why (issue 14): what this host dropped of it, the resets' details. */
-	uint32_t drops;        /* drop events joined to it */
-	uint32_t drop_reason;  /* of the last one (enum skb_drop_reason) */
-	uint32_t reset_reason; /* of the last reset sent (enum sk_rst_reason) */
+	uint32_t drops;		/* drop events joined to it */
+	uint32_t drop_reason;	/* of the last one (enum skb_drop_reason) */
+	uint32_t reset_reason;	/* of the last reset sent (enum sk_rst_reason) */
 	uint8_t reset_rx_state; /* its state when a reset came in (0: none) */
-	struct conn_cong cong;  /* its congestion states (cong.h) */
+	struct conn_cong cong;	/* its congestion states (cong.h) */
 };
 
 enum conn_side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER, SIDE_LISTENER };
@@ -100,10 +100,10 @@ struct conntab_slot {
 
 struct conntab {
 	struct conntab_slot *slots;
-	size_t cap;   /* a power of two */
+	size_t cap; /* a power of two */
 	size_t used;
-	size_t limit; /* at most this many connections (0: no limit) */
-	uint64_t dropped; /* lookups refused at the limit */
+	size_t limit;	      /* at most this many connections (0: no limit) */
+	uint64_t dropped;     /* lookups refused at the limit */
 	struct conn **chunks; /* CONNTAB_CHUNK connections each */
 	size_t nchunks, chunks_cap;
 };

@@ -190,8 +190,7 @@ static void on_probe(struct conn *c, const struct event *e)
  * goes in the timeline. */
 static uint64_t on_cong(struct correlator *k, struct conn *c, const struct event *e)
 {
-	return cong__set(&k->cong, &c->cong, e->ts_ns, e->cong.old_ca, e->cong.new_ca,
-			 c->kest_ns);
+	return cong__set(&k->cong, &c->cong, e->ts_ns, e->cong.old_ca, e->cong.new_ca, c->kest_ns);
 }
 
 int correlator__event(void *ctx, const struct event *e)
@@ -259,16 +258,17 @@ static void hook_socket(void *ctx, uint64_t cookie)
 	pthread_mutex_unlock(&k->lock);
 }
 
-static void timeline_user(struct correlator *k, const struct conn *c, const char *type,
-			  uint64_t ts, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void timeline_user(struct correlator *k, const struct conn *c, const char *type, uint64_t ts,
+			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void timeline_user(struct correlator *k, const struct conn *c, const char *type,
-			  uint64_t ts, const char *fmt, ...)
+static void timeline_user(struct correlator *k, const struct conn *c, const char *type, uint64_t ts,
+			  const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(k->timeline, "{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"cookie\":%" PRIu64
-			     ",\"side\":\"client\"", type, ts, c->cookie);
+	fprintf(k->timeline,
+		"{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"cookie\":%" PRIu64 ",\"side\":\"client\"",
+		type, ts, c->cookie);
 	va_start(ap, fmt);
 	vfprintf(k->timeline, fmt, ap);
 	va_end(ap);
@@ -318,9 +318,9 @@ static void hook_conn_done(void *ctx, const struct conn_record *r)
 			timeline_user(k, c, "tcp_info", r->last_info.t_ns,
 				      ",\"state\":\"%s\",\"total_retrans\":%u,\"rtt_us\":%u,"
 				      "\"rttvar_us\":%u,\"snd_cwnd\":%u",
-				      tcp_state_name(r->last_info.state), r->last_info.total_retrans,
-				      r->last_info.rtt_us, r->last_info.rttvar_us,
-				      r->last_info.snd_cwnd);
+				      tcp_state_name(r->last_info.state),
+				      r->last_info.total_retrans, r->last_info.rtt_us,
+				      r->last_info.rttvar_us, r->last_info.snd_cwnd);
 		timeline_user(k, c, "close", r->t_close_ns, ",\"how\":\"%s\",\"err\":\"%s\"",
 			      close_names[r->close_kind < 5 ? r->close_kind : 0],
 			      r->err ? errno_name(r->err) : "");
@@ -334,9 +334,9 @@ out:
 static void hook_listen(void *ctx, const struct sockaddr_storage *addr)
 {
 	struct correlator *k = ctx;
-	uint16_t port = ntohs(addr->ss_family == AF_INET6 ?
-				      ((const struct sockaddr_in6 *)addr)->sin6_port :
-				      ((const struct sockaddr_in *)addr)->sin_port);
+	uint16_t port =
+	    ntohs(addr->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)addr)->sin6_port
+					      : ((const struct sockaddr_in *)addr)->sin_port);
 
 	if (k->o.trace_all)
 		return;

@@ -14,11 +14,11 @@
 #include "tracer/tracer.h"
 
 struct corr_opts {
-	bool trace_all;           /* keep other sockets' events too, as foreign */
-	const char *timeline;     /* JSON lines of every joined event, or NULL */
+	bool trace_all;	      /* keep other sockets' events too, as foreign */
+	const char *timeline; /* JSON lines of every joined event, or NULL */
 	uint64_t probe_interval_ns;
-	uint64_t ringbuf_size;    /* 0: default */
-	uint32_t max_conns;       /* size of the kernel's cookie map */
+	uint64_t ringbuf_size; /* 0: default */
+	uint32_t max_conns;    /* size of the kernel's cookie map */
 	enum attach_mode attach;
 	struct owner_filter owner; /* --pid, --cgroup, --comm */
 	bool verbose;
@@ -38,8 +38,7 @@ int correlator__start(struct correlator *c);
 void correlator__stop(struct correlator *c);
 /* After correlator__stop(): one more line at the end of the timeline,
  * written by fn (the run's summary, for tcpscope report). 0 or -errno. */
-int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE *f),
-				void *ctx);
+int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE *f), void *ctx);
 /* The kernel's view of the run, after the load engine's summary. */
 void correlator__print_text(struct correlator *c, const struct stress_result *r, FILE *f);
 /* The "trace" member of stress --json. */

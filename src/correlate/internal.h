@@ -51,17 +51,17 @@ struct correlator {
 	 * knows its ports (the local port arrives after SYN_SENT). */
 	struct event *unjoined;
 	size_t nunjoined, unjoined_cap;
-	uint64_t untraced;    /* cookies the kernel map refused */
-	bool by_port;         /* the built-in server's port selects our sockets */
-	bool typed;           /* tp_btf: every event has its socket's cookie */
+	uint64_t untraced; /* cookies the kernel map refused */
+	bool by_port;	   /* the built-in server's port selects our sockets */
+	bool typed;	   /* tp_btf: every event has its socket's cookie */
 	struct hist handshake_ns;
 	struct hist in_state_ns[TCP_NSTATES];
 	struct owner_tally owners; /* by process and cgroup */
-	struct cong_tally cong;    /* congestion states' intervals */
+	struct cong_tally cong;	   /* congestion states' intervals */
 	/* set by correlator__stop() */
 	struct tracer_counts tc;
 	const char *attach;
-	struct metrics *metrics; /* --metrics: counted by the poll thread */
+	struct metrics *metrics;      /* --metrics: counted by the poll thread */
 	struct corr_summary *summary; /* computed once, at the first print */
 };
 

@@ -159,8 +159,7 @@ void correlator__stop(struct correlator *c)
 	}
 }
 
-int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE *f),
-				void *ctx)
+int correlator__timeline_append(struct correlator *c, void (*fn)(void *ctx, FILE *f), void *ctx)
 {
 	if (!c->timeline || c->timeline_err)
 		return c->timeline_err ? -c->timeline_err : 0;
@@ -193,4 +192,3 @@ void correlator__destroy(struct correlator *c)
 	correlator__fini(c);
 	free(c);
 }
-

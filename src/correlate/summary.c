@@ -17,9 +17,14 @@
 bool path_usual(const struct path_count *p)
 {
 	enum {
-		SENT = TCP_STATE_SYN_SENT, RECV = TCP_STATE_SYN_RECV, EST = TCP_STATE_ESTABLISHED,
-		FW1 = TCP_STATE_FIN_WAIT1, FW2 = TCP_STATE_FIN_WAIT2, CLOSE = TCP_STATE_CLOSE,
-		CW = TCP_STATE_CLOSE_WAIT, LA = TCP_STATE_LAST_ACK,
+		SENT = TCP_STATE_SYN_SENT,
+		RECV = TCP_STATE_SYN_RECV,
+		EST = TCP_STATE_ESTABLISHED,
+		FW1 = TCP_STATE_FIN_WAIT1,
+		FW2 = TCP_STATE_FIN_WAIT2,
+		CLOSE = TCP_STATE_CLOSE,
+		CW = TCP_STATE_CLOSE_WAIT,
+		LA = TCP_STATE_LAST_ACK,
 	};
 	/* FIN_WAIT2 is skipped when the peer's FIN comes with its ACK. */
 	static const uint8_t client_fin[] = { SENT, EST, FW1, FW2, CLOSE },
@@ -215,9 +220,10 @@ static void path_text(const struct path_count *p, char *buf, size_t len)
 
 static const char *kinds_text(const uint64_t *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
-			   ", tlp %" PRIu64 ", other %" PRIu64, v[RK_FAST], v[RK_RTO], v[RK_SYN],
-		 v[RK_FAILED], v[RK_TLP], v[RK_OTHER]);
+	snprintf(buf, len,
+		 "fast %" PRIu64 ", rto %" PRIu64 ", syn %" PRIu64 ", failed %" PRIu64
+		 ", tlp %" PRIu64 ", other %" PRIu64,
+		 v[RK_FAST], v[RK_RTO], v[RK_SYN], v[RK_FAILED], v[RK_TLP], v[RK_OTHER]);
 	return buf;
 }
 
@@ -243,10 +249,10 @@ static void hist_line(FILE *f, const char *label, const struct hist *h)
 		fprintf(f, "  %-26s none\n", label);
 		return;
 	}
-	fprintf(f, "  %-26s n %-7" PRIu64 " p50 %-9s p90 %-9s p99 %-9s max %s\n", label,
-		h->count, dur(a, sizeof(a), hist__quantile(h, 0.5)),
-		dur(b, sizeof(b), hist__quantile(h, 0.9)), dur(c, sizeof(c), hist__quantile(h, 0.99)),
-		dur(d, sizeof(d), h->max));
+	fprintf(f, "  %-26s n %-7" PRIu64 " p50 %-9s p90 %-9s p99 %-9s max %s\n", label, h->count,
+		dur(a, sizeof(a), hist__quantile(h, 0.5)),
+		dur(b, sizeof(b), hist__quantile(h, 0.9)),
+		dur(c, sizeof(c), hist__quantile(h, 0.99)), dur(d, sizeof(d), h->max));
 }
 
 static void conn_line(FILE *f, const struct conn *c, const char *what)
@@ -265,19 +271,25 @@ static void text_events(const struct corr_summary *s, FILE *f)
 
 	fprintf(f, "\nkernel view (tcpscope trace, %s programs, joined by socket cookie)\n",
 		s->attach);
-	fprintf(f, "  events: state %" PRIu64 ", retransmit %" PRIu64 ", probe %" PRIu64
-		   ", reset sent %" PRIu64 ", received %" PRIu64 "; lost %" PRIu64 "%s\n",
+	fprintf(f,
+		"  events: state %" PRIu64 ", retransmit %" PRIu64 ", probe %" PRIu64
+		", reset sent %" PRIu64 ", received %" PRIu64 "; lost %" PRIu64 "%s\n",
 		ev[EV_STATE], ev[EV_RETRANSMIT], ev[EV_PROBE], ev[EV_SEND_RESET], ev[EV_RECV_RESET],
 		s->lost, s->lost ? " (ring buffer full: raise --ringbuf-size)" : "");
 	if (s->untraced)
-		fprintf(f, "  untraced: %" PRIu64 " connections did not fit the kernel's cookie "
-			   "map\n", s->untraced);
-	fprintf(f, "  connections: %" PRIu64 " ours (%" PRIu64 " client, %" PRIu64
-		   " server side)%s\n", s->ours, s->clients, s->servers,
+		fprintf(f,
+			"  untraced: %" PRIu64 " connections did not fit the kernel's cookie "
+			"map\n",
+			s->untraced);
+	fprintf(f,
+		"  connections: %" PRIu64 " ours (%" PRIu64 " client, %" PRIu64 " server side)%s\n",
+		s->ours, s->clients, s->servers,
 		s->trace_all ? ", others' events kept as foreign" : "");
-	fprintf(f, "  retransmits: %" PRIu64 " events, %" PRIu64 " segments sent, %" PRIu64
-		   " failed to send (%s)\n", ev[EV_RETRANSMIT], s->rtx.segs_sent,
-		s->rtx.segs_failed, kinds_text(s->rtx.by_kind, buf, sizeof(buf)));
+	fprintf(f,
+		"  retransmits: %" PRIu64 " events, %" PRIu64 " segments sent, %" PRIu64
+		" failed to send (%s)\n",
+		ev[EV_RETRANSMIT], s->rtx.segs_sent, s->rtx.segs_failed,
+		kinds_text(s->rtx.by_kind, buf, sizeof(buf)));
 }
 
 static void text_agreement(const struct corr_summary *s, FILE *f)
@@ -286,17 +298,20 @@ static void text_agreement(const struct corr_summary *s, FILE *f)
 	char buf[200];
 	size_t i;
 
-	fprintf(f, "  agreement: BPF retransmitted segments == TCP_INFO total_retrans on %" PRIu64
-		   " of %" PRIu64 " connections; unverified %" PRIu64 "\n",
+	fprintf(f,
+		"  agreement: BPF retransmitted segments == TCP_INFO total_retrans on %" PRIu64
+		" of %" PRIu64 " connections; unverified %" PRIu64 "\n",
 		a->agreed, a->checked, a->unverified);
 	if (a->drift)
-		fprintf(f, "  %" PRIu64 " more: every retransmit seen, but the kernel counted more "
-			   "segments than the skbs carried (events' total_retrans == TCP_INFO)\n",
+		fprintf(f,
+			"  %" PRIu64 " more: every retransmit seen, but the kernel counted more "
+			"segments than the skbs carried (events' total_retrans == TCP_INFO)\n",
 			a->drift);
 	if (a->mismatched)
-		fprintf(f, "  mismatched %" PRIu64 " (of which %" PRIu64 " with TCP_INFO ahead of the "
-			   "socket's own count at its last traced retransmit: retransmits the kernel "
-			   "counted without firing tcp_retransmit_skb)\n",
+		fprintf(f,
+			"  mismatched %" PRIu64 " (of which %" PRIu64 " with TCP_INFO ahead of the "
+			"socket's own count at its last traced retransmit: retransmits the kernel "
+			"counted without firing tcp_retransmit_skb)\n",
 			a->mismatched, a->kernel_ahead);
 	if (a->nunverified_listed) {
 		fprintf(f, "  unverified (no TCP_INFO, or retransmit events lost), cookies:");
@@ -367,8 +382,9 @@ static void text_resets(const struct corr_summary *s, FILE *f)
 
 	if (!s->events[EV_SEND_RESET] && !s->events[EV_RECV_RESET])
 		return;
-	fprintf(f, "resets: client sent %" PRIu64 ", received %" PRIu64 "; server sent %" PRIu64
-		   ", received %" PRIu64 "; without a socket %" PRIu64 "\n",
+	fprintf(f,
+		"resets: client sent %" PRIu64 ", received %" PRIu64 "; server sent %" PRIu64
+		", received %" PRIu64 "; without a socket %" PRIu64 "\n",
 		s->rst_sent[SIDE_CLIENT], s->rst_recv[SIDE_CLIENT], s->rst_sent[SIDE_SERVER],
 		s->rst_recv[SIDE_SERVER], s->events[EV_SEND_RESET] - u64_sum(s->rst_sent, 3));
 	fprintf(f, "  sent by reason:");
@@ -387,8 +403,10 @@ static void text_paths(const struct corr_summary *s, FILE *f)
 		fprintf(f, "never established: %" PRIu64 " connections (paths below)\n",
 			s->never_established);
 	if (s->reset_before_user)
-		fprintf(f, "established in the kernel, failed in user space (reset before connect() "
-			   "returned): %" PRIu64 "\n", s->reset_before_user);
+		fprintf(f,
+			"established in the kernel, failed in user space (reset before connect() "
+			"returned): %" PRIu64 "\n",
+			s->reset_before_user);
 	fprintf(f, "state paths (side: states entered, connections)\n");
 	for (i = 0; i < s->npaths; i++) {
 		path_text(&s->paths[i], buf, sizeof(buf));
@@ -426,8 +444,7 @@ static void text_top(const struct corr_summary *s, FILE *f)
 	}
 }
 
-void corr_summary__print_text(const struct corr_summary *s, const struct hist *connect_ns,
-			      FILE *f)
+void corr_summary__print_text(const struct corr_summary *s, const struct hist *connect_ns, FILE *f)
 {
 	text_events(s, f);
 	text_agreement(s, f);

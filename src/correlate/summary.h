@@ -45,10 +45,10 @@ struct corr_summary {
 	uint64_t other_paths;
 	const struct conn *top_rtx[SUMMARY_TOP], *top_srtt[SUMMARY_TOP];
 	size_t ntop_rtx, ntop_srtt;
-	struct why_summary why; /* drops by reason, verdicts */
-	const struct cong_tally *cong; /* the join's congestion intervals */
+	struct why_summary why;		  /* drops by reason, verdicts */
+	const struct cong_tally *cong;	  /* the join's congestion intervals */
 	const struct owner_tally *owners; /* the correlator's, by process and cgroup */
-	struct tracer_counts tc;          /* for what the owner filters left out */
+	struct tracer_counts tc;	  /* for what the owner filters left out */
 };
 
 struct correlator;
@@ -58,8 +58,7 @@ struct correlator;
 const struct corr_summary *correlator__summary(struct correlator *k);
 void corr_summary__free(struct corr_summary *s);
 /* connect_ns: the load engine's connect() latency (text only). */
-void corr_summary__print_text(const struct corr_summary *s, const struct hist *connect_ns,
-			      FILE *f);
+void corr_summary__print_text(const struct corr_summary *s, const struct hist *connect_ns, FILE *f);
 void corr_summary__print_json(const struct corr_summary *s, struct jw *w);
 /* "client FIN: SYN_SENT ESTABLISHED ..." paths the test and the text
  * call usual. */

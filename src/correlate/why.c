@@ -20,8 +20,9 @@ struct verdict conn__verdict(const struct conn *c)
 	struct verdict_evidence ev = {
 		.established = c->kest_ns || c->uest_ns,
 		.ended = c->done || c->last_state == TCP_STATE_CLOSE,
-		.fin_close = path_has(c, TCP_STATE_FIN_WAIT1) || path_has(c, TCP_STATE_CLOSE_WAIT) ||
-			     path_has(c, TCP_STATE_LAST_ACK) || path_has(c, TCP_STATE_CLOSING),
+		.fin_close = path_has(c, TCP_STATE_FIN_WAIT1) ||
+			     path_has(c, TCP_STATE_CLOSE_WAIT) || path_has(c, TCP_STATE_LAST_ACK) ||
+			     path_has(c, TCP_STATE_CLOSING),
 		.reset_in_syn_sent = c->reset_rx_state == TCP_STATE_SYN_SENT,
 		.syn_retransmits = c->by_kind[RK_SYN],
 		.resets_received = c->resets_received,
@@ -77,8 +78,9 @@ static void text_drops(const struct drop_count *d, uint64_t on_conns, FILE *f)
 		return;
 	fprintf(f, "drops: %" PRIu64 " (on our connections %" PRIu64 "):", total, on_conns);
 	for (i = 0; i < d->ncodes; i++)
-		fprintf(f, " %s %" PRIu64, *drop_reason_name(d->code[i]) ?
-			drop_reason_name(d->code[i]) : "unknown", d->n[i]);
+		fprintf(f, " %s %" PRIu64,
+			*drop_reason_name(d->code[i]) ? drop_reason_name(d->code[i]) : "unknown",
+			d->n[i]);
 	if (d->other)
 		fprintf(f, " other %" PRIu64, d->other);
 	fputc('\n', f);
@@ -175,11 +177,13 @@ void why__timeline(FILE *f, const struct conntab *t)
 			continue;
 		if (!judged(c))
 			v.kind = VERDICT_NONE;
-		fprintf(f, "{\"type\":\"why\",\"cookie\":%" PRIu64 ",\"side\":\"%s\","
+		fprintf(f,
+			"{\"type\":\"why\",\"cookie\":%" PRIu64 ",\"side\":\"%s\","
 			"\"verdict\":\"%s\",\"syn_retransmits\":%u,\"reason\":\"%s\","
-			"\"drops\":%u,\"retrans_segs\":%u}\n", c->cookie,
-			c->side == SIDE_SERVER ? "server" : "client", verdict_name(v.kind),
-			c->by_kind[RK_SYN], reason_text(&v), c->drops, c->retrans_segs);
+			"\"drops\":%u,\"retrans_segs\":%u}\n",
+			c->cookie, c->side == SIDE_SERVER ? "server" : "client",
+			verdict_name(v.kind), c->by_kind[RK_SYN], reason_text(&v), c->drops,
+			c->retrans_segs);
 	}
 	free(all);
 }
@@ -206,7 +210,9 @@ static struct verdict close_verdict(const struct conn *c, unsigned int old)
 		.drops = c->drops,
 		.drop_reason = c->drop_reason,
 		.err = old == TCP_STATE_ESTABLISHED && c->by_kind[RK_RTO] && !c->resets_received &&
-				       !c->resets_sent ? ETIMEDOUT : 0,
+			       !c->resets_sent
+			   ? ETIMEDOUT
+			   : 0,
 	};
 	return verdict_of(&ev);
 }
@@ -242,8 +248,10 @@ void why_trace__event(struct why_trace *w, struct conntab *t, const struct event
 	if (v.kind == VERDICT_NONE || v.kind >= VERDICT_MAX)
 		return;
 	if (!w->verdicts[v.kind]++) {
-		w->example[v.kind] = (struct conn){ .cookie = e->cookie, .family = e->family,
-						    .sport = e->sport, .dport = e->dport };
+		w->example[v.kind] = (struct conn){ .cookie = e->cookie,
+						    .family = e->family,
+						    .sport = e->sport,
+						    .dport = e->dport };
 		memcpy(w->example[v.kind].saddr, e->saddr, sizeof(e->saddr));
 		memcpy(w->example[v.kind].daddr, e->daddr, sizeof(e->daddr));
 		w->example_v[v.kind] = v;

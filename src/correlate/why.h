@@ -17,7 +17,7 @@ struct why_summary {
 	struct drop_count drops_ours; /* those on our connections */
 	uint64_t verdicts[VERDICT_MAX];
 	const struct conn *example[VERDICT_MAX]; /* the first of each */
-	uint64_t drops_on_conns; /* drops joined to our connections */
+	uint64_t drops_on_conns;		 /* drops joined to our connections */
 };
 
 /* The evidence on c's timeline, and its verdict. */

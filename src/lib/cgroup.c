@@ -167,7 +167,8 @@ static void walk(struct cgroup_names *c, char *rel, size_t rlen, int depth)
 	while ((d = readdir(dp))) {
 		size_t n = strlen(d->d_name);
 
-		if ((d->d_type != DT_DIR && d->d_type != DT_UNKNOWN) || d->d_name[0] == '.' || rlen + 1 + n >= PATH_MAX)
+		if ((d->d_type != DT_DIR && d->d_type != DT_UNKNOWN) || d->d_name[0] == '.' ||
+		    rlen + 1 + n >= PATH_MAX)
 			continue;
 		rel[rlen] = '/';
 		memcpy(rel + rlen + 1, d->d_name, n + 1);
@@ -203,8 +204,7 @@ const char *cgroup_names__path(struct cgroup_names *c, uint64_t id)
 	return c->cap && c->tab[slot_of(c, id)].id ? c->tab[slot_of(c, id)].path : NULL;
 }
 
-int cgroup_names__lookup(struct cgroup_names *c, const char *path, uint64_t *id,
-			 uint32_t *level)
+int cgroup_names__lookup(struct cgroup_names *c, const char *path, uint64_t *id, uint32_t *level)
 {
 	char full[PATH_MAX + PATH_MAX];
 	const char *p;

@@ -25,8 +25,7 @@ struct cgroup_names *cgroup_names__new(const char *root);
 const char *cgroup_names__path(struct cgroup_names *c, uint64_t id);
 /* path relative to the root ("/a/b", "a/b", or "/"): its id and its depth
  * (0 for the root). 0, or -errno (-ENOENT: no such cgroup). */
-int cgroup_names__lookup(struct cgroup_names *c, const char *path, uint64_t *id,
-			 uint32_t *level);
+int cgroup_names__lookup(struct cgroup_names *c, const char *path, uint64_t *id, uint32_t *level);
 void cgroup_names__free(struct cgroup_names *c);
 
 /* A process-wide resolver for the v2 hierarchy of /proc/self/mountinfo,

@@ -139,7 +139,7 @@ static int skip_container(struct cur *c, int depth, struct jr_obj *o)
 		if (err)
 			return err;
 		if (o && o->n < JR_MAX_MEMBERS) {
-			o->m[o->n] = (struct jr_member){key, klen, val, (size_t)(c->p - val), t};
+			o->m[o->n] = (struct jr_member){ key, klen, val, (size_t)(c->p - val), t };
 			o->n++;
 		} else if (o) {
 			o->dropped++;
@@ -189,7 +189,7 @@ static int skip_value(struct cur *c, int depth, enum jr_type *type)
 
 int jr_parse(struct jr_obj *o, const char *s, size_t len)
 {
-	struct cur c = {s, s + len};
+	struct cur c = { s, s + len };
 	int err;
 
 	o->n = 0;

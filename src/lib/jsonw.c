@@ -10,13 +10,27 @@ void json_write_string(FILE *f, const char *s)
 	putc('"', f);
 	for (; *p; p++) {
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
 		default:
 			if (*p < 0x20)
 				fprintf(f, "\\u%04x", *p);
@@ -63,10 +77,22 @@ static void jw_close(struct jw *w, char c)
 		w->need_comma[0] = false;
 }
 
-void jw_obj_open(struct jw *w, const char *key) { jw_open(w, key, '{'); }
-void jw_obj_close(struct jw *w) { jw_close(w, '}'); }
-void jw_arr_open(struct jw *w, const char *key) { jw_open(w, key, '['); }
-void jw_arr_close(struct jw *w) { jw_close(w, ']'); }
+void jw_obj_open(struct jw *w, const char *key)
+{
+	jw_open(w, key, '{');
+}
+void jw_obj_close(struct jw *w)
+{
+	jw_close(w, '}');
+}
+void jw_arr_open(struct jw *w, const char *key)
+{
+	jw_open(w, key, '[');
+}
+void jw_arr_close(struct jw *w)
+{
+	jw_close(w, ']');
+}
 
 void jw_str(struct jw *w, const char *key, const char *val)
 {

@@ -53,15 +53,13 @@ void endpoint_text(char *buf, size_t len, const char *addr, unsigned int port)
 	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
-void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr,
-		     uint16_t port)
+void endpoint_format(char *buf, size_t len, unsigned int family, const uint8_t *addr, uint16_t port)
 {
 	char a[INET6_ADDRSTRLEN];
 
 	addr_format(a, sizeof(a), family, addr);
 	endpoint_text(buf, len, a, port);
 }
-
 
 const char *fmt_sockaddr(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -72,7 +70,8 @@ const char *fmt_sockaddr(const struct sockaddr_storage *ss, char *buf, size_t le
 		endpoint_format(buf, len, AF_INET, (const uint8_t *)&sin->sin_addr,
 				ntohs(sin->sin_port));
 	else if (ss->ss_family == AF_INET6)
-		endpoint_format(buf, len, AF_INET6, sin6->sin6_addr.s6_addr, ntohs(sin6->sin6_port));
+		endpoint_format(buf, len, AF_INET6, sin6->sin6_addr.s6_addr,
+				ntohs(sin6->sin6_port));
 	else
 		snprintf(buf, len, "-");
 	return buf;

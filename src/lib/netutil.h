@@ -13,7 +13,7 @@
 /* Single-writer counters read by other threads or processes: a relaxed
  * atomic store costs a plain mov and keeps readers well defined. */
 #define CNT_ADD(x, n) __atomic_store_n(&(x), (x) + (n), __ATOMIC_RELAXED)
-#define CNT_READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define CNT_READ(x)   __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 #define FMT_ADDR_LEN 64 /* "[v6 address]:port" */
 

@@ -37,11 +37,15 @@ void owner_opt_pid(const char *cmd, struct owner_filter *o, const char *val)
 		cli_bad_value(cmd, "--pid", val, err, "a process id from 1 to 4194304");
 	tgid = tgid_of(pid);
 	if (!tgid)
-		cli_fail(cmd, "bad value '%s' for --pid: no such process; expected a running "
-			 "process's id", val);
+		cli_fail(cmd,
+			 "bad value '%s' for --pid: no such process; expected a running "
+			 "process's id",
+			 val);
 	if (tgid != pid)
-		cli_fail(cmd, "bad value '%s' for --pid: a thread of process %" PRIu64
-			 "; expected a process id (sockets belong to processes)", val, tgid);
+		cli_fail(cmd,
+			 "bad value '%s' for --pid: a thread of process %" PRIu64
+			 "; expected a process id (sockets belong to processes)",
+			 val, tgid);
 	if (o->npids >= MAX_PIDS)
 		cli_fail(cmd, "too many --pid values (at most %d)", MAX_PIDS);
 	o->pids[o->npids++] = (uint32_t)pid;
@@ -58,8 +62,10 @@ void owner_opt_cgroup(const char *cmd, struct owner_filter *o, const char *val)
 	int err;
 
 	if (!c || cgroup_v2_mount("/proc/self/mountinfo", root, sizeof(root)))
-		cli_fail(cmd, "bad value '%s' for --cgroup: cgroup v2 is not mounted; expected a "
-			 "cgroup v2 path", val);
+		cli_fail(cmd,
+			 "bad value '%s' for --cgroup: cgroup v2 is not mounted; expected a "
+			 "cgroup v2 path",
+			 val);
 	/* Also take the path as the file system shows it. */
 	if (!strncmp(val, root, strlen(root)) && (!val[strlen(root)] || val[strlen(root)] == '/'))
 		rel = *(val + strlen(root)) ? val + strlen(root) : "/";
@@ -68,9 +74,11 @@ void owner_opt_cgroup(const char *cmd, struct owner_filter *o, const char *val)
 	f = &o->cgroups[o->ncgroups];
 	err = cgroup_names__lookup(c, rel, &id, &level);
 	if (err)
-		cli_fail(cmd, "bad value '%s' for --cgroup: %s under %s; expected a cgroup v2 path "
-			 "such as /system.slice/nginx.service", val,
-			 err == -ENOENT || err == -ENOTDIR ? "no such cgroup" : strerror(-err), root);
+		cli_fail(cmd,
+			 "bad value '%s' for --cgroup: %s under %s; expected a cgroup v2 path "
+			 "such as /system.slice/nginx.service",
+			 val, err == -ENOENT || err == -ENOTDIR ? "no such cgroup" : strerror(-err),
+			 root);
 	f->id = id;
 	f->level = level;
 	o->ncgroups++;
@@ -88,7 +96,6 @@ bool owner_filter_on(const struct owner_filter *o)
 {
 	return o->npids || o->ncgroups || o->comm[0];
 }
-
 
 bool owner_filter_cgroup_match(const struct owner_filter *o, uint64_t cgroup_id)
 {

@@ -61,9 +61,12 @@ static int split_number(const char *s, double *num, const char **unit)
 
 int parse_duration_ns(const char *s, uint64_t *ns)
 {
-	static const struct { const char *unit; double mult; } units[] = {
-		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 },
-		{ "m", 60e9 }, { "h", 3600e9 },
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = {
+		{ "", 1e9 },   { "s", 1e9 },  { "ms", 1e6 },
+		{ "us", 1e3 }, { "m", 60e9 }, { "h", 3600e9 },
 	};
 	const char *unit;
 	double num;
@@ -95,11 +98,20 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (err)
 		return err;
 	switch (toupper((unsigned char)*unit)) {
-	case 0: mult = 1; break;
-	case 'K': mult = 1ULL << 10; break;
-	case 'M': mult = 1ULL << 20; break;
-	case 'G': mult = 1ULL << 30; break;
-	default: return -EINVAL;
+	case 0:
+		mult = 1;
+		break;
+	case 'K':
+		mult = 1ULL << 10;
+		break;
+	case 'M':
+		mult = 1ULL << 20;
+		break;
+	case 'G':
+		mult = 1ULL << 30;
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (*unit && unit[1] && strcasecmp(unit + 1, "B") && strcasecmp(unit + 1, "iB"))
 		return -EINVAL;
@@ -192,8 +204,7 @@ int parse_hostport(const char *s, char *host, size_t hostlen, char *port, size_t
 	return 0;
 }
 
-int parse_sockaddr(const char *s, bool allow_port_zero, struct sockaddr_storage *ss,
-		   socklen_t *len)
+int parse_sockaddr(const char *s, bool allow_port_zero, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char host[INET6_ADDRSTRLEN], portstr[8];
 	uint16_t port;
@@ -256,8 +267,7 @@ void cli_fail(const char *cmd, const char *fmt, ...)
 	exit(2);
 }
 
-void cli_bad_value(const char *cmd, const char *opt, const char *val, int err,
-		   const char *expected)
+void cli_bad_value(const char *cmd, const char *opt, const char *val, int err, const char *expected)
 {
 	cli_fail(cmd, "bad value '%s' for %s: %s; expected %s", val ? val : "", opt,
 		 err == -ERANGE ? "out of range" : "not understood", expected);
@@ -304,8 +314,7 @@ void cli_bad_number(const char *cmd, const char *opt, const char *val, int err, 
 	bad(cmd, opt, val, why_number(val, err, min), expected);
 }
 
-uint64_t opt_count(const char *cmd, const char *opt, const char *val, uint64_t min,
-		   uint64_t max)
+uint64_t opt_count(const char *cmd, const char *opt, const char *val, uint64_t min, uint64_t max)
 {
 	char what[96];
 	uint64_t v;
@@ -316,7 +325,8 @@ uint64_t opt_count(const char *cmd, const char *opt, const char *val, uint64_t m
 	if (max == UINT64_MAX)
 		snprintf(what, sizeof(what), "a whole number of %" PRIu64 " or more", min);
 	else
-		snprintf(what, sizeof(what), "a whole number from %" PRIu64 " to %" PRIu64, min, max);
+		snprintf(what, sizeof(what), "a whole number from %" PRIu64 " to %" PRIu64, min,
+			 max);
 	bad(cmd, opt, val, why_number(val, err, min), what);
 }
 
@@ -370,8 +380,8 @@ static void bad_duration(const char *cmd, const char *opt, const char *val, int 
 		fmt_ns(min, sizeof(min), min_ns);
 		snprintf(least, sizeof(least), ", at least %s", min);
 	}
-	snprintf(what, sizeof(what), "a duration such as 10s, 500ms or 2m%s, up to a year%s",
-		 least, zero_ok ? ", or 0 for none" : "");
+	snprintf(what, sizeof(what), "a duration such as 10s, 500ms or 2m%s, up to a year%s", least,
+		 zero_ok ? ", or 0 for none" : "");
 	bad(cmd, opt, val, why_number(val, err, zero_ok ? 0 : 1), what);
 }
 
@@ -465,8 +475,9 @@ void cli_bad_target(const char *cmd, const char *opt, const char *val, bool nume
 		bad(cmd, opt, val, "not understood", what);
 	err = parse_port(port, allow_port_zero, &p);
 	if (err)
-		bad(cmd, opt, val, err == -EINVAL && !is_negative(port) ? "port not understood"
-									: "port out of range",
+		bad(cmd, opt, val,
+		    err == -EINVAL && !is_negative(port) ? "port not understood"
+							 : "port out of range",
 		    allow_port_zero ? "a port from 0 to 65535" : "a port from 1 to 65535");
 	bad(cmd, opt, val, numeric_only ? "not a numeric address" : "address not understood", what);
 }
@@ -495,8 +506,8 @@ int opt_netns(const char *cmd, const char *opt, const char *val)
 
 /* The long option NAME (up to '=' or its end) names, exactly or as the one
  * option it abbreviates; NULL if none, *n > 1 if ambiguous. */
-static const struct option *long_lookup(const struct option *longopts, const char *name,
-					size_t len, int *n)
+static const struct option *long_lookup(const struct option *longopts, const char *name, size_t len,
+					int *n)
 {
 	const struct option *o, *hit = NULL;
 

@@ -39,8 +39,7 @@ int parse_target(const char *s, bool allow_port_zero, char *host, size_t hostlen
  * be negative", "out of range" (or one naming the part: "port out of range",
  * "no such network namespace"); WHAT is fixed by the kind and its bounds, so
  * a mistake reads the same in every command. */
-uint64_t opt_count(const char *cmd, const char *opt, const char *val, uint64_t min,
-		   uint64_t max);
+uint64_t opt_count(const char *cmd, const char *opt, const char *val, uint64_t min, uint64_t max);
 uint64_t opt_rate(const char *cmd, const char *opt, const char *val, uint64_t max);
 uint16_t opt_port(const char *cmd, const char *opt, const char *val);
 /* A duration of at least min_ns (and 1us), up to a year. */
@@ -72,17 +71,17 @@ struct option;
  * 0): say which option was unknown, lacked its value, took none or was
  * ambiguous, and exit 2. */
 void cli_bad_option(const char *cmd, int c, char *const argv[], const struct option *longopts)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 /* Arguments left after the options (and the positional ones a command
  * takes) are a usage error. */
 void cli_no_more_args(const char *cmd, int argc, char *const argv[]);
 
 /* Print "tcpscope CMD: MSG" on stderr and exit 2. */
 void cli_fail(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+    __attribute__((format(printf, 2, 3), noreturn));
 /* Explain a parse_* failure for option OPT with value VAL and exit 2; for
  * values chosen from a list (modes, names), with -EINVAL. */
-void cli_bad_value(const char *cmd, const char *opt, const char *val, int err,
-		   const char *expected) __attribute__((noreturn));
+void cli_bad_value(const char *cmd, const char *opt, const char *val, int err, const char *expected)
+    __attribute__((noreturn));
 
 #endif

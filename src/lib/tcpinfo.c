@@ -19,8 +19,11 @@ struct field {
 	size_t size;
 };
 
+/* Left as written: clang-format breaks a macro's braces apart. */
+/* clang-format off */
 #define F(n, u, j) { #n, u, j, offsetof(struct ts_tcp_info, tcpi_##n), \
 		     sizeof(((struct ts_tcp_info *)0)->tcpi_##n) }
+/* clang-format on */
 
 static const struct field fields[] = {
 	F(retransmits, "", "retransmits"),
@@ -92,7 +95,7 @@ static const struct field fields[] = {
 _Static_assert(offsetof(struct ts_tcp_info, tcpi_rto) == offsetof(struct tcp_info, tcpi_rto),
 	       "tcp_info rto offset");
 _Static_assert(offsetof(struct ts_tcp_info, tcpi_total_retrans) ==
-		       offsetof(struct tcp_info, tcpi_total_retrans),
+		   offsetof(struct tcp_info, tcpi_total_retrans),
 	       "tcp_info total_retrans offset");
 _Static_assert(sizeof(struct ts_tcp_info) == 280, "tcp_info size of kernel 6.18");
 
@@ -122,10 +125,17 @@ static uint64_t field_value(const struct ts_tcp_info *i, const struct field *f)
 	uint16_t v16;
 
 	switch (f->size) {
-	case 1: return *p;
-	case 2: memcpy(&v16, p, 2); return v16;
-	case 4: memcpy(&v32, p, 4); return v32;
-	default: memcpy(&v64, p, 8); return v64;
+	case 1:
+		return *p;
+	case 2:
+		memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return v32;
+	default:
+		memcpy(&v64, p, 8);
+		return v64;
 	}
 }
 
@@ -136,8 +146,8 @@ static bool field_present(const struct tcpinfo *ti, const struct field *f)
 
 static void options_text(char *buf, size_t len, uint8_t o)
 {
-	static const char *const names[] = { "ts", "sack", "wscale", "ecn", "ecn_seen",
-					     "syn_data", "usec_ts", "tfo_child" };
+	static const char *const names[] = { "ts",	 "sack",     "wscale",	"ecn",
+					     "ecn_seen", "syn_data", "usec_ts", "tfo_child" };
 	size_t i, n = 0;
 
 	buf[0] = 0;
@@ -161,8 +171,9 @@ void tcpinfo__print_text(FILE *f, const struct tcpinfo *ti, const char *indent)
 	options_text(opts, sizeof(opts), i->tcpi_options);
 	fprintf(f, "%sstate %s  ca_state %s  options %s\n", indent, tcp_state_name(i->tcpi_state),
 		tcp_ca_state_name(i->tcpi_ca_state), opts);
-	fprintf(f, "%ssnd_wscale %u  rcv_wscale %u  delivery_rate_app_limited %u"
-		   "  fastopen_client_fail %u\n",
+	fprintf(f,
+		"%ssnd_wscale %u  rcv_wscale %u  delivery_rate_app_limited %u"
+		"  fastopen_client_fail %u\n",
 		indent, i->tcpi_snd_wscale, i->tcpi_rcv_wscale, i->tcpi_delivery_rate_app_limited,
 		i->tcpi_fastopen_client_fail);
 	for (k = 0; k < ARRAY_SIZE(fields); k++) {

@@ -94,8 +94,7 @@ struct tcpinfo {
 };
 
 /* True when the kernel filled field F (it returns only what it knows). */
-#define TCPINFO_HAS(ti, f)                                                     \
-	((ti)->len >= offsetof(struct ts_tcp_info, f) + sizeof((ti)->i.f))
+#define TCPINFO_HAS(ti, f) ((ti)->len >= offsetof(struct ts_tcp_info, f) + sizeof((ti)->i.f))
 
 /* getsockopt(TCP_INFO); 0 or -errno. */
 int tcpinfo__get(int fd, struct tcpinfo *ti);

@@ -8,8 +8,17 @@
 #define HEADERS_MAX (64 * 1024)
 
 enum phase {
-	P_STATUS, P_HEADERS, P_BODY, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_END,
-	P_TRAILERS, P_UNTIL_CLOSE, P_BYTES, P_LINE, P_DONE,
+	P_STATUS,
+	P_HEADERS,
+	P_BODY,
+	P_CHUNK_SIZE,
+	P_CHUNK_DATA,
+	P_CHUNK_END,
+	P_TRAILERS,
+	P_UNTIL_CLOSE,
+	P_BYTES,
+	P_LINE,
+	P_DONE,
 };
 
 static const char *const err_names[RERR_MAX] = {
@@ -34,8 +43,8 @@ const char *resp_err_name(int err)
 const char *resp_kind_name(int kind)
 {
 	return kind >= 0 && kind < (int)(sizeof(kind_names) / sizeof(kind_names[0]))
-		       ? kind_names[kind]
-		       : "?";
+		   ? kind_names[kind]
+		   : "?";
 }
 
 void resp__init(struct resp *r, const struct framing *f)
@@ -173,8 +182,9 @@ static int chunk_size(struct resp *r)
 	for (; isxdigit((unsigned char)*p); p++) {
 		if (size >> 60)
 			return -RERR_CHUNK;
-		size = size * 16 + (uint64_t)(isdigit((unsigned char)*p) ? *p - '0'
-									 : (tolower((unsigned char)*p) - 'a' + 10));
+		size = size * 16 + (uint64_t)(isdigit((unsigned char)*p)
+						  ? *p - '0'
+						  : (tolower((unsigned char)*p) - 'a' + 10));
 	}
 	if (*p && *p != ';' && *p != ' ' && *p != '\t')
 		return -RERR_CHUNK;

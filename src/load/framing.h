@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 enum resp_kind {
-	RESP_ECHO = 0,        /* no --request: the echo of --size, verified */
+	RESP_ECHO = 0, /* no --request: the echo of --size, verified */
 	RESP_HTTP = 1,
-	RESP_BYTES = 2,       /* exactly N bytes */
-	RESP_LINE = 3,        /* up to and including the first '\n' */
+	RESP_BYTES = 2,	      /* exactly N bytes */
+	RESP_LINE = 3,	      /* up to and including the first '\n' */
 	RESP_UNTIL_CLOSE = 4, /* everything until the peer's FIN */
 };
 
@@ -25,36 +25,36 @@ enum resp_kind {
 enum resp_err {
 	RERR_NONE = 0,
 	RERR_STATUS_LINE,  /* not "HTTP/1.x NNN ..." */
-	RERR_HEADER,       /* a header line without a colon */
-	RERR_LENGTH,       /* Content-Length not a number, or two that differ */
-	RERR_CHUNK,        /* a chunk size line or chunk end that is not one */
+	RERR_HEADER,	   /* a header line without a colon */
+	RERR_LENGTH,	   /* Content-Length not a number, or two that differ */
+	RERR_CHUNK,	   /* a chunk size line or chunk end that is not one */
 	RERR_HEADERS_SIZE, /* headers past 64 KiB */
-	RERR_EXTRA,        /* bytes after the response, before the next request */
-	RERR_TRUNCATED,    /* the peer closed in the middle of a response */
-	RERR_CLOSED,       /* the peer closed before the response began */
+	RERR_EXTRA,	   /* bytes after the response, before the next request */
+	RERR_TRUNCATED,	   /* the peer closed in the middle of a response */
+	RERR_CLOSED,	   /* the peer closed before the response began */
 	RERR_MAX,
 };
 
 struct framing {
 	enum resp_kind kind;
-	uint64_t bytes;    /* RESP_BYTES */
-	bool no_body;      /* the request is a HEAD: responses carry no body */
+	uint64_t bytes; /* RESP_BYTES */
+	bool no_body;	/* the request is a HEAD: responses carry no body */
 };
 
 /* One response being read. */
 struct resp {
 	uint8_t phase;
-	uint8_t close;     /* the server will close after this response */
+	uint8_t close; /* the server will close after this response */
 	uint8_t chunked;
 	uint8_t has_len;
-	uint8_t no_body;   /* from struct framing */
-	uint8_t started;   /* a byte of it has arrived */
+	uint8_t no_body; /* from struct framing */
+	uint8_t started; /* a byte of it has arrived */
 	uint16_t status;
-	uint16_t linelen;  /* of the current line, however long */
+	uint16_t linelen; /* of the current line, however long */
 	uint32_t hdr_bytes;
 	uint64_t remaining;
-	uint64_t len;      /* the Content-Length seen */
-	char line[40];     /* the current line's start (enough for the headers read) */
+	uint64_t len;  /* the Content-Length seen */
+	char line[40]; /* the current line's start (enough for the headers read) */
 };
 
 enum { RESP_MORE = 0, RESP_DONE = 1 };

@@ -74,16 +74,15 @@ int server__listen(const struct sockaddr_storage *addr, int backlog, int n, int 
 		   struct sockaddr_storage *bound)
 {
 	struct sockaddr_storage a = *addr;
-	socklen_t alen = a.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in);
+	socklen_t alen =
+	    a.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	int i, err = 0, one = 1;
 
 	for (i = 0; i < n; i++)
 		fds[i] = -1;
 	for (i = 0; i < n; i++) {
 		fds[i] = socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fds[i] < 0 ||
-		    setsockopt(fds[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+		if (fds[i] < 0 || setsockopt(fds[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 		    setsockopt(fds[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
 		    bind(fds[i], (struct sockaddr *)&a, alen) || listen(fds[i], backlog)) {
 			err = -errno;
@@ -148,7 +147,7 @@ int server__steer_by_cpu(int lfd, int n, int ncpu)
 	/* CPU ids are below ncpu (the configured count); an index past the
 	 * group would make the kernel fall back to its hash. */
 	return setsockopt(lfd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) ? -errno
-											     : 0;
+											  : 0;
 }
 
 /* Run where the connections of this thread's listener arrive. Best effort:
@@ -632,7 +631,8 @@ static int server_parse(struct server_cmd *c, int argc, char **argv)
 	int opt;
 
 	*c = (struct server_cmd){ .so = { .mode = SERVER_ECHO, .backlog = 4096 },
-				  .threads = online_cpus(), .spread = SPREAD_CPU };
+				  .threads = online_cpus(),
+				  .spread = SPREAD_CPU };
 	opt_sockaddr("server", "--listen", "127.0.0.1:0", true, &c->addr, &c->alen);
 	optind = 1;
 	opterr = 0; /* one line of our own instead of getopt's */
@@ -750,8 +750,8 @@ static void server_wait(const struct server_cmd *c)
 		if (isatty(STDERR_FILENO) && now_mono_ns() - last_print >= NSEC_PER_SEC) {
 			last_print = now_mono_ns();
 			server_stats__sum(c->stats, c->threads, &sum);
-			fprintf(stderr, "\raccepted %" PRIu64 "  active %" PRIu64 "   ", sum.accepted,
-				sum.accepted - sum.closed);
+			fprintf(stderr, "\raccepted %" PRIu64 "  active %" PRIu64 "   ",
+				sum.accepted, sum.accepted - sum.closed);
 		}
 	}
 	if (isatty(STDERR_FILENO))

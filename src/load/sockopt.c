@@ -52,7 +52,8 @@ bool sockopts__parse(struct sockopts *so, const char *cmd, int opt, const char *
 		break;
 	case OPT_SO_SNDBUF:
 	case OPT_SO_RCVBUF:
-		v = opt_size(cmd, opt == OPT_SO_SNDBUF ? "--sndbuf" : "--rcvbuf", arg, 1, 1ULL << 30);
+		v = opt_size(cmd, opt == OPT_SO_SNDBUF ? "--sndbuf" : "--rcvbuf", arg, 1,
+			     1ULL << 30);
 		*(opt == OPT_SO_SNDBUF ? &so->sndbuf : &so->rcvbuf) = (int)v;
 		break;
 	case OPT_SO_CC:
@@ -63,8 +64,9 @@ bool sockopts__parse(struct sockopts *so, const char *cmd, int opt, const char *
 	case OPT_SO_USER_TIMEOUT:
 		v = opt_duration(cmd, "--user-timeout", arg, NSEC_PER_MSEC);
 		if (v / NSEC_PER_MSEC > INT32_MAX) /* TCP_USER_TIMEOUT is an int of ms */
-			cli_bad_number(cmd, "--user-timeout", arg, -ERANGE, 1,
-				       "a duration such as 10s, 500ms or 2m, at least 1ms, up to 24 days");
+			cli_bad_number(
+			    cmd, "--user-timeout", arg, -ERANGE, 1,
+			    "a duration such as 10s, 500ms or 2m, at least 1ms, up to 24 days");
 		so->user_timeout_ms = (int)(v / NSEC_PER_MSEC);
 		break;
 	case OPT_SO_CONNECT_TIMEOUT:
@@ -139,12 +141,12 @@ void sockopts__describe(const struct sockopts *so, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = 0;
-#define ADD(...)                                                                        \
-	do {                                                                            \
-		if (n < len)                                                            \
-			n += (size_t)snprintf(buf + n, len - n, "%s", n ? " " : "");   \
-		if (n < len)                                                            \
-			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);         \
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (n < len)                                                                       \
+			n += (size_t)snprintf(buf + n, len - n, "%s", n ? " " : "");               \
+		if (n < len)                                                                       \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);                      \
 	} while (0)
 	if (so->nodelay > 0)
 		ADD("nodelay");

@@ -9,16 +9,16 @@
 #include <stdio.h>
 
 struct sockopts {
-	int nodelay;        /* -1: leave the kernel default */
-	int keepalive;      /* -1, 0 or 1 */
-	int keepidle_s;     /* -1 or seconds */
+	int nodelay;	/* -1: leave the kernel default */
+	int keepalive;	/* -1, 0 or 1 */
+	int keepidle_s; /* -1 or seconds */
 	int keepintvl_s;
 	int keepcnt;
-	int linger_s;       /* -1, or SO_LINGER on with this timeout (0: RST) */
-	int sndbuf;         /* -1 or bytes */
+	int linger_s; /* -1, or SO_LINGER on with this timeout (0: RST) */
+	int sndbuf;   /* -1 or bytes */
 	int rcvbuf;
 	int user_timeout_ms;
-	char cc[16];        /* TCP_CONGESTION, "" to leave the default */
+	char cc[16]; /* TCP_CONGESTION, "" to leave the default */
 	uint64_t connect_timeout_ns;
 };
 
@@ -39,31 +39,33 @@ enum {
 };
 
 /* getopt_long entries for the options above, to splice into a table. */
-#define SOCKOPT_LONGOPTS                                                        \
-	{ "nodelay", no_argument, NULL, OPT_SO_NODELAY },                       \
-	{ "keepalive", no_argument, NULL, OPT_SO_KEEPALIVE },                   \
-	{ "keepidle", required_argument, NULL, OPT_SO_KEEPIDLE },               \
-	{ "keepintvl", required_argument, NULL, OPT_SO_KEEPINTVL },             \
-	{ "keepcnt", required_argument, NULL, OPT_SO_KEEPCNT },                 \
-	{ "linger", required_argument, NULL, OPT_SO_LINGER },                   \
-	{ "sndbuf", required_argument, NULL, OPT_SO_SNDBUF },                   \
-	{ "rcvbuf", required_argument, NULL, OPT_SO_RCVBUF },                   \
-	{ "cc", required_argument, NULL, OPT_SO_CC },                           \
-	{ "user-timeout", required_argument, NULL, OPT_SO_USER_TIMEOUT },       \
-	{ "connect-timeout", required_argument, NULL, OPT_SO_CONNECT_TIMEOUT }
+#define SOCKOPT_LONGOPTS                                                                           \
+	{ "nodelay", no_argument, NULL, OPT_SO_NODELAY },                                          \
+	    { "keepalive", no_argument, NULL, OPT_SO_KEEPALIVE },                                  \
+	    { "keepidle", required_argument, NULL, OPT_SO_KEEPIDLE },                              \
+	    { "keepintvl", required_argument, NULL, OPT_SO_KEEPINTVL },                            \
+	    { "keepcnt", required_argument, NULL, OPT_SO_KEEPCNT },                                \
+	    { "linger", required_argument, NULL, OPT_SO_LINGER },                                  \
+	    { "sndbuf", required_argument, NULL, OPT_SO_SNDBUF },                                  \
+	    { "rcvbuf", required_argument, NULL, OPT_SO_RCVBUF },                                  \
+	    { "cc", required_argument, NULL, OPT_SO_CC },                                          \
+	    { "user-timeout", required_argument, NULL, OPT_SO_USER_TIMEOUT },                      \
+	{                                                                                          \
+		"connect-timeout", required_argument, NULL, OPT_SO_CONNECT_TIMEOUT                 \
+	}
 
-#define SOCKOPT_HELP                                                            \
-	"Socket options:\n"                                                     \
-	"  --nodelay              TCP_NODELAY\n"                                \
-	"  --keepalive            SO_KEEPALIVE (implied by the next three)\n"   \
-	"  --keepidle SECONDS     TCP_KEEPIDLE\n"                               \
-	"  --keepintvl SECONDS    TCP_KEEPINTVL\n"                              \
-	"  --keepcnt N            TCP_KEEPCNT\n"                                \
-	"  --linger SECONDS       SO_LINGER on with this timeout (0: RST on close)\n" \
-	"  --sndbuf SIZE          SO_SNDBUF (e.g. 64k)\n"                       \
-	"  --rcvbuf SIZE          SO_RCVBUF\n"                                  \
-	"  --cc NAME              TCP_CONGESTION (e.g. cubic, reno, bbr)\n"     \
-	"  --user-timeout DUR     TCP_USER_TIMEOUT (e.g. 5s, 500ms)\n"          \
+#define SOCKOPT_HELP                                                                               \
+	"Socket options:\n"                                                                        \
+	"  --nodelay              TCP_NODELAY\n"                                                   \
+	"  --keepalive            SO_KEEPALIVE (implied by the next three)\n"                      \
+	"  --keepidle SECONDS     TCP_KEEPIDLE\n"                                                  \
+	"  --keepintvl SECONDS    TCP_KEEPINTVL\n"                                                 \
+	"  --keepcnt N            TCP_KEEPCNT\n"                                                   \
+	"  --linger SECONDS       SO_LINGER on with this timeout (0: RST on close)\n"              \
+	"  --sndbuf SIZE          SO_SNDBUF (e.g. 64k)\n"                                          \
+	"  --rcvbuf SIZE          SO_RCVBUF\n"                                                     \
+	"  --cc NAME              TCP_CONGESTION (e.g. cubic, reno, bbr)\n"                        \
+	"  --user-timeout DUR     TCP_USER_TIMEOUT (e.g. 5s, 500ms)\n"                             \
 	"  --connect-timeout DUR  give up a connect() after DUR (default 10s)\n"
 
 void sockopts__init(struct sockopts *so);

@@ -28,12 +28,12 @@
 #include "lib/tcpinfo.h"
 #include "lib/util.h"
 
-#define IO_BUF (64 * 1024)
-#define EVENTS 512
-#define LAUNCH_BURST 8
-#define FD_RESERVE 64 /* descriptors kept aside for epoll, stdio, listeners */
+#define IO_BUF		 (64 * 1024)
+#define EVENTS		 512
+#define LAUNCH_BURST	 8
+#define FD_RESERVE	 64 /* descriptors kept aside for epoll, stdio, listeners */
 #define MIN_SPLIT_BUDGET 64 /* below this many descriptors, splitting cannot help */
-#define MAX_AUTO_PROCS 64   /* as --procs allows */
+#define MAX_AUTO_PROCS	 64 /* as --procs allows */
 /* Past --duration, what is in flight may finish for this long; then it is
  * cut short, so that a run ends within a second of its bound. */
 #define DRAIN_NS (500 * NSEC_PER_MSEC)
@@ -45,9 +45,9 @@ struct conn {
 	uint8_t state;
 	uint8_t src;
 	uint8_t src_tries;
-	uint32_t armed;           /* the epoll events registered, 0: not added */
+	uint32_t armed; /* the epoll events registered, 0: not added */
 	uint32_t id;
-	uint32_t port_idx;        /* hold: this connection's port on its source */
+	uint32_t port_idx; /* hold: this connection's port on its source */
 	uint64_t seq;
 	uint64_t sent, recvd;
 	uint64_t t_tx_ns;
@@ -68,11 +68,11 @@ struct wstats {
 };
 
 struct shared {
-	volatile int stop;        /* clients: stop now (signal, or caller) */
+	volatile int stop;	  /* clients: stop now (signal, or caller) */
 	volatile int stop_server; /* built-in server processes: exit */
 	int nworkers;
 	int nsrv_threads;
-	struct wstats *ws;        /* nworkers */
+	struct wstats *ws;	  /* nworkers */
 	struct server_stats *srv; /* nsrv_threads */
 };
 
@@ -86,16 +86,16 @@ struct run {
 	uint64_t t0, t_end;
 	struct shared *sh;
 	bool sockopt_warned;
-	bool want_cookie;  /* SO_COOKIE per socket: a hook names connections by it */
-	bool want_local;   /* getsockname() per connection: for on_conn_done */
-	bool send_first;   /* write the request right after connect() */
+	bool want_cookie; /* SO_COOKIE per socket: a hook names connections by it */
+	bool want_local;  /* getsockname() per connection: for on_conn_done */
+	bool send_first;  /* write the request right after connect() */
 	/* The built-in server in the workers' own loops (one process): the
 	 * listener of worker i, taken by it (-1 after); server options. */
 	int *lfds;
 	struct server_opts so;
-	int clients_done;  /* workers whose connections are all closed */
-	int nlocal;        /* workers in this process */
-	bool steer;        /* listener i serves the sources of worker i (CBPF) */
+	int clients_done; /* workers whose connections are all closed */
+	int nlocal;	  /* workers in this process */
+	bool steer;	  /* listener i serves the sources of worker i (CBPF) */
 	/* hold on planned or given sources: each connection binds port
 	 * port_lo + its port_idx, which is unique on its source, instead of
 	 * leaving the choice to connect() (see conn_bind()). */
@@ -106,8 +106,8 @@ struct run {
 struct worker {
 	struct run *run;
 	int index;
-	uint64_t share;       /* hold/rr: connections; churn: attempts if limited */
-	bool limited;         /* churn: -n given */
+	uint64_t share;	      /* hold/rr: connections; churn: attempts if limited */
+	bool limited;	      /* churn: -n given */
 	uint64_t interval_ns; /* between launches, 0: unpaced */
 	uint64_t max_pending; /* hold/rr: connecting; churn: alive */
 	uint32_t next_id;
@@ -120,15 +120,15 @@ struct worker {
 	struct conn *conns;
 	size_t nconns;
 	struct conn *free;
-	struct resp *resps;   /* --response: one per connection, as conns */
+	struct resp *resps;	/* --response: one per connection, as conns */
 	struct conn connecting; /* list head, ordered by deadline */
 	uint64_t launched, live, pending;
-	uint64_t reopen;      /* rr: connections to open again (the server closed) */
+	uint64_t reopen; /* rr: connections to open again (the server closed) */
 	uint64_t next_launch_ns, next_poll_ns, hold_start_ns;
 	bool launching_done, stopping;
 	int done;
 	struct wstats *ws;
-	struct server *srv;   /* the built-in server's share in this loop */
+	struct server *srv; /* the built-in server's share in this loop */
 	uint8_t buf[IO_BUF];
 	pthread_t tid;
 };
@@ -446,8 +446,8 @@ static bool try_send_first(struct worker *w, struct conn *c)
 static int conn_bind(const struct run *r, const struct conn *c, int fd,
 		     const struct sockaddr_storage *src)
 {
-	socklen_t len = src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						   : sizeof(struct sockaddr_in);
+	socklen_t len =
+	    src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	int one = 1;
 
 	if (r->own_port_pick && !c->src_tries &&
@@ -488,7 +488,8 @@ again:
 	if (err) {
 		if (!r->sockopt_warned) {
 			r->sockopt_warned = true;
-			fprintf(stderr, "tcpscope stress: setsockopt %s: %s\n", what, errno_name(err));
+			fprintf(stderr, "tcpscope stress: setsockopt %s: %s\n", what,
+				errno_name(err));
 		}
 		conn_fail(w, c, -err);
 		return;
@@ -790,8 +791,7 @@ static void close_all(struct worker *w)
 		if (c->state == C_CONNECTING) {
 			CNT_ADD(w->ws->c.cut_connecting, 1);
 			conn_fail(w, c, ECANCELED);
-		}
-		else if (c->state != C_FREE)
+		} else if (c->state != C_FREE)
 			conn_close(w, c, w->run->o->close_kind, 0);
 	}
 }
@@ -894,7 +894,8 @@ static int steer_index(const struct sockaddr_storage *src, int n)
 
 static bool is_client(const struct worker *w, const void *p)
 {
-	return p && (const struct conn *)p >= w->conns && (const struct conn *)p < w->conns + w->nconns;
+	return p && (const struct conn *)p >= w->conns &&
+	       (const struct conn *)p < w->conns + w->nconns;
 }
 
 /* This worker's connections are closed, but the others' may still be
@@ -940,7 +941,9 @@ static void *worker_main(void *arg)
 		n = epoll_pwait2(w->epfd, evs, EVENTS, &ts, NULL);
 		if (n < 0 && errno == ENOSYS) /* before 5.11, or under valgrind */
 			n = epoll_wait(w->epfd, evs, EVENTS,
-				       wn >= NSEC_PER_SEC ? 1000 : (int)((wn + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
+				       wn >= NSEC_PER_SEC
+					   ? 1000
+					   : (int)((wn + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1018,7 +1021,8 @@ static int worker_init(struct worker *w, struct run *r, int index, int nworkers)
 				w->own_src[w->nown++] = (uint8_t)i;
 	}
 	if (r->lfds) {
-		int err = server__embed(&r->so, r->lfds[index], w->epfd, &r->sh->srv[index], &w->srv);
+		int err =
+		    server__embed(&r->so, r->lfds[index], w->epfd, &r->sh->srv[index], &w->srv);
 
 		r->lfds[index] = -1; /* the server's now, even on failure */
 		if (err)
@@ -1169,8 +1173,9 @@ static void progress_line(struct run *r, uint64_t *last_att, uint64_t *last_ns)
 		/* A racy copy is fine for a progress line. */
 		hist__merge(&h, &sh->ws[i].connect_ns);
 	}
-	fprintf(stderr, "\r[%5.1fs] rate %8.0f/s  established %" PRIu64 "  failed %" PRIu64
-			"  live %" PRIu64 "  connect p99 %.0fus   ",
+	fprintf(stderr,
+		"\r[%5.1fs] rate %8.0f/s  established %" PRIu64 "  failed %" PRIu64
+		"  live %" PRIu64 "  connect p99 %.0fus   ",
 		(double)(now - r->t0) / 1e9,
 		(double)(att - *last_att) * 1e9 / (double)(now - *last_ns), est, fail, live,
 		(double)hist__quantile(&h, 0.99) / 1e3);
@@ -1294,7 +1299,7 @@ static int steer_attach(int lfd, int n)
 	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
 
 	return setsockopt(lfd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) ? -errno
-											     : 0;
+											  : 0;
 }
 
 /* A worker process must not outlive the run's process. */
@@ -1319,11 +1324,11 @@ static void wait_children(const pid_t *pids, int n)
 struct layout {
 	bool embedded, split;
 	int nprocs, nthreads;
-	int nsrv, nlisten;    /* built-in server: its processes (split), listeners */
+	int nsrv, nlisten; /* built-in server: its processes (split), listeners */
 	uint64_t need, budget;
 	struct shared *sh;
 	size_t shlen;
-	int *lfds;            /* listeners not yet handed to a worker or a process */
+	int *lfds;	      /* listeners not yet handed to a worker or a process */
 	pid_t *cpids, *spids; /* client and server processes (split) */
 };
 
@@ -1336,12 +1341,13 @@ static int plan_layout(const struct stress_opts *o, const struct stress_hooks *h
 	L->need = o->mode == STRESS_CHURN ? o->concurrency : o->conns;
 	res->nofile = raise_nofile_limit();
 	if (res->nofile < 0) {
-		fprintf(stderr, "tcpscope stress: RLIMIT_NOFILE: %s\n", errno_name((int)res->nofile));
+		fprintf(stderr, "tcpscope stress: RLIMIT_NOFILE: %s\n",
+			errno_name((int)res->nofile));
 		return (int)res->nofile;
 	}
 	L->budget = (uint64_t)res->nofile > FD_RESERVE + 8 * (uint64_t)L->nthreads
-			    ? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)L->nthreads
-			    : 1;
+			? (uint64_t)res->nofile - FD_RESERVE - 8 * (uint64_t)L->nthreads
+			: 1;
 	/* One process holds both ends of every built-in connection. A limit
 	 * too low to be worth splitting over (ulimit -n 64) leaves one process
 	 * that runs with what it has: the rest fail with EMFILE, counted and
@@ -1360,9 +1366,10 @@ static int plan_layout(const struct stress_opts *o, const struct stress_hooks *h
 		L->nprocs = 2;
 	L->split = L->nprocs > 1;
 	if (L->split && hooks && (hooks->on_socket || hooks->on_conn_done)) {
-		fprintf(stderr, "tcpscope stress: per-connection hooks (--records, tracing) work in"
-				" one process only, and %" PRIu64 " connections need %d here"
-				" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
+		fprintf(stderr,
+			"tcpscope stress: per-connection hooks (--records, tracing) work in"
+			" one process only, and %" PRIu64 " connections need %d here"
+			" (RLIMIT_NOFILE %ld); lower -c to %" PRIu64 "\n",
 			L->need, L->nprocs, res->nofile, L->budget / (L->embedded ? 2 : 1));
 		return -EOPNOTSUPP;
 	}
@@ -1419,8 +1426,8 @@ static void server_proc(struct layout *L, const struct server_opts *so, int i, p
 	for (j = 0; j < L->nlisten; j++)
 		if (j / L->nthreads != i)
 			close(L->lfds[j]);
-	if (server__start(so, L->nthreads, L->lfds + i * L->nthreads,
-			  L->sh->srv + i * L->nthreads, &srv))
+	if (server__start(so, L->nthreads, L->lfds + i * L->nthreads, L->sh->srv + i * L->nthreads,
+			  &srv))
 		_exit(1);
 	while (!L->sh->stop_server)
 		usleep(20 * 1000);
@@ -1503,7 +1510,7 @@ static int set_target(struct run *r, struct layout *L, const struct stress_hooks
 	if (err)
 		return err;
 	r->tlen = r->target.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in);
+						  : sizeof(struct sockaddr_in);
 	fmt_sockaddr(&r->target, res->target, sizeof(res->target));
 	plan_sources(r, L->nprocs * L->nthreads);
 	if (r->lfds && L->nlisten > 1 && r->source_plan != SOURCES_GIVEN && r->nsources &&
@@ -1536,7 +1543,9 @@ static int run_procs(struct run *r, struct layout *L)
 			/* SIGTERM: the workers close what they hold and exit. */
 			die_with_parent(parent, SIGTERM);
 			_exit(run_threads(r, i * L->nthreads, L->nthreads, L->nprocs * L->nthreads,
-					  false) ? 1 : 0);
+					  false)
+				  ? 1
+				  : 0);
 		}
 		L->cpids[i] = pid;
 	}
@@ -1630,7 +1639,8 @@ static void result_finish(const struct stress_opts *o, const struct run *r,
 			  struct stress_result *res)
 {
 	res->interrupted = exiting;
-	res->hit_duration = !exiting && o->mode != STRESS_HOLD && res->duration_ns >= o->duration_ns;
+	res->hit_duration =
+	    !exiting && o->mode != STRESS_HOLD && res->duration_ns >= o->duration_ns;
 	res->launch_ns = res->c.launch_end_ns > r->t0 ? res->c.launch_end_ns - r->t0 : 0;
 	if (res->launch_ns)
 		res->rate_achieved = (double)res->c.attempted * 1e9 / (double)res->launch_ns;

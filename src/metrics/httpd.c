@@ -147,8 +147,8 @@ static ssize_t render(struct httpd *s)
 	return len;
 }
 
-static void set_answer(struct client *c, const char *status, const char *type,
-		       const char *body, size_t blen)
+static void set_answer(struct client *c, const char *status, const char *type, const char *body,
+		       size_t blen)
 {
 	char head[256];
 	int hlen = snprintf(head, sizeof(head),
@@ -295,26 +295,34 @@ static void *serve(void *arg)
 
 void httpd__write(const struct httpd *s, FILE *f)
 {
-	fprintf(f, "# HELP tcpscope_scrapes_total Scrapes of /metrics answered\n"
-		   "# TYPE tcpscope_scrapes_total counter\n"
-		   "tcpscope_scrapes_total %" PRIu64 "\n", s->scrapes);
-	fprintf(f, "# HELP tcpscope_metrics_clients Connections to the metrics endpoint open now "
-		   "(this scrape's included; at most %u)\n"
-		   "# TYPE tcpscope_metrics_clients gauge\n"
-		   "tcpscope_metrics_clients %u\n", s->lim.max_clients, s->nclients);
-	fprintf(f, "# HELP tcpscope_metrics_clients_dropped_total Connections to the metrics "
-		   "endpoint closed unanswered: past their %u ms deadline, evicted by a newer one "
-		   "when %u were open, or not accepted (out of file descriptors)\n"
-		   "# TYPE tcpscope_metrics_clients_dropped_total counter\n",
+	fprintf(f,
+		"# HELP tcpscope_scrapes_total Scrapes of /metrics answered\n"
+		"# TYPE tcpscope_scrapes_total counter\n"
+		"tcpscope_scrapes_total %" PRIu64 "\n",
+		s->scrapes);
+	fprintf(f,
+		"# HELP tcpscope_metrics_clients Connections to the metrics endpoint open now "
+		"(this scrape's included; at most %u)\n"
+		"# TYPE tcpscope_metrics_clients gauge\n"
+		"tcpscope_metrics_clients %u\n",
+		s->lim.max_clients, s->nclients);
+	fprintf(f,
+		"# HELP tcpscope_metrics_clients_dropped_total Connections to the metrics "
+		"endpoint closed unanswered: past their %u ms deadline, evicted by a newer one "
+		"when %u were open, or not accepted (out of file descriptors)\n"
+		"# TYPE tcpscope_metrics_clients_dropped_total counter\n",
 		s->lim.deadline_ms, s->lim.max_clients);
-	fprintf(f, "tcpscope_metrics_clients_dropped_total{reason=\"timeout\"} %" PRIu64 "\n"
-		   "tcpscope_metrics_clients_dropped_total{reason=\"evicted\"} %" PRIu64 "\n"
-		   "tcpscope_metrics_clients_dropped_total{reason=\"accept_error\"} %" PRIu64 "\n",
+	fprintf(f,
+		"tcpscope_metrics_clients_dropped_total{reason=\"timeout\"} %" PRIu64 "\n"
+		"tcpscope_metrics_clients_dropped_total{reason=\"evicted\"} %" PRIu64 "\n"
+		"tcpscope_metrics_clients_dropped_total{reason=\"accept_error\"} %" PRIu64 "\n",
 		s->timed_out, s->evicted, s->accept_errors);
-	fprintf(f, "# HELP tcpscope_metrics_not_found_total Requests for a path other than "
-		   "/metrics (answered 404)\n"
-		   "# TYPE tcpscope_metrics_not_found_total counter\n"
-		   "tcpscope_metrics_not_found_total %" PRIu64 "\n", s->not_found);
+	fprintf(f,
+		"# HELP tcpscope_metrics_not_found_total Requests for a path other than "
+		"/metrics (answered 404)\n"
+		"# TYPE tcpscope_metrics_not_found_total counter\n"
+		"tcpscope_metrics_not_found_total %" PRIu64 "\n",
+		s->not_found);
 }
 
 static int listen_on(struct httpd *s, const struct sockaddr_storage *ss, socklen_t len)
@@ -355,8 +363,7 @@ int httpd__open(struct httpd **sp, const struct sockaddr_storage *ss, socklen_t 
 	return 0;
 }
 
-int httpd__start(struct httpd *s, const struct httpd_limits *lim, httpd_page_fn page,
-		   void *ctx)
+int httpd__start(struct httpd *s, const struct httpd_limits *lim, httpd_page_fn page, void *ctx)
 {
 	sigset_t all, old;
 	unsigned int i;

@@ -15,7 +15,7 @@
 
 #define HTTPD_MAX_CLIENTS 16
 #define HTTPD_DEADLINE_MS 2000
-#define HTTPD_PAGE_MAX    (64 << 10)
+#define HTTPD_PAGE_MAX	  (64 << 10)
 
 struct httpd_limits {
 	unsigned int max_clients; /* 1 to 255 */
@@ -32,8 +32,7 @@ struct httpd;
 int httpd__open(struct httpd **sp, const struct sockaddr_storage *ss, socklen_t len);
 /* Serve from a new thread (that blocks every signal) until destroy; lim
  * NULL: the defaults above. 0 or -errno. */
-int httpd__start(struct httpd *s, const struct httpd_limits *lim, httpd_page_fn page,
-		   void *ctx);
+int httpd__start(struct httpd *s, const struct httpd_limits *lim, httpd_page_fn page, void *ctx);
 /* The server's own counters as Prometheus text; on its thread (from the
  * page callback), or when it is not running. */
 void httpd__write(const struct httpd *s, FILE *f);

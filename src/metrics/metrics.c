@@ -12,15 +12,15 @@
 #include "lib/tcpstate.h"
 #include "lib/util.h"
 
-#define NREASONS    64
-#define SYN_SLOTS   65536 /* handshakes in progress, 4-way buckets */
-#define SYN_WAYS    4
-#define FRESH	    4u /* in metrics.middle: published since the server last took it */
+#define NREASONS  64
+#define SYN_SLOTS 65536 /* handshakes in progress, 4-way buckets */
+#define SYN_WAYS  4
+#define FRESH	  4u /* in metrics.middle: published since the server last took it */
 
 /* Seconds: from a fast loopback handshake to a SYN retransmitted thrice. */
-static const double buckets_s[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-				   0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
-				   0.5,	    1,	    2.5,     5,	     10};
+static const double buckets_s[] = { 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+				    0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
+				    0.5,     1,	     2.5,     5,      10 };
 #define NBUCKETS (sizeof(buckets_s) / sizeof(buckets_s[0]))
 
 struct mhist {
@@ -55,7 +55,7 @@ struct metrics {
 	unsigned int back;	     /* the event thread's */
 	unsigned int front;	     /* the server thread's */
 	_Atomic unsigned int middle; /* slot | FRESH */
-	struct metrics_source src; /* counts NULL: none */
+	struct metrics_source src;   /* counts NULL: none */
 	struct httpd *srv;
 	struct syn_slot syn[SYN_SLOTS];
 };
@@ -88,13 +88,13 @@ static void syn_start(struct metrics *m, uint64_t cookie, uint64_t ts)
 
 	for (i = 0; i < SYN_WAYS; i++) {
 		if (!b[i].cookie || b[i].cookie == cookie) {
-			b[i] = (struct syn_slot){cookie, ts};
+			b[i] = (struct syn_slot){ cookie, ts };
 			return;
 		}
 		if (b[i].ts < old->ts)
 			old = &b[i];
 	}
-	*old = (struct syn_slot){cookie, ts}; /* a stale entry: its CLOSE was lost */
+	*old = (struct syn_slot){ cookie, ts }; /* a stale entry: its CLOSE was lost */
 }
 
 static uint64_t syn_take(struct metrics *m, uint64_t cookie)
@@ -106,7 +106,7 @@ static uint64_t syn_take(struct metrics *m, uint64_t cookie)
 	for (i = 0; i < SYN_WAYS; i++) {
 		if (b[i].cookie == cookie) {
 			ts = b[i].ts;
-			b[i] = (struct syn_slot){0, 0};
+			b[i] = (struct syn_slot){ 0, 0 };
 			return ts;
 		}
 	}
@@ -167,16 +167,16 @@ void metrics__event(struct metrics *m, const struct event *e)
 void metrics__publish(struct metrics *m)
 {
 	m->copies[m->back] = m->live;
-	m->back = atomic_exchange_explicit(&m->middle, m->back | FRESH, memory_order_acq_rel) &
-		  ~FRESH;
+	m->back =
+	    atomic_exchange_explicit(&m->middle, m->back | FRESH, memory_order_acq_rel) & ~FRESH;
 }
 
 /* The server's side: the copy published last. */
 static const struct counters *latest(struct metrics *m)
 {
 	if (atomic_load_explicit(&m->middle, memory_order_relaxed) & FRESH)
-		m->front = atomic_exchange_explicit(&m->middle, m->front, memory_order_acq_rel) &
-			   ~FRESH;
+		m->front =
+		    atomic_exchange_explicit(&m->middle, m->front, memory_order_acq_rel) & ~FRESH;
 	return &m->copies[m->front];
 }
 

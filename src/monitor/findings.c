@@ -22,7 +22,7 @@ int64_t sample_delta(const struct report *r, const char *name)
 
 static struct finding *add_finding(struct report *r, const char *id, const char *severity,
 				   const char *what, const char *knob, const char *evfmt, ...)
-	__attribute__((format(printf, 6, 7)));
+    __attribute__((format(printf, 6, 7)));
 
 static struct finding *add_finding(struct report *r, const char *id, const char *severity,
 				   const char *what, const char *knob, const char *evfmt, ...)
@@ -77,25 +77,25 @@ static void together(const struct report *r, struct finding *f, const char *cons
  * kfree_skb); only the handshake's last ACK finding the accept queue full
  * is a drop, tcp_listen_overflow on kernels whose enum has it. */
 static const char SEE_LISTEN[] =
-	"drop reasons: none for SYNs refused by a full queue (the kernel frees them as "
-	"consumed); tcp_listen_overflow for a handshake's last ACK (kernels that name it); "
-	"the clients retransmit their SYNs (TcpExtTCPSynRetrans on their host) and time out: "
-	"per connection, tcpscope stress --trace (verdict syn_timeout, its SYN retransmits) "
-	"or tcpscope trace --events retransmit,state --port PORT";
+    "drop reasons: none for SYNs refused by a full queue (the kernel frees them as "
+    "consumed); tcp_listen_overflow for a handshake's last ACK (kernels that name it); "
+    "the clients retransmit their SYNs (TcpExtTCPSynRetrans on their host) and time out: "
+    "per connection, tcpscope stress --trace (verdict syn_timeout, its SYN retransmits) "
+    "or tcpscope trace --events retransmit,state --port PORT";
 static const char SEE_RETRANS[] =
-	"drop reasons of this host's own drops: proto_mem (TcpExtTCPOFODrop, "
-	"TcpExtTCPRcvQDrop), tcp_zerowindow (TcpExtTCPZeroWindowDrop), socket_backlog "
-	"(TcpExtTCPBacklogDrop), tcp_csum (TcpInCsumErrors), netfilter_drop (no TCP counter: "
-	"the rule's own); per reason, tcpscope trace --events drop; per connection, beside "
-	"its retransmitted segments, tcpscope stress --trace";
+    "drop reasons of this host's own drops: proto_mem (TcpExtTCPOFODrop, "
+    "TcpExtTCPRcvQDrop), tcp_zerowindow (TcpExtTCPZeroWindowDrop), socket_backlog "
+    "(TcpExtTCPBacklogDrop), tcp_csum (TcpInCsumErrors), netfilter_drop (no TCP counter: "
+    "the rule's own); per reason, tcpscope trace --events drop; per connection, beside "
+    "its retransmitted segments, tcpscope stress --trace";
 static const char SEE_SOFTNET[] =
-	"drop reason cpu_backlog (kernels that name it); per reason, tcpscope trace --events "
-	"drop (TCP segments only)";
+    "drop reason cpu_backlog (kernels that name it); per reason, tcpscope trace --events "
+    "drop (TCP segments only)";
 static const char SEE_RCV[] =
-	"drop reasons: proto_mem (TcpExtTCPRcvQDrop, TcpExtTCPOFODrop: no receive memory), "
-	"tcp_zerowindow (TcpExtTCPZeroWindowDrop), socket_backlog (TcpExtTCPBacklogDrop); the "
-	"peer retransmits each (its TcpRetransSegs); per reason and connection, tcpscope trace "
-	"--events drop, or stress --trace beside each connection's retransmitted segments";
+    "drop reasons: proto_mem (TcpExtTCPRcvQDrop, TcpExtTCPOFODrop: no receive memory), "
+    "tcp_zerowindow (TcpExtTCPZeroWindowDrop), socket_backlog (TcpExtTCPBacklogDrop); the "
+    "peer retransmits each (its TcpRetransSegs); per reason and connection, tcpscope trace "
+    "--events drop, or stress --trace beside each connection's retransmitted segments";
 
 /* A finding is about now: a counter fires only when it rose during the rate
  * interval, never on its total since the namespace was created (no interval,
@@ -136,9 +136,11 @@ static void find_listen_overflow(struct report *r)
 		 "the listen() backlog, capped by net.core.somaxconn (%s); "
 		 "net.ipv4.tcp_max_syn_backlog (%s); or accept() faster",
 		 sysctl_text(r, SC_SOMAXCONN), sysctl_text(r, SC_SYN_BACKLOG));
-	together(r, counter_finding(r, "listen-overflow",
-				    "accept queues overflowed: SYNs or ACKs dropped", knob, names,
-				    ARRAY_SIZE(names)), with, SEE_LISTEN);
+	together(r,
+		 counter_finding(r, "listen-overflow",
+				 "accept queues overflowed: SYNs or ACKs dropped", knob, names,
+				 ARRAY_SIZE(names)),
+		 with, SEE_LISTEN);
 	for (i = 0; i < r->socks.n; i++) {
 		const struct tcp_sock_info *s = &r->socks.v[i];
 		size_t len = strlen(full);
@@ -147,14 +149,16 @@ static void find_listen_overflow(struct report *r)
 			continue;
 		if (nfull++ < 3) {
 			endpoint_format(ep, sizeof(ep), s->family, s->saddr, s->sport);
-			snprintf(full + len, sizeof(full) - len, "%s%s (%u/%u)", len ? ", " : "", ep,
-				 s->rqueue, s->wqueue);
+			snprintf(full + len, sizeof(full) - len, "%s%s (%u/%u)", len ? ", " : "",
+				 ep, s->rqueue, s->wqueue);
 		}
 	}
 	if (nfull)
-		together(r, add_finding(r, "accept-queue-full", "warn",
-					"listeners with a full accept queue now", knob,
-					"%zu listener(s): %s", nfull, full), with, SEE_LISTEN);
+		together(r,
+			 add_finding(r, "accept-queue-full", "warn",
+				     "listeners with a full accept queue now", knob,
+				     "%zu listener(s): %s", nfull, full),
+			 with, SEE_LISTEN);
 }
 
 static void find_syncookies(struct report *r)
@@ -169,11 +173,13 @@ static void find_syncookies(struct report *r)
 		 "net.core.somaxconn (%s); net.ipv4.tcp_syncookies (%s)",
 		 sysctl_text(r, SC_SYN_BACKLOG), sysctl_text(r, SC_SOMAXCONN),
 		 sysctl_text(r, SC_SYNCOOKIES));
-	counter_finding(r, "syn-cookies", "SYN queue full: SYN cookies sent (options lost)",
-			knob, names, ARRAY_SIZE(names));
+	counter_finding(r, "syn-cookies", "SYN queue full: SYN cookies sent (options lost)", knob,
+			names, ARRAY_SIZE(names));
 	/* Without cookies a full SYN queue drops the SYN instead. */
-	together(r, counter_finding(r, "syn-drops", "SYN queue full: SYNs dropped (no SYN cookies)",
-				    knob, drop_names, ARRAY_SIZE(drop_names)), with, SEE_LISTEN);
+	together(r,
+		 counter_finding(r, "syn-drops", "SYN queue full: SYNs dropped (no SYN cookies)",
+				 knob, drop_names, ARRAY_SIZE(drop_names)),
+		 with, SEE_LISTEN);
 }
 
 /* Now: TIME-WAIT sockets at 80% of the limit (info), or the kernel failing
@@ -182,15 +188,17 @@ static void find_time_wait(struct report *r)
 {
 	uint64_t tw = r->all_states[TCP_STATE_TIME_WAIT], max = r->sys[SC_MAX_TW].v[0];
 	uint64_t total = counters_get(&r->b.ctr, "TcpExtTCPTimeWaitOverflow");
-	int64_t rise = r->rates && r->interval_s > 0 ?
-			       sample_delta(r, "TcpExtTCPTimeWaitOverflow") : 0;
+	int64_t rise =
+	    r->rates && r->interval_s > 0 ? sample_delta(r, "TcpExtTCPTimeWaitOverflow") : 0;
 	bool near = r->sys[SC_MAX_TW].ok && tw > 0 && tw * 10 >= max * 8;
 	char knob[512], share[64] = "";
 
 	if (!near && rise <= 0)
 		return;
-	snprintf(knob, sizeof(knob), "net.ipv4.tcp_max_tw_buckets (%s); net.ipv4.tcp_tw_reuse "
-		 "(%s); reuse connections", sysctl_text(r, SC_MAX_TW), sysctl_text(r, SC_TW_REUSE));
+	snprintf(knob, sizeof(knob),
+		 "net.ipv4.tcp_max_tw_buckets (%s); net.ipv4.tcp_tw_reuse "
+		 "(%s); reuse connections",
+		 sysctl_text(r, SC_MAX_TW), sysctl_text(r, SC_TW_REUSE));
 	if (max)
 		snprintf(share, sizeof(share), " (%.0f%%)", 100.0 * (double)tw / (double)max);
 	if (rise > 0)
@@ -198,12 +206,14 @@ static void find_time_wait(struct report *r)
 			    "TIME_WAIT sockets dropped: over net.ipv4.tcp_max_tw_buckets", knob,
 			    "TcpExtTCPTimeWaitOverflow +%" PRId64 " in %.1fs (%.1f/s; %" PRIu64
 			    " in all); %" PRIu64 " TIME-WAIT sockets of %" PRIu64 " allowed%s",
-			    rise, r->interval_s, (double)rise / r->interval_s, total, tw, max, share);
+			    rise, r->interval_s, (double)rise / r->interval_s, total, tw, max,
+			    share);
 	else
 		add_finding(r, "time-wait-buckets", "info",
 			    "TIME_WAIT sockets close to net.ipv4.tcp_max_tw_buckets", knob,
 			    "%" PRIu64 " TIME-WAIT sockets of %" PRIu64 " allowed%s; "
-			    "TcpExtTCPTimeWaitOverflow not rising", tw, max, share);
+			    "TcpExtTCPTimeWaitOverflow not rising",
+			    tw, max, share);
 }
 
 static void find_port_range(struct report *r)
@@ -235,8 +245,10 @@ static void find_port_range(struct report *r)
 	}
 	if (used * 2 < range && need * 2 < range)
 		return;
-	snprintf(knob, sizeof(knob), "net.ipv4.ip_local_port_range (%s); net.ipv4.tcp_tw_reuse "
-		 "(%s); connection reuse (keep-alive, pools)", pr->text, sysctl_text(r, SC_TW_REUSE));
+	snprintf(knob, sizeof(knob),
+		 "net.ipv4.ip_local_port_range (%s); net.ipv4.tcp_tw_reuse "
+		 "(%s); connection reuse (keep-alive, pools)",
+		 pr->text, sysctl_text(r, SC_TW_REUSE));
 	add_finding(r, "port-range", used >= range * 9 / 10 || need >= range ? "warn" : "info",
 		    "ephemeral port range too narrow for the connection rate", knob,
 		    "%" PRIu64 " of %" PRIu64 " local ports in use (%" PRIu64 " TIME-WAIT); "
@@ -254,10 +266,14 @@ static void find_softnet(struct report *r)
 	if (r->rates && ddrop) {
 		snprintf(knob, sizeof(knob), "net.core.netdev_max_backlog (%s)",
 			 sysctl_text(r, SC_NETDEV_BACKLOG));
-		together(r, add_finding(r, "softnet-drops", "warn",
-			    "packets dropped: the per-CPU input backlog was full (system-wide)",
-			    knob, "softnet_stat dropped +%" PRIu64 " in %.1fs (%" PRIu64 " in all)",
-			    ddrop, r->interval_s, dropped), softnet_with, SEE_SOFTNET);
+		together(
+		    r,
+		    add_finding(r, "softnet-drops", "warn",
+				"packets dropped: the per-CPU input backlog was full (system-wide)",
+				knob,
+				"softnet_stat dropped +%" PRIu64 " in %.1fs (%" PRIu64 " in all)",
+				ddrop, r->interval_s, dropped),
+		    softnet_with, SEE_SOFTNET);
 	}
 	if (r->rates && dsq)
 		add_finding(r, "softnet-squeeze", "info",
@@ -271,20 +287,28 @@ static void find_retrans(struct report *r)
 {
 	int64_t dout = r->rates ? sample_delta(r, "TcpOutSegs") : 0;
 	int64_t dre = r->rates ? sample_delta(r, "TcpRetransSegs") : 0;
-	static const char *const with[] = { "TcpExtTCPTimeouts", "TcpExtTCPLossProbes",
-					    "TcpExtTCPSynRetrans", "TcpExtTCPOFODrop",
-					    "TcpExtTCPRcvQDrop", "TcpExtTCPZeroWindowDrop", NULL };
+	static const char *const with[] = { "TcpExtTCPTimeouts",
+					    "TcpExtTCPLossProbes",
+					    "TcpExtTCPSynRetrans",
+					    "TcpExtTCPOFODrop",
+					    "TcpExtTCPRcvQDrop",
+					    "TcpExtTCPZeroWindowDrop",
+					    NULL };
 	char knob[512];
 
-	snprintf(knob, sizeof(knob), "the path (loss, queueing: see the top retransmitters); "
-		 "net.ipv4.tcp_congestion_control (%s)", sysctl_text(r, SC_CC));
+	snprintf(knob, sizeof(knob),
+		 "the path (loss, queueing: see the top retransmitters); "
+		 "net.ipv4.tcp_congestion_control (%s)",
+		 sysctl_text(r, SC_CC));
 	/* 2%: well above what a healthy path shows; enough segments to mean
 	 * it. Over the interval only: a lifetime ratio says nothing of now. */
 	if (dout >= 100 && dre * 50 > dout)
-		together(r, add_finding(r, "retransmit-ratio", "warn", "high retransmit ratio now",
-					knob, "TcpRetransSegs/TcpOutSegs +%" PRId64 "/+%" PRId64
-					" = %.1f%% in %.1fs", dre, dout,
-					100.0 * (double)dre / (double)dout, r->interval_s),
+		together(r,
+			 add_finding(r, "retransmit-ratio", "warn", "high retransmit ratio now",
+				     knob,
+				     "TcpRetransSegs/TcpOutSegs +%" PRId64 "/+%" PRId64
+				     " = %.1f%% in %.1fs",
+				     dre, dout, 100.0 * (double)dre / (double)dout, r->interval_s),
 			 with, SEE_RETRANS);
 }
 
@@ -297,11 +321,15 @@ static void find_receive_drops(struct report *r)
 					    "TcpExtTCPRcvCollapsed", NULL };
 	char knob[512];
 
-	snprintf(knob, sizeof(knob), "net.ipv4.tcp_rmem (%s), SO_RCVBUF; the application "
-		 "reading faster", sysctl_text(r, SC_RMEM));
-	together(r, counter_finding(r, "receive-drops",
-				    "received segments dropped: receive memory or backlog full",
-				    knob, names, ARRAY_SIZE(names)), with, SEE_RCV);
+	snprintf(knob, sizeof(knob),
+		 "net.ipv4.tcp_rmem (%s), SO_RCVBUF; the application "
+		 "reading faster",
+		 sysctl_text(r, SC_RMEM));
+	together(r,
+		 counter_finding(r, "receive-drops",
+				 "received segments dropped: receive memory or backlog full", knob,
+				 names, ARRAY_SIZE(names)),
+		 with, SEE_RCV);
 }
 
 static bool is_loopback(const struct tcp_sock_info *s)
@@ -357,4 +385,3 @@ void findings__run(struct report *r)
 	find_receive_drops(r);
 	find_keepalive(r);
 }
-

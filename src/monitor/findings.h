@@ -22,9 +22,21 @@ struct sample {
 };
 
 enum sysctl_id {
-	SC_KA_TIME, SC_KA_INTVL, SC_KA_PROBES, SC_SOMAXCONN, SC_SYN_BACKLOG, SC_PORT_RANGE,
-	SC_TW_REUSE, SC_FIN_TIMEOUT, SC_MAX_TW, SC_SYNCOOKIES, SC_CC, SC_RMEM, SC_WMEM,
-	SC_NETDEV_BACKLOG, SC_MAX,
+	SC_KA_TIME,
+	SC_KA_INTVL,
+	SC_KA_PROBES,
+	SC_SOMAXCONN,
+	SC_SYN_BACKLOG,
+	SC_PORT_RANGE,
+	SC_TW_REUSE,
+	SC_FIN_TIMEOUT,
+	SC_MAX_TW,
+	SC_SYNCOOKIES,
+	SC_CC,
+	SC_RMEM,
+	SC_WMEM,
+	SC_NETDEV_BACKLOG,
+	SC_MAX,
 };
 
 struct sysctl_val {
@@ -36,7 +48,7 @@ struct sysctl_val {
 };
 
 #define MAX_FINDINGS 16
-#define MAX_RELATED 6
+#define MAX_RELATED  6
 struct finding {
 	const char *id, *severity; /* "warn" or "info" */
 	char what[96], evidence[256], knob[512];
@@ -58,7 +70,7 @@ struct report {
 	double interval_s;
 	struct sysctl_val sys[SC_MAX];
 	struct sock_table socks;
-	uint64_t states[TCP_NSTATES];     /* filtered */
+	uint64_t states[TCP_NSTATES];	  /* filtered */
 	uint64_t all_states[TCP_NSTATES]; /* unfiltered, for the findings */
 	struct finding findings[MAX_FINDINGS];
 	int nfindings;

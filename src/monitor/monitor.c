@@ -35,7 +35,7 @@ struct opts {
 	uint64_t interval_ns, watch_ns, count;
 	int port, state, top;
 	const char *netns;
-	int netns_fd; /* opt_netns(): an fd, or -errno */
+	int netns_fd;		   /* opt_netns(): an fd, or -errno */
 	struct owner_filter owner; /* --pid, --cgroup */
 };
 
@@ -61,13 +61,29 @@ static const struct {
 
 /* The counters shown with their rates, in this order. */
 static const char *const key_counters[] = {
-	"TcpActiveOpens", "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets",
-	"TcpInSegs", "TcpOutSegs", "TcpRetransSegs", "TcpInErrs", "TcpOutRsts",
-	"TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtSyncookiesSent",
-	"TcpExtSyncookiesFailed", "TcpExtTCPReqQFullDrop", "TcpExtTCPTimeouts",
-	"TcpExtTCPSynRetrans", "TcpExtTCPLostRetransmit", "TcpExtTCPAbortOnTimeout",
-	"TcpExtTCPTimeWaitOverflow", "TcpExtTCPBacklogDrop", "TcpExtTW",
-	"IpExtInOctets", "IpExtOutOctets",
+	"TcpActiveOpens",
+	"TcpPassiveOpens",
+	"TcpAttemptFails",
+	"TcpEstabResets",
+	"TcpInSegs",
+	"TcpOutSegs",
+	"TcpRetransSegs",
+	"TcpInErrs",
+	"TcpOutRsts",
+	"TcpExtListenOverflows",
+	"TcpExtListenDrops",
+	"TcpExtSyncookiesSent",
+	"TcpExtSyncookiesFailed",
+	"TcpExtTCPReqQFullDrop",
+	"TcpExtTCPTimeouts",
+	"TcpExtTCPSynRetrans",
+	"TcpExtTCPLostRetransmit",
+	"TcpExtTCPAbortOnTimeout",
+	"TcpExtTCPTimeWaitOverflow",
+	"TcpExtTCPBacklogDrop",
+	"TcpExtTW",
+	"IpExtInOctets",
+	"IpExtOutOctets",
 };
 
 static void usage(FILE *f)
@@ -144,8 +160,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 's':
 			o->state = tcp_state_parse(optarg);
 			if (o->state < 0)
-				cli_bad_value(CMD, "--state", optarg, -EINVAL,
-					      "a TCP state: ESTAB, LISTEN, TIME-WAIT, SYN-RECV, ...");
+				cli_bad_value(
+				    CMD, "--state", optarg, -EINVAL,
+				    "a TCP state: ESTAB, LISTEN, TIME-WAIT, SYN-RECV, ...");
 			break;
 		case 'n':
 			if (o->netns && o->netns_fd >= 0)
@@ -280,8 +297,9 @@ static void read_sysctls(struct sysctl_val *sys)
 			s->ok = n > 0;
 			s->n = n > 0 ? n : 0;
 			for (j = 0; j < s->n; j++)
-				snprintf(s->text + strlen(s->text), sizeof(s->text) - strlen(s->text),
-					 "%s%" PRIu64, j ? " " : "", s->v[j]);
+				snprintf(s->text + strlen(s->text),
+					 sizeof(s->text) - strlen(s->text), "%s%" PRIu64,
+					 j ? " " : "", s->v[j]);
 		}
 		free(buf);
 	}
@@ -368,7 +386,9 @@ static int cmp_retrans(const void *a, const void *b)
 	const struct tcp_sock_info *x = *(const struct tcp_sock_info *const *)a;
 	const struct tcp_sock_info *y = *(const struct tcp_sock_info *const *)b;
 
-	return x->total_retrans < y->total_retrans ? 1 : x->total_retrans > y->total_retrans ? -1 : 0;
+	return x->total_retrans < y->total_retrans   ? 1
+	       : x->total_retrans > y->total_retrans ? -1
+						     : 0;
 }
 
 static int cmp_rtt(const void *a, const void *b)
@@ -420,7 +440,8 @@ static void text_states(const struct report *r)
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		if (col == 0)
 			printf("        ");
-		printf(" %-10s %6" PRIu64, tcp_state_ss_name((unsigned)order[i]), r->states[order[i]]);
+		printf(" %-10s %6" PRIu64, tcp_state_ss_name((unsigned)order[i]),
+		       r->states[order[i]]);
 		if (++col == 4 || i + 1 == ARRAY_SIZE(order)) {
 			printf("\n");
 			col = 0;
@@ -428,9 +449,10 @@ static void text_states(const struct report *r)
 	}
 	printf("Sockstat TCP inuse %" PRIu64 " orphan %" PRIu64 " tw %" PRIu64 " alloc %" PRIu64
 	       " mem %" PRIu64 " pages; TCP6 inuse %" PRIu64 "\n",
-	       counters_get(&r->b.sockstat, "TCP_inuse"), counters_get(&r->b.sockstat, "TCP_orphan"),
-	       counters_get(&r->b.sockstat, "TCP_tw"), counters_get(&r->b.sockstat, "TCP_alloc"),
-	       counters_get(&r->b.sockstat, "TCP_mem"), counters_get(&r->b.sockstat, "TCP6_inuse"));
+	       counters_get(&r->b.sockstat, "TCP_inuse"),
+	       counters_get(&r->b.sockstat, "TCP_orphan"), counters_get(&r->b.sockstat, "TCP_tw"),
+	       counters_get(&r->b.sockstat, "TCP_alloc"), counters_get(&r->b.sockstat, "TCP_mem"),
+	       counters_get(&r->b.sockstat, "TCP6_inuse"));
 }
 
 static void text_listeners(const struct report *r)
@@ -472,8 +494,8 @@ static void text_top(const struct report *r, bool by_rtt)
 		endpoint_format(p, sizeof(p), v[i]->family, v[i]->daddr, v[i]->dport);
 		sock_owner_text(own, sizeof(own), v[i]);
 		printf("  %-21s %-21s %-10s %7u %9.3f %6u %.20s\n", fit(l, 21, lb, sizeof(lb)),
-		       fit(p, 21, pb, sizeof(pb)), tcp_state_ss_name(v[i]->state), v[i]->total_retrans,
-		       v[i]->rtt_us / 1000.0, v[i]->snd_cwnd, own);
+		       fit(p, 21, pb, sizeof(pb)), tcp_state_ss_name(v[i]->state),
+		       v[i]->total_retrans, v[i]->rtt_us / 1000.0, v[i]->snd_cwnd, own);
 	}
 	if (!n)
 		printf("  (none)\n");
@@ -493,7 +515,8 @@ static void text_counters(const struct report *r)
 
 		if (!counters_has(&r->b.ctr, name))
 			continue;
-		printf("%s  %-25s %11" PRIu64, col % 2 ? " " : "", name, counters_get(&r->b.ctr, name));
+		printf("%s  %-25s %11" PRIu64, col % 2 ? " " : "", name,
+		       counters_get(&r->b.ctr, name));
 		if (r->rates)
 			printf(" %9.1f", (double)sample_delta(r, name) / r->interval_s);
 		else
@@ -814,8 +837,8 @@ static int snapshot(const struct opts *o)
 		r->a.softnet = r->b.softnet;
 		counters_reset(&r->a.ctr);
 		for (size_t i = 0; !err && i < r->b.ctr.n; i++)
-			err = counters_add(&r->a.ctr, r->b.ctr.v[i].name, strlen(r->b.ctr.v[i].name),
-					   r->b.ctr.v[i].val);
+			err = counters_add(&r->a.ctr, r->b.ctr.v[i].name,
+					   strlen(r->b.ctr.v[i].name), r->b.ctr.v[i].val);
 	}
 	if (!err)
 		err = read_sockets(r);
@@ -863,7 +886,8 @@ static void print_deltas(const struct opts *o, const struct sample *prev, const 
 		if (o->json)
 			jw_i64(&w, c->name, d);
 		else
-			printf("  %-44s %14" PRId64 " %12.1f/s\n", c->name, d, secs > 0 ? (double)d / secs : 0);
+			printf("  %-44s %14" PRId64 " %12.1f/s\n", c->name, d,
+			       secs > 0 ? (double)d / secs : 0);
 	}
 	if (o->json) {
 		jw_obj_close(&w);
@@ -892,7 +916,8 @@ static int watch(const struct opts *o)
 	err = read_sample(&s[cur]);
 	if (!o->json && !err)
 		printf("tcpscope monitor --watch: counter deltas every %.2f s (netns %s); "
-		       "Ctrl-C stops\n", (double)o->watch_ns / 1e9, o->netns ? o->netns : "(own)");
+		       "Ctrl-C stops\n",
+		       (double)o->watch_ns / 1e9, o->netns ? o->netns : "(own)");
 	while (!err) {
 		nap(o->watch_ns);
 		err = read_sample(&s[!cur]);

@@ -16,7 +16,7 @@ struct tcp_sock_info {
 	uint8_t saddr[16]; /* v4 in the first 4 bytes */
 	uint8_t daddr[16];
 	uint16_t sport, dport; /* host byte order */
-	uint8_t family;        /* AF_INET or AF_INET6 */
+	uint8_t family;	       /* AF_INET or AF_INET6 */
 	uint8_t state;
 	bool has_info; /* the tcp_info fields below are valid */
 	/* Listeners: rqueue is the accept queue, wqueue its limit (backlog). */

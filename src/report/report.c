@@ -37,7 +37,8 @@
 #define LINE_MAX_LEN (1 << 20)
 
 enum why { WHY_RETRANS, WHY_SLOW, WHY_RESET, WHY_NAMED, WHY_MAX };
-static const char *const why_names[] = {"most retransmits", "slowest to connect", "reset", "named"};
+static const char *const why_names[] = { "most retransmits", "slowest to connect", "reset",
+					 "named" };
 
 struct pt {
 	uint64_t t;
@@ -66,7 +67,7 @@ static int vec_push(struct vec *v, const void *item)
 }
 
 enum { S_SRTT, S_CWND, S_SSTHRESH, S_INFLIGHT, S_MAX };
-static const char *const series_names[] = {"srtt_us", "cwnd", "ssthresh", "inflight"};
+static const char *const series_names[] = { "srtt_us", "cwnd", "ssthresh", "inflight" };
 
 struct mark {
 	uint64_t t;
@@ -78,7 +79,7 @@ struct drawn {
 	uint64_t cookie;
 	unsigned int why; /* bits of enum why */
 	char label[136];
-	char owner[96]; /* "comm[pid] /cgroup" from its events' owner fields */
+	char owner[96];	     /* "comm[pid] /cgroup" from its events' owner fields */
 	struct vec s[S_MAX]; /* struct pt */
 	struct vec rtx;	     /* struct mark */
 	struct vec st;	     /* struct mark */
@@ -232,7 +233,7 @@ static int on_state_line(struct report *r, struct conn *c, const struct jr_obj *
 	if (new == TCP_STATE_SYN_SENT)
 		c->syn_sent_ns = ts;
 	c->state_ns = ts;
-	c->last_state = (uint8_t)new;
+	c->last_state = (uint8_t) new;
 	if (new != TCP_STATE_ESTABLISHED || old != TCP_STATE_SYN_SENT || !c->syn_sent_ns)
 		return 0;
 	v = ts - c->syn_sent_ns;
@@ -451,7 +452,7 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 		v = 0;
 		jr_u64(o, "segs", &v);
 		if (d && d->rtx.n < MAX_MARKS) {
-			struct mark m = {ts, (uint8_t)k, 0, (uint16_t)(v > 65535 ? 65535 : v)};
+			struct mark m = { ts, (uint8_t)k, 0, (uint16_t)(v > 65535 ? 65535 : v) };
 
 			return vec_push(&d->rtx, &m);
 		}
@@ -459,20 +460,20 @@ static int second_pass(struct report *r, const struct jr_obj *o, const char *lin
 		int old = state_index(o, "old"), new = state_index(o, "new");
 
 		if (d && d->st.n<MAX_MARKS &&new> 0) {
-			struct mark m = {ts, (uint8_t)(old > 0 ? old : 0), (uint8_t) new, 0};
+			struct mark m = { ts, (uint8_t)(old > 0 ? old : 0), (uint8_t) new, 0 };
 
 			return vec_push(&d->st, &m);
 		}
 	} else if (jr_str_is(o, "type", "probe")) {
-		static const char *const keys[S_MAX] = {"srtt_us", "snd_cwnd", "ssthresh",
-							"inflight"};
+		static const char *const keys[S_MAX] = { "srtt_us", "snd_cwnd", "ssthresh",
+							 "inflight" };
 		int s;
 
 		if (!d)
 			return 0;
 		d->probes++;
 		for (s = 0; s < S_MAX; s++) {
-			struct pt p = {ts, 0};
+			struct pt p = { ts, 0 };
 
 			/* 2147483647: no slow-start threshold yet; not a point. */
 			if (!jr_u64(o, keys[s], &v) || (s == S_SSTHRESH && v >= 0x7fffffff))
@@ -664,7 +665,7 @@ static uint64_t quantile(const uint64_t *v, size_t n, double q)
 /* Sorted values as log-spaced bins: [low_ns, high_ns, count]. */
 static void dist_json(struct jw *w, const char *key, struct vec *vals)
 {
-	uint64_t *v = vals->p, bins[NBINS] = {0};
+	uint64_t *v = vals->p, bins[NBINS] = { 0 };
 	size_t n = vals->n, i;
 	double lo, hi, step;
 	int b;
@@ -1047,7 +1048,7 @@ static void report_free(struct report *r)
 static void choose_buckets(struct report *r)
 {
 	uint64_t span = r->t1 > r->t0 ? r->t1 - r->t0 : 1, w = NSEC_PER_MSEC;
-	static const int steps[] = {1, 2, 5};
+	static const int steps[] = { 1, 2, 5 };
 	int i = 0;
 
 	while (span / w >= NBUCKETS_MAX * 2 / 3) {
@@ -1161,7 +1162,8 @@ static const char report_usage[] =
     "against TCP_INFO, and for the connections worth a look (most retransmits,\n"
     "slowest to connect, reset, and any named with --conn) their srtt, cwnd,\n"
     "ssthresh and bytes-in-flight curves with every retransmit, drop and state change\n"
-    "marked and their congestion intervals shaded. Long curves are decimated (min and max per time bucket), and each\n"
+    "marked and their congestion intervals shaded. Long curves are decimated (min and max per time "
+    "bucket), and each\n"
     "chart says so. `stress --trace --report FILE.html` does the same at the end\n"
     "of a run.\n"
     "\n"
@@ -1184,12 +1186,12 @@ int cmd_report(int argc, char **argv)
 {
 	enum { OPT_CONN = 256, OPT_TOP, OPT_MAXPTS };
 	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"conn", required_argument, NULL, OPT_CONN},
-	    {"top", required_argument, NULL, OPT_TOP},
-	    {"max-points", required_argument, NULL, OPT_MAXPTS},
-	    {"help", no_argument, NULL, 'h'},
-	    {},
+		{ "output", required_argument, NULL, 'o' },
+		{ "conn", required_argument, NULL, OPT_CONN },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "max-points", required_argument, NULL, OPT_MAXPTS },
+		{ "help", no_argument, NULL, 'h' },
+		{},
 	};
 	struct report_opts o;
 	const char *out = NULL;
@@ -1209,7 +1211,8 @@ int cmd_report(int argc, char **argv)
 				cli_fail("report", "at most %d --conn", REPORT_MAX_NAMED);
 			err = parse_u64(optarg, 1, UINT64_MAX, &o.named[o.nnamed]);
 			if (err)
-				cli_bad_number("report", "--conn", optarg, err, 1, "a socket cookie");
+				cli_bad_number("report", "--conn", optarg, err, 1,
+					       "a socket cookie");
 			o.nnamed++;
 			break;
 		case OPT_TOP:

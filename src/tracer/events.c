@@ -14,14 +14,18 @@
 #include "tracer/reasons.h"
 
 static const char *const kinds[RK_MAX] = {
-	[RK_FAST] = "fast", [RK_RTO] = "rto", [RK_SYN] = "syn",
+	[RK_FAST] = "fast",	[RK_RTO] = "rto",     [RK_SYN] = "syn",
 	[RK_FAILED] = "failed", [RK_OTHER] = "other", [RK_TLP] = "tlp",
 };
 
 static const char *const types[EV_TYPE_MAX] = {
-	[EV_RETRANSMIT] = "retransmit", [EV_STATE] = "state", [EV_PROBE] = "probe",
-	[EV_SEND_RESET] = "send_reset", [EV_RECV_RESET] = "receive_reset",
-	[EV_DROP] = "drop", [EV_CONG] = "cong",
+	[EV_RETRANSMIT] = "retransmit",
+	[EV_STATE] = "state",
+	[EV_PROBE] = "probe",
+	[EV_SEND_RESET] = "send_reset",
+	[EV_RECV_RESET] = "receive_reset",
+	[EV_DROP] = "drop",
+	[EV_CONG] = "cong",
 };
 
 #define NREASONS 128
@@ -108,7 +112,10 @@ const char *ev_mask_words(void)
 		if (ev_words[i].alias)
 			continue;
 		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
-				      !n ? "" : i == last ? " or " : ", ", ev_words[i].word);
+				      !n	  ? ""
+				      : i == last ? " or "
+						  : ", ",
+				      ev_words[i].word);
 	}
 	return list;
 }
@@ -236,12 +243,13 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 	endpoint_format(src, sizeof(src), e->family, e->saddr, e->sport);
 	endpoint_format(dst, sizeof(dst), e->family, e->daddr, e->dport);
 	n = fprintf(f, "%s %-5s %s > %s ", clock_text(e->ts_ns, real_off_ns),
-		    e->type == EV_RETRANSMIT ? "RETX" :
-		    e->type == EV_STATE	     ? "STATE" :
-		    e->type == EV_PROBE	     ? "PROBE" :
-		    e->type == EV_SEND_RESET ? "RSTTX" :
-		    e->type == EV_RECV_RESET ? "RSTRX" :
-		    e->type == EV_CONG	     ? "CONG" : "DROP",
+		    e->type == EV_RETRANSMIT   ? "RETX"
+		    : e->type == EV_STATE      ? "STATE"
+		    : e->type == EV_PROBE      ? "PROBE"
+		    : e->type == EV_SEND_RESET ? "RSTTX"
+		    : e->type == EV_RECV_RESET ? "RSTRX"
+		    : e->type == EV_CONG       ? "CONG"
+					       : "DROP",
 		    src, dst);
 	switch (e->type) {
 	case EV_RETRANSMIT:
@@ -274,16 +282,17 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 		char flags[8];
 
 		tcp_flags_format(flags, sizeof(flags), e->drop.tcp_flags);
-		n += fprintf(f, "%s %s %s %s", *drop_reason_name(e->drop.reason) ?
-			     drop_reason_name(e->drop.reason) : "?", e->drop.rx ? "rx" : "tx",
-			     flags, e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock");
+		n += fprintf(f, "%s %s %s %s",
+			     *drop_reason_name(e->drop.reason) ? drop_reason_name(e->drop.reason)
+							       : "?",
+			     e->drop.rx ? "rx" : "tx", flags,
+			     e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock");
 		break;
 	}
 	case EV_CONG:
-		n += fprintf(f, "%s -> %s %s cwnd=%u total=%u",
-			     tcp_ca_state_name(e->cong.old_ca), tcp_ca_state_name(e->cong.new_ca),
-			     tcp_state_name(e->cong.tcp_state), e->cong.snd_cwnd,
-			     e->cong.total_retrans);
+		n += fprintf(f, "%s -> %s %s cwnd=%u total=%u", tcp_ca_state_name(e->cong.old_ca),
+			     tcp_ca_state_name(e->cong.new_ca), tcp_state_name(e->cong.tcp_state),
+			     e->cong.snd_cwnd, e->cong.total_retrans);
 		break;
 	default:
 		n += fprintf(f, "%s",
@@ -325,17 +334,18 @@ void event_print_json(FILE *f, const struct event *e, const char *extra)
 	fprintf(f,
 		"{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"cookie\":%" PRIu64 ",\"netns\":%u,"
 		"\"family\":%u,\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u",
-		ev_type_name(e->type), (uint64_t)e->ts_ns, (uint64_t)e->cookie, e->netns,
-		e->family, src, e->sport, dst, e->dport);
+		ev_type_name(e->type), (uint64_t)e->ts_ns, (uint64_t)e->cookie, e->netns, e->family,
+		src, e->sport, dst, e->dport);
 	event_print_owner_json(f, e);
 	switch (e->type) {
 	case EV_RETRANSMIT:
 		fprintf(f,
 			",\"state\":\"%s\",\"ca_state\":\"%s\",\"kind\":\"%s\",\"err\":%d,"
 			"\"segs\":%u,\"total_retrans\":%u,\"retransmits\":%u%s}\n",
-			tcp_state_name(e->retrans.tcp_state), tcp_ca_state_name(e->retrans.ca_state),
-			retrans_kind_name(e->retrans.kind), e->retrans.err, e->retrans.segs,
-			e->retrans.total_retrans, e->retrans.icsk_retransmits, extra ? extra : "");
+			tcp_state_name(e->retrans.tcp_state),
+			tcp_ca_state_name(e->retrans.ca_state), retrans_kind_name(e->retrans.kind),
+			e->retrans.err, e->retrans.segs, e->retrans.total_retrans,
+			e->retrans.icsk_retransmits, extra ? extra : "");
 		break;
 	case EV_STATE:
 		fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"%s}\n", tcp_state_name(e->state.oldstate),
@@ -370,7 +380,7 @@ void event_print_json(FILE *f, const struct event *e, const char *extra)
 			e->cong.total_retrans, e->cong.icsk_retransmits, extra ? extra : "");
 		break;
 	default:
-		fprintf(f, ",\"state\":\"%s\",\"has_sock\":%s", 
+		fprintf(f, ",\"state\":\"%s\",\"has_sock\":%s",
 			e->reset.has_sock ? tcp_state_name(e->reset.tcp_state) : "",
 			e->reset.has_sock ? "true" : "false");
 		if (e->type == EV_SEND_RESET)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "tcpscope.h"
-#include "lib/tcpinfo.h"  /* tcp_ca_state_name() */
+#include "lib/tcpinfo.h" /* tcp_ca_state_name() */
 #include "lib/tcpstate.h"
 #include "lib/netutil.h" /* addr_format(), endpoint_format() */
 

@@ -32,8 +32,10 @@ void owner_counts_text(FILE *f, const struct tracer_counts *c)
 		fprintf(f, " )\n");
 	}
 	if (c->owner_lost)
-		fprintf(f, "owner records lost to nested hits: %" PRIu64
-			" (those sockets may show pid 0 until their next record)\n", c->owner_lost);
+		fprintf(f,
+			"owner records lost to nested hits: %" PRIu64
+			" (those sockets may show pid 0 until their next record)\n",
+			c->owner_lost);
 }
 
 void owner_counts_json(struct jw *w, const struct tracer_counts *c)
@@ -179,8 +181,10 @@ static void tab_text(const struct owner_tab *tab, FILE *f, size_t max, bool proc
 
 	if (!n)
 		return;
-	fprintf(f, "top %s by retransmitted segments, then resets:\n", proc ? "processes" : "cgroups");
-	fprintf(f, "  %-44s %8s %8s %8s\n", proc ? "process" : "cgroup", "segs", "rst_tx", "rst_rx");
+	fprintf(f, "top %s by retransmitted segments, then resets:\n",
+		proc ? "processes" : "cgroups");
+	fprintf(f, "  %-44s %8s %8s %8s\n", proc ? "process" : "cgroup", "segs", "rst_tx",
+		"rst_rx");
 	for (i = 0; i < n; i++) {
 		row_label(label, sizeof(label), top[i], proc);
 		fprintf(f, "  %-44.44s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", label,
@@ -188,7 +192,8 @@ static void tab_text(const struct owner_tab *tab, FILE *f, size_t max, bool proc
 	}
 	if (!row_free(&tab->other))
 		fprintf(f, "  %-44s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", "(others)",
-			tab->other.retrans_segs, tab->other.resets_sent, tab->other.resets_received);
+			tab->other.retrans_segs, tab->other.resets_sent,
+			tab->other.resets_received);
 }
 
 void owner_tally__text(const struct owner_tally *t, FILE *f, size_t max)

@@ -10,7 +10,6 @@
 #include "lib/jsonw.h"
 #include "tracer/tracer.h"
 
-
 /* Events the owner filters could not decide (owner not known yet), and
  * owner records lost: a line for the text summary (nothing when both are
  * 0), and the members "owner_undecided", "owner_undecided_by_type" and
@@ -18,14 +17,13 @@
 void owner_counts_text(FILE *f, const struct tracer_counts *c);
 void owner_counts_json(struct jw *w, const struct tracer_counts *c);
 
-
 /* Retransmitted segments and resets by owning process and by cgroup, for
  * the summaries' top lists. Bounded: past OWNER_TALLY_MAX processes (or
  * cgroups) the rest count as "other". */
 #define OWNER_TALLY_MAX 4096
 
 struct owner_row {
-	uint64_t key;       /* pid, or cgroup id; 0: not known */
+	uint64_t key;	    /* pid, or cgroup id; 0: not known */
 	uint64_t cgroup_id; /* a process's socket cgroup (its last one) */
 	uint64_t retrans_segs, resets_sent, resets_received;
 	char comm[16];

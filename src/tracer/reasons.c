@@ -7,8 +7,8 @@
 #include "tracer/reasons.h"
 
 #define SUBSYS_SHIFT 16 /* SKB_DROP_REASON_SUBSYS_SHIFT, 6.4+ */
-#define NCORE 512
-#define NSUBSYS 32
+#define NCORE	     512
+#define NSUBSYS	     32
 
 static char core[NCORE][40];
 static char subsys[NSUBSYS][40];

@@ -18,10 +18,10 @@ static void enum_walk(const struct btf *btf, const char *enum_name,
 		return;
 	t = btf__type_by_id(btf, id);
 	for (i = 0; i < btf_vlen(t); i++) {
-		uint64_t v = btf_is_enum(t) ? (uint32_t)btf_enum(t)[i].val :
-					      btf_enum64_value(&btf_enum64(t)[i]);
-		const char *s = btf__name_by_offset(btf, btf_is_enum(t) ? btf_enum(t)[i].name_off :
-								       btf_enum64(t)[i].name_off);
+		uint64_t v = btf_is_enum(t) ? (uint32_t)btf_enum(t)[i].val
+					    : btf_enum64_value(&btf_enum64(t)[i]);
+		const char *s = btf__name_by_offset(
+		    btf, btf_is_enum(t) ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off);
 
 		if (s && v <= UINT32_MAX)
 			set((uint32_t)v, s);

@@ -12,10 +12,12 @@ const struct tracepoint tracepoints[] = {
 	{ "sock", "inet_sock_set_state", "owner_state", EV_OWNER, NULL, 0 },
 	{ "sock", "sock_send_length", "owner_send", EV_OWNER,
 	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
-	  "shutdown(); the cgroup is unaffected", 0 },
+	  "shutdown(); the cgroup is unaffected",
+	  0 },
 	{ "sock", "sock_recv_length", "owner_recv", EV_OWNER,
 	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
-	  "shutdown(); the cgroup is unaffected", 0 },
+	  "shutdown(); the cgroup is unaffected",
+	  0 },
 	{ "tcp", "tcp_retransmit_skb", "retransmit", EV_RETRANSMIT, NULL, 0 },
 	/* SYN-ACKs go through tcp_retransmit_synack, not _skb, and the
 	 * kernel counts them in RetransSegs too. */
@@ -32,7 +34,8 @@ const struct tracepoint tracepoints[] = {
 	/* Congestion states (bpf/cong.bpf.h): in 6.1 and later. */
 	{ "tcp", "tcp_cong_state_set", "cong", EV_CONG,
 	  "no cong events (no congestion timeline): the kernel has no tcp:tcp_cong_state_set; "
-	  "retransmit events still carry the socket's ca_state", 0 },
+	  "retransmit events still carry the socket's ca_state",
+	  0 },
 };
 
 const size_t ntracepoints = sizeof(tracepoints) / sizeof(tracepoints[0]);

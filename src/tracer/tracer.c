@@ -41,8 +41,8 @@ struct tracer {
 static bool verbose;
 
 /* libbpf's own format strings: the attribute tells clang so. */
-static __attribute__((format(printf, 2, 0))) int
-print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int print_libbpf(enum libbpf_print_level level,
+							      const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || !verbose)
 		return 0;
@@ -286,7 +286,6 @@ static int select_programs(struct tracer *tr, unsigned int events, bool raw, con
 	return 0;
 }
 
-
 /* Every primary before any twin: a tracepoint calls its programs in the
  * order they were attached, and a twin must run after its primary. */
 static int attach_programs(struct tracer *tr, const char **msg)
@@ -304,10 +303,11 @@ static int attach_programs(struct tracer *tr, const char **msg)
 			if (!tr->links[n]) {
 				int err = -errno;
 
-				snprintf(errbuf, sizeof(errbuf),
-					 "cannot attach %s to tracepoint %s:%s (-v shows libbpf's log)",
-					 bpf_program__name(p), tr->twins[i].tp->category,
-					 tr->twins[i].tp->name);
+				snprintf(
+				    errbuf, sizeof(errbuf),
+				    "cannot attach %s to tracepoint %s:%s (-v shows libbpf's log)",
+				    bpf_program__name(p), tr->twins[i].tp->category,
+				    tr->twins[i].tp->name);
 				*msg = errbuf;
 				return err;
 			}
@@ -388,9 +388,8 @@ static int open_once(struct tracer *t, const struct tracer_opts *o, bool raw, co
 	if (err)
 		return err;
 	set_filters(s, o);
-	err = bpf_map__set_max_entries(s->maps.events,
-				       (__u32)(o->ringbuf_size ? o->ringbuf_size :
-								 DEFAULT_RINGBUF_SIZE));
+	err = bpf_map__set_max_entries(
+	    s->maps.events, (__u32)(o->ringbuf_size ? o->ringbuf_size : DEFAULT_RINGBUF_SIZE));
 	if (!err && o->max_cookies)
 		err = bpf_map__set_max_entries(s->maps.cookies, o->max_cookies);
 	if (err) {
@@ -427,9 +426,10 @@ static int check_tracepoints(unsigned int events, const char **msg)
 
 		if (!(events & EVMASK(tp->type)) || tp->optional || kernel_has_tracepoint(tp))
 			continue;
-		snprintf(errbuf, sizeof(errbuf),
-			 "this kernel has no tracepoint %s:%s ('tcpscope doctor' lists what it has)",
-			 tp->category, tp->name);
+		snprintf(
+		    errbuf, sizeof(errbuf),
+		    "this kernel has no tracepoint %s:%s ('tcpscope doctor' lists what it has)",
+		    tp->category, tp->name);
 		*msg = errbuf;
 		return -ENOENT;
 	}
@@ -450,8 +450,8 @@ static bool want_raw_tp(const struct tracer_opts *o)
 	return false;
 }
 
-int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn,
-		 void *ctx, const char **msg)
+int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn, void *ctx,
+		 const char **msg)
 {
 	struct tracer *t;
 	bool raw = want_raw_tp(o);
@@ -484,8 +484,10 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_f
 	err = open_once(t, o, raw, msg);
 	if (err && !raw && o->attach == ATTACH_AUTO) {
 		/* tp_btf refused (e.g. BPF tracing locked down): try raw_tp. */
-		fprintf(stderr, "tcpscope: tp_btf refused (%s: %s); using raw_tp, where only "
-			"sockets that already have a cookie carry one\n", *msg, strerror(-err));
+		fprintf(stderr,
+			"tcpscope: tp_btf refused (%s: %s); using raw_tp, where only "
+			"sockets that already have a cookie carry one\n",
+			*msg, strerror(-err));
 		destroy_programs(t);
 		err = open_once(t, o, true, msg);
 	}
@@ -597,8 +599,8 @@ int tracer__add_own_port(struct tracer *t, uint16_t port)
 	uint32_t key = port; /* an array indexed by port */
 	uint8_t one = 1;
 
-	return bpf_map__update_elem(t->skel->maps.own_ports, &key, sizeof(key), &one,
-				    sizeof(one), BPF_ANY);
+	return bpf_map__update_elem(t->skel->maps.own_ports, &key, sizeof(key), &one, sizeof(one),
+				    BPF_ANY);
 }
 
 int tracer__del_cookie(struct tracer *t, uint64_t cookie)
@@ -627,7 +629,9 @@ uint64_t tracer__caps_needed(struct tracer *t)
 		if (privs_drop(0, &msg))
 			_exit(2);
 		_exit(bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), vals,
-					   sizeof(vals), 0) ? 1 : 0);
+					   sizeof(vals), 0)
+			  ? 1
+			  : 0);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -669,7 +673,8 @@ uint64_t tracer_opt_probe_interval(const char *cmd, const char *val)
 	int err = parse_u64(val, 0, 3600 * 1000, &ms);
 
 	if (err)
-		cli_bad_number(cmd, "--probe-interval", val, err, 0, "milliseconds from 0 to 3600000");
+		cli_bad_number(cmd, "--probe-interval", val, err, 0,
+			       "milliseconds from 0 to 3600000");
 	return ms * 1000000ULL;
 }
 

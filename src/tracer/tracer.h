@@ -10,23 +10,23 @@
 #include "lib/owner_opt.h"
 
 enum attach_mode {
-	ATTACH_AUTO,   /* tp_btf where the kernel has it, else raw_tp */
+	ATTACH_AUTO, /* tp_btf where the kernel has it, else raw_tp */
 	ATTACH_TP_BTF,
 	ATTACH_RAW_TP,
 };
 
 struct tracer_opts {
 	unsigned int events; /* EVMASK() bits */
-	uint8_t family;      /* 0, 4 or 6 */
-	uint32_t netns;      /* inode, 0 for all */
+	uint8_t family;	     /* 0, 4 or 6 */
+	uint32_t netns;	     /* inode, 0 for all */
 	uint16_t ports[MAX_PORTS];
 	int nports;
 	struct cidr cidrs[MAX_CIDRS];
 	int ncidrs;
-	bool filter_cookies;    /* only sockets added with tracer__add_cookie() */
-	uint32_t max_cookies;   /* size of the cookie map (0: default 65536) */
+	bool filter_cookies;  /* only sockets added with tracer__add_cookie() */
+	uint32_t max_cookies; /* size of the cookie map (0: default 65536) */
 	uint64_t probe_interval_ns;
-	uint64_t ringbuf_size;  /* bytes, a power of two (0: default 16 MiB) */
+	uint64_t ringbuf_size; /* bytes, a power of two (0: default 16 MiB) */
 	/* Wake the reader each time another wakeup_bytes wait in the ring
 	 * (tracer_wakeup_default()); 0: per event, the kernel's default. */
 	uint64_t wakeup_bytes;
@@ -40,12 +40,12 @@ struct tracer_opts {
 typedef int (*tracer_event_fn)(void *ctx, const struct event *e);
 
 struct tracer_counts {
-	uint64_t seen[EV_TYPE_MAX];    /* passed the filters in the kernel */
-	uint64_t lost[EV_TYPE_MAX];    /* never delivered: ring buffer full, or
-					* skipped by recursion and not rescued */
-	uint64_t sampled[EV_TYPE_MAX]; /* skipped by --probe-interval */
+	uint64_t seen[EV_TYPE_MAX];		/* passed the filters in the kernel */
+	uint64_t lost[EV_TYPE_MAX];		/* never delivered: ring buffer full, or
+						 * skipped by recursion and not rescued */
+	uint64_t sampled[EV_TYPE_MAX];		/* skipped by --probe-interval */
 	uint64_t recursion_misses[EV_TYPE_MAX]; /* primaries skipped by the kernel */
-	uint64_t rescued[EV_TYPE_MAX];          /* of which the twins took over */
+	uint64_t rescued[EV_TYPE_MAX];		/* of which the twins took over */
 	/* Left out by --pid, --comm or --cgroup while the socket's owner was
 	 * not known yet (the filter could not decide). */
 	uint64_t unowned[EV_TYPE_MAX];
@@ -63,15 +63,15 @@ struct tracer;
  * TRACER_FLUSH_MS takes what waits below the mark: no event waits longer
  * than that (plus the reader's own work). */
 #define TRACER_FLUSH_MS 50
-#define DEFAULT_WAKEUP (256ULL << 10)
+#define DEFAULT_WAKEUP	(256ULL << 10)
 
 /* The default wakeup_bytes for a ring of ringbuf_size bytes (0: the
  * default size): DEFAULT_WAKEUP, or a quarter of a ring under 1 MiB. */
 uint64_t tracer_wakeup_default(uint64_t ringbuf_size);
 
 /* Returns 0 or -errno; on failure *msg says what is missing, in a line. */
-int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn,
-		 void *ctx, const char **msg);
+int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn, void *ctx,
+		 const char **msg);
 /* Wait up to timeout_ms (at most TRACER_FLUSH_MS keeps the latency bound of
  * batched wakeups), then take everything waiting. Returns the number of
  * events handled, or a negative errno (-EINTR is a clean stop). */

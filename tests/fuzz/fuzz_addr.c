@@ -26,8 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	if (!parse_sockaddr(s, size & 1, &ss, &len)) {
-		if (ss.ss_family == AF_INET ? len != sizeof(struct sockaddr_in)
-		    : ss.ss_family == AF_INET6 ? len != sizeof(struct sockaddr_in6) : 1)
+		if (ss.ss_family == AF_INET    ? len != sizeof(struct sockaddr_in)
+		    : ss.ss_family == AF_INET6 ? len != sizeof(struct sockaddr_in6)
+					       : 1)
 			abort();
 	}
 	free(s);

@@ -6,11 +6,11 @@
 #include "fuzz.h"
 #include "monitor/procfs.h"
 
-#define SNMP 1
-#define SNMP6 2
+#define SNMP	 1
+#define SNMP6	 2
 #define SOCKSTAT 3
-#define SOFTNET 4
-#define SYSCTL 5
+#define SOFTNET	 4
+#define SYSCTL	 5
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

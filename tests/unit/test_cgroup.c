@@ -8,21 +8,20 @@
 
 /* This machine's kind of hybrid: v1 controllers, cgroup2 beside them. */
 static const char hybrid[] =
-	"22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
-	"30 22 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
-	"31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - "
-	"cgroup2 cgroup2 rw,nsdelegate\n"
-	"32 30 0:28 / /sys/fs/cgroup/systemd rw,nosuid shared:11 - cgroup cgroup rw,name=systemd\n"
-	"35 30 0:31 / /sys/fs/cgroup/cpu,cpuacct rw shared:15 - cgroup cgroup rw,cpu,cpuacct\n";
+    "22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+    "30 22 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
+    "31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - "
+    "cgroup2 cgroup2 rw,nsdelegate\n"
+    "32 30 0:28 / /sys/fs/cgroup/systemd rw,nosuid shared:11 - cgroup cgroup rw,name=systemd\n"
+    "35 30 0:31 / /sys/fs/cgroup/cpu,cpuacct rw shared:15 - cgroup cgroup rw,cpu,cpuacct\n";
 
 /* A container's view: a non-root cgroup2 bind first, then the real one,
  * with a space in its mount point. */
-static const char nested[] =
-	"40 30 0:27 /user.slice /mnt/sub rw - cgroup2 cgroup2 rw\n"
-	"41 30 0:27 / /mnt/cg\\040two rw - cgroup2 cgroup2 rw\n";
+static const char nested[] = "40 30 0:27 /user.slice /mnt/sub rw - cgroup2 cgroup2 rw\n"
+			     "41 30 0:27 / /mnt/cg\\040two rw - cgroup2 cgroup2 rw\n";
 
 static const char v1only[] =
-	"35 30 0:31 / /sys/fs/cgroup/cpu rw shared:15 - cgroup cgroup rw,cpu\n";
+    "35 30 0:31 / /sys/fs/cgroup/cpu rw shared:15 - cgroup cgroup rw,cpu\n";
 
 static void write_file(const char *path, const char *text)
 {

@@ -56,8 +56,13 @@ TEST(cong_gap_cuts_the_interval)
 
 static struct event cong_event(void)
 {
-	struct event e = { .ts_ns = 123456789, .cookie = 42, .netns = 4026531840u,
-			   .sport = 41000, .dport = 80, .family = 4, .type = EV_CONG };
+	struct event e = { .ts_ns = 123456789,
+			   .cookie = 42,
+			   .netns = 4026531840u,
+			   .sport = 41000,
+			   .dport = 80,
+			   .family = 4,
+			   .type = EV_CONG };
 
 	inet_pton(AF_INET, "10.0.0.1", e.saddr);
 	inet_pton(AF_INET, "10.0.0.2", e.daddr);
@@ -92,7 +97,8 @@ TEST(cong_event_printers)
 	event_print_text(f, &e, 0);
 	fclose(f);
 	ASSERT_TRUE(strstr(buf, " CONG  10.0.0.1:41000 > 10.0.0.2:80 Open -> Loss ESTABLISHED "
-				"cwnd=10 total=3\n") != NULL, "cong text");
+				"cwnd=10 total=3\n") != NULL,
+		    "cong text");
 	ASSERT_EQ(ev_mask_parse("cong", &m, buf, sizeof(buf)), 0, "--events cong");
 	ASSERT_EQ(m, EVMASK(EV_CONG), "cong mask");
 	ASSERT_STREQ(ev_type_name(EV_CONG), "cong", "type name");

@@ -330,7 +330,7 @@ static void same_verdicts(bool lost)
 	ASSERT_EQ(u64_of(&totals, "established"), ARRAY_SIZE(clients), "established");
 	/* '>' is \u003e inside the page's <script>. */
 	ASSERT_TRUE(strstr(json, "\"conns\":[{\"cookie\":102,\"label\":\"10.0.0.1:40102 \\u003e "
-			       "10.0.0.2:5001 (client)\",\"why\":[\"most retransmits\"") != NULL,
+				 "10.0.0.2:5001 (client)\",\"why\":[\"most retransmits\"") != NULL,
 		    "the connection with the most segments sent is drawn first");
 out:
 	correlator__fini(&k);
@@ -372,7 +372,8 @@ TEST(correlator_renderers_headline_is_segments_sent)
 		goto out;
 	corr_summary__print_text(s, &connect, m);
 	fflush(m);
-	ASSERT_TRUE(strstr(buf, "retransmits: 8 events, 10 segments sent, 1 failed to send") != NULL,
+	ASSERT_TRUE(strstr(buf, "retransmits: 8 events, 10 segments sent, 1 failed to send") !=
+			NULL,
 		    "text headline");
 	ASSERT_TRUE(strstr(buf, "on 2 of 5 connections; unverified 1") != NULL, "text agreement");
 	rewind(m);

@@ -81,8 +81,12 @@ TEST(event_mask_parsing)
 
 static struct event sample_event(int type)
 {
-	struct event e = { .ts_ns = 123456789, .cookie = 42, .netns = 4026531840u,
-			   .sport = 41000, .dport = 80, .family = 4 };
+	struct event e = { .ts_ns = 123456789,
+			   .cookie = 42,
+			   .netns = 4026531840u,
+			   .sport = 41000,
+			   .dport = 80,
+			   .family = 4 };
 
 	e.type = (__u8)type;
 	inet_pton(AF_INET, "10.0.0.1", e.saddr);
@@ -214,7 +218,10 @@ TEST(ipv4_text_matches_inet_ntop)
 
 	for (pos = 0; pos < 4; pos++) {
 		for (v = 0; v < 256; v++) {
-			a[0] = 10; a[1] = 231; a[2] = 7; a[3] = 255;
+			a[0] = 10;
+			a[1] = 231;
+			a[2] = 7;
+			a[3] = 255;
 			a[pos] = (uint8_t)v;
 			addr_format(got, sizeof(got), 4, a);
 			inet_ntop(AF_INET, a, want, sizeof(want));
@@ -223,7 +230,10 @@ TEST(ipv4_text_matches_inet_ntop)
 				return;
 		}
 	}
-	a[0] = 192; a[1] = 168; a[2] = 100; a[3] = 200;
+	a[0] = 192;
+	a[1] = 168;
+	a[2] = 100;
+	a[3] = 200;
 	addr_format(got, 8, 4, a);
 	ASSERT_STREQ(got, "?", "ipv4 text in a short buffer");
 }

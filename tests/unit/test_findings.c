@@ -26,10 +26,11 @@ static void parse_snap(struct sample *s, const struct snap *v, uint64_t t_ns)
 		 "Tcp: 1 %llu %llu %llu\n",
 		 (unsigned long long)v->active_opens, (unsigned long long)v->out_segs,
 		 (unsigned long long)v->retrans_segs);
-	snprintf(netstat, sizeof(netstat),
-		 "TcpExt: ListenOverflows ListenDrops TCPTimeWaitOverflow\nTcpExt: %llu %llu %llu\n",
-		 (unsigned long long)v->listen_overflows, (unsigned long long)v->listen_overflows,
-		 (unsigned long long)v->tw_overflow);
+	snprintf(
+	    netstat, sizeof(netstat),
+	    "TcpExt: ListenOverflows ListenDrops TCPTimeWaitOverflow\nTcpExt: %llu %llu %llu\n",
+	    (unsigned long long)v->listen_overflows, (unsigned long long)v->listen_overflows,
+	    (unsigned long long)v->tw_overflow);
 	snprintf(softnet, sizeof(softnet), "00000010 %08llx 00000000\n",
 		 (unsigned long long)v->softnet_dropped);
 	memset(s, 0, sizeof(*s));
@@ -138,8 +139,9 @@ TEST(findings_counter_rising_warns_and_old_one_is_none)
 	f = find(r, "listen-overflow");
 	if (ASSERT_TRUE(f != NULL, "rising")) {
 		ASSERT_STREQ(f->severity, "warn", "rising: warn");
-		ASSERT_TRUE(strstr(f->evidence, "TcpExtListenOverflows +4 in 1.0s (4.0/s; 9 in all)") !=
-				    NULL, "the rise, its rate, the total");
+		ASSERT_TRUE(strstr(f->evidence,
+				   "TcpExtListenOverflows +4 in 1.0s (4.0/s; 9 in all)") != NULL,
+			    "the rise, its rate, the total");
 	}
 	ASSERT_TRUE(find(q, "listen-overflow") == NULL, "only before: none");
 out:
@@ -186,7 +188,8 @@ TEST(findings_softnet_drops)
 	f = find(r, "softnet-drops");
 	if (ASSERT_TRUE(f != NULL, "drops")) {
 		ASSERT_STREQ(f->severity, "warn", "rising");
-		ASSERT_TRUE(strstr(f->evidence, "dropped +4 in 1.0s (7 in all)") != NULL, "evidence");
+		ASSERT_TRUE(strstr(f->evidence, "dropped +4 in 1.0s (7 in all)") != NULL,
+			    "evidence");
 	}
 	report_free(r);
 }
@@ -219,8 +222,9 @@ TEST(findings_time_wait_is_about_now)
 	f = find(near, "time-wait-buckets");
 	if (ASSERT_TRUE(f != NULL, "92% now")) {
 		ASSERT_STREQ(f->severity, "info", "near: info");
-		ASSERT_TRUE(strstr(f->evidence, "120000 TIME-WAIT sockets of 131072 allowed (92%)") !=
-				    NULL, "near: evidence");
+		ASSERT_TRUE(
+		    strstr(f->evidence, "120000 TIME-WAIT sockets of 131072 allowed (92%)") != NULL,
+		    "near: evidence");
 	}
 	f = find(over, "time-wait-buckets");
 	if (ASSERT_TRUE(f != NULL, "overflow rising")) {
@@ -283,9 +287,11 @@ TEST(findings_listen_overflow_names_the_syn_retransmits)
 		ASSERT_EQ(related_rise(f, "TcpExtTCPReqQFullDrop"), 0, "not rising: 0");
 		ASSERT_EQ(related_rise(f, "TcpExtTCPReqQFullDoCookies"), 0, "absent: 0");
 		ASSERT_TRUE(strstr(f->together, "TcpExtTCPSynRetrans +6, TcpExtTCPReqQFullDrop "
-					       "not rising") != NULL, "together, as text");
+						"not rising") != NULL,
+			    "together, as text");
 		ASSERT_TRUE(f->see && strstr(f->see, "tcp_listen_overflow") &&
-				    strstr(f->see, "syn_timeout"), "the drop reason, the verdict");
+				strstr(f->see, "syn_timeout"),
+			    "the drop reason, the verdict");
 	}
 	report_free(r);
 }
@@ -293,8 +299,9 @@ TEST(findings_listen_overflow_names_the_syn_retransmits)
 TEST(findings_no_interval_no_related_rise)
 {
 	struct report *r = calloc(1, sizeof(*r));
-	struct tcp_sock_info s = { .family = AF_INET, .state = TCP_STATE_LISTEN, .sport = 80,
-				   .rqueue = 2, .wqueue = 1 };
+	struct tcp_sock_info s = {
+		.family = AF_INET, .state = TCP_STATE_LISTEN, .sport = 80, .rqueue = 2, .wqueue = 1
+	};
 	const struct finding *f;
 
 	if (!ASSERT_TRUE(r != NULL, "report")) {
@@ -327,11 +334,12 @@ TEST(findings_receive_drops_by_cause)
 	f = find(r, "receive-drops");
 	if (ASSERT_TRUE(f != NULL, "receive-drops")) {
 		ASSERT_TRUE(strstr(f->evidence, "TcpExtTCPRcvQDrop +3") &&
-				    strstr(f->evidence, "TcpExtTCPZeroWindowDrop +2") &&
-				    !strstr(f->evidence, "TcpExtTCPOFODrop"), "the rising ones only");
+				strstr(f->evidence, "TcpExtTCPZeroWindowDrop +2") &&
+				!strstr(f->evidence, "TcpExtTCPOFODrop"),
+			    "the rising ones only");
 		ASSERT_EQ(related_rise(f, "TcpExtPruneCalled"), 3, "pruning beside it");
 		ASSERT_TRUE(strstr(f->see, "proto_mem (TcpExtTCPRcvQDrop") &&
-				    strstr(f->see, "tcp_zerowindow (TcpExtTCPZeroWindowDrop)"),
+				strstr(f->see, "tcp_zerowindow (TcpExtTCPZeroWindowDrop)"),
 			    "each counter with its drop reason");
 	}
 	ASSERT_TRUE(find(q, "receive-drops") == NULL, "totals only: none");

@@ -75,7 +75,8 @@ TEST(framing_http_head_and_close)
 	f.no_body = false;
 	resp__init(&r, &f);
 	s = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n";
-	ASSERT_EQ(resp__feed(&r, (const uint8_t *)s, strlen(s), &used), RESP_DONE, "1.0 keep-alive");
+	ASSERT_EQ(resp__feed(&r, (const uint8_t *)s, strlen(s), &used), RESP_DONE,
+		  "1.0 keep-alive");
 	ASSERT_EQ(r.close, 0, "HTTP/1.0 with keep-alive stays open");
 	ASSERT_EQ(resp__status_class(&r), 2, "class 2xx");
 }

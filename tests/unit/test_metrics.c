@@ -13,7 +13,7 @@
 
 static struct event state_ev(uint64_t cookie, uint64_t ts, uint8_t old, uint8_t new)
 {
-	struct event e = {.ts_ns = ts, .cookie = cookie, .family = 4, .type = EV_STATE};
+	struct event e = { .ts_ns = ts, .cookie = cookie, .family = 4, .type = EV_STATE };
 
 	e.state.oldstate = old;
 	e.state.newstate = new;
@@ -67,14 +67,14 @@ TEST(metrics_counts_and_histograms)
 	/* an ESTABLISHED whose SYN_SENT we never saw */
 	e = state_ev(5, 10, TCP_STATE_SYN_SENT, TCP_STATE_ESTABLISHED);
 	metrics__event(m, &e);
-	e = (struct event){.cookie = 1, .type = EV_RETRANSMIT};
+	e = (struct event){ .cookie = 1, .type = EV_RETRANSMIT };
 	e.retrans.kind = RK_RTO;
 	e.retrans.segs = 3;
 	metrics__event(m, &e);
-	e = (struct event){.cookie = 1, .type = EV_PROBE};
+	e = (struct event){ .cookie = 1, .type = EV_PROBE };
 	e.probe.srtt_us = 2000;
 	metrics__event(m, &e);
-	e = (struct event){.type = EV_RECV_RESET};
+	e = (struct event){ .type = EV_RECV_RESET };
 	metrics__event(m, &e);
 	page = render(m);
 	ASSERT_EQ(value(page, "tcpscope_handshake_seconds_count"), 100, "handshakes");
@@ -138,7 +138,7 @@ TEST(metrics_bad_address)
 TEST(metrics_scrape_sees_the_last_publish)
 {
 	struct metrics *m = NULL;
-	struct event e = {.type = EV_RECV_RESET};
+	struct event e = { .type = EV_RECV_RESET };
 	char page[16384];
 	FILE *f;
 
@@ -174,7 +174,7 @@ TEST(metrics_page_fits_its_buffer)
 			metrics__event(m, &e);
 		}
 	for (o = 0; o < 64; o++) {
-		e = (struct event){.type = EV_SEND_RESET};
+		e = (struct event){ .type = EV_SEND_RESET };
 		e.reset.reason = (uint16_t)o;
 		metrics__event(m, &e);
 	}
@@ -186,15 +186,16 @@ TEST(metrics_page_fits_its_buffer)
 	for (i = 0; i < len; i++)
 		lines += big[i] == '\n';
 	ASSERT_TRUE(len + lines * 20 < HTTPD_PAGE_MAX, "worst page under HTTPD_PAGE_MAX");
-	ASSERT_TRUE(strstr(big, "tcpscope_state_transitions_total{old=\"CLOSING\",new=\"CLOSING\"}"),
-		    "all pairs written");
+	ASSERT_TRUE(
+	    strstr(big, "tcpscope_state_transitions_total{old=\"CLOSING\",new=\"CLOSING\"}"),
+	    "all pairs written");
 	metrics__destroy(m);
 }
 
 static int connect_port(int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	struct timeval tv = {3, 0};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { 3, 0 };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -209,7 +210,7 @@ static int connect_port(int port)
 /* The server closed fd within ms: EOF or a reset. */
 static bool closed_within(int fd, int ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char c;
 
 	return poll(&p, 1, ms) == 1 && recv(fd, &c, 1, 0) <= 0;
@@ -236,7 +237,7 @@ static ssize_t get(int port, const char *path, char *buf, size_t size)
  * closed at its deadline, and the page counts both. */
 TEST(metrics_server_bounds_clients)
 {
-	const struct httpd_limits lim = {.max_clients = 4, .deadline_ms = 1000};
+	const struct httpd_limits lim = { .max_clients = 4, .deadline_ms = 1000 };
 	struct metrics *m = NULL;
 	static char page[HTTPD_PAGE_MAX];
 	int idle[4], half, i;
@@ -261,10 +262,10 @@ TEST(metrics_server_bounds_clients)
 		  "none timed out yet");
 	ASSERT_EQ(value(page, "tcpscope_metrics_clients"), 4, "open, the scrape's own included");
 	ASSERT_TRUE(closed_within(idle[2], 1500) && closed_within(idle[3], 500) &&
-			    closed_within(half, 500),
+			closed_within(half, 500),
 		    "idle and half-request clients closed at their deadline");
 	ASSERT_TRUE(get(19605, "/", page, sizeof(page)) > 0 &&
-			    strstr(page, "HTTP/1.0 404 Not Found\r\n") == page,
+			strstr(page, "HTTP/1.0 404 Not Found\r\n") == page,
 		    "404 elsewhere");
 	get(19605, "/metrics", page, sizeof(page));
 	ASSERT_EQ(value(page, "tcpscope_metrics_clients_dropped_total{reason=\"timeout\"}"), 3,

@@ -141,10 +141,9 @@ TEST(parse_targets)
 	ASSERT_EQ(parse_target("localhost:80", false, host, sizeof(host), port, sizeof(port)), 0,
 		  "a name is for the resolver");
 	ASSERT_STREQ(host, "localhost", "name kept");
-	ASSERT_EQ(parse_target("[::1]:80", false, host, sizeof(host), port, sizeof(port)), 0,
-		  "v6");
-	ASSERT_EQ(parse_target("1.2.3:80", false, host, sizeof(host), port, sizeof(port)),
-		  -EINVAL, "numeric-looking, not an address");
+	ASSERT_EQ(parse_target("[::1]:80", false, host, sizeof(host), port, sizeof(port)), 0, "v6");
+	ASSERT_EQ(parse_target("1.2.3:80", false, host, sizeof(host), port, sizeof(port)), -EINVAL,
+		  "numeric-looking, not an address");
 	ASSERT_EQ(parse_target("127.0.0.1:70000", false, host, sizeof(host), port, sizeof(port)),
 		  -ERANGE, "port out of range");
 	ASSERT_EQ(parse_target("127.0.0.1:0", false, host, sizeof(host), port, sizeof(port)),
@@ -159,8 +158,19 @@ struct usage_case {
 	int kind;
 };
 
-enum { K_PORT, K_DURATION, K_COUNT, K_TOP, K_SIZE, K_INTERVAL, K_CIDR, K_LISTEN, K_NETNS,
-       K_RATE, K_WATCH };
+enum {
+	K_PORT,
+	K_DURATION,
+	K_COUNT,
+	K_TOP,
+	K_SIZE,
+	K_INTERVAL,
+	K_CIDR,
+	K_LISTEN,
+	K_NETNS,
+	K_RATE,
+	K_WATCH
+};
 
 static void run_case(const struct usage_case *c)
 {
@@ -169,17 +179,39 @@ static void run_case(const struct usage_case *c)
 	socklen_t len;
 
 	switch (c->kind) {
-	case K_PORT: opt_port("cmd", c->opt, c->val); break;
-	case K_DURATION: opt_duration("cmd", c->opt, c->val, 0); break;
-	case K_WATCH: opt_duration("cmd", c->opt, c->val, 10000000); break;
-	case K_COUNT: opt_count("cmd", c->opt, c->val, 1, UINT64_MAX); break;
-	case K_TOP: opt_count("cmd", c->opt, c->val, 0, 1000); break;
-	case K_SIZE: opt_size("cmd", c->opt, c->val, 1, 1ULL << 30); break;
-	case K_INTERVAL: opt_interval("cmd", c->opt, c->val, 0); break;
-	case K_CIDR: opt_cidr("cmd", c->opt, c->val, &cidr); break;
-	case K_LISTEN: opt_sockaddr("cmd", c->opt, c->val, true, &ss, &len); break;
-	case K_NETNS: opt_netns("cmd", c->opt, c->val); break;
-	case K_RATE: opt_rate("cmd", c->opt, c->val, 1000); break;
+	case K_PORT:
+		opt_port("cmd", c->opt, c->val);
+		break;
+	case K_DURATION:
+		opt_duration("cmd", c->opt, c->val, 0);
+		break;
+	case K_WATCH:
+		opt_duration("cmd", c->opt, c->val, 10000000);
+		break;
+	case K_COUNT:
+		opt_count("cmd", c->opt, c->val, 1, UINT64_MAX);
+		break;
+	case K_TOP:
+		opt_count("cmd", c->opt, c->val, 0, 1000);
+		break;
+	case K_SIZE:
+		opt_size("cmd", c->opt, c->val, 1, 1ULL << 30);
+		break;
+	case K_INTERVAL:
+		opt_interval("cmd", c->opt, c->val, 0);
+		break;
+	case K_CIDR:
+		opt_cidr("cmd", c->opt, c->val, &cidr);
+		break;
+	case K_LISTEN:
+		opt_sockaddr("cmd", c->opt, c->val, true, &ss, &len);
+		break;
+	case K_NETNS:
+		opt_netns("cmd", c->opt, c->val);
+		break;
+	case K_RATE:
+		opt_rate("cmd", c->opt, c->val, 1000);
+		break;
 	}
 }
 
@@ -225,46 +257,68 @@ TEST(opt_one_wording_per_mistake)
 		{ { "--port", "0", K_PORT }, "out of range; expected a port from 1 to 65535" },
 		{ { "--port", "-1", K_PORT }, "out of range; expected a port from 1 to 65535" },
 		{ { "--port", "http", K_PORT }, "not understood; expected a port from 1 to 65535" },
-		{ { "--duration", "-5", K_DURATION }, "must be positive; expected a duration such "
+		{ { "--duration", "-5", K_DURATION },
+		  "must be positive; expected a duration such "
 		  "as 10s, 500ms or 2m, up to a year" },
-		{ { "--duration", "0", K_DURATION }, "must be positive; expected a duration such "
+		{ { "--duration", "0", K_DURATION },
+		  "must be positive; expected a duration such "
 		  "as 10s, 500ms or 2m, up to a year" },
-		{ { "--duration", "10x", K_DURATION }, "not understood; expected a duration such "
+		{ { "--duration", "10x", K_DURATION },
+		  "not understood; expected a duration such "
 		  "as 10s, 500ms or 2m, up to a year" },
-		{ { "--duration", "1e30", K_DURATION }, "out of range; expected a duration such "
+		{ { "--duration", "1e30", K_DURATION },
+		  "out of range; expected a duration such "
 		  "as 10s, 500ms or 2m, up to a year" },
-		{ { "--watch", "5ms", K_WATCH }, "out of range; expected a duration such as 10s, "
+		{ { "--watch", "5ms", K_WATCH },
+		  "out of range; expected a duration such as 10s, "
 		  "500ms or 2m, at least 10ms, up to a year" },
-		{ { "--interval", "-1", K_INTERVAL }, "must not be negative; expected a duration "
+		{ { "--interval", "-1", K_INTERVAL },
+		  "must not be negative; expected a duration "
 		  "such as 10s, 500ms or 2m, up to a year, or 0 for none" },
-		{ { "--count", "0", K_COUNT }, "must be positive; expected a whole number of 1 or more" },
-		{ { "--count", "-3", K_COUNT }, "must be positive; expected a whole number of 1 or more" },
-		{ { "--count", "many", K_COUNT }, "not understood; expected a whole number of 1 or "
+		{ { "--count", "0", K_COUNT },
+		  "must be positive; expected a whole number of 1 or more" },
+		{ { "--count", "-3", K_COUNT },
+		  "must be positive; expected a whole number of 1 or more" },
+		{ { "--count", "many", K_COUNT },
+		  "not understood; expected a whole number of 1 or "
 		  "more" },
-		{ { "--top", "-1", K_TOP }, "must not be negative; expected a whole number from 0 "
+		{ { "--top", "-1", K_TOP },
+		  "must not be negative; expected a whole number from 0 "
 		  "to 1000" },
-		{ { "--top", "1001", K_TOP }, "out of range; expected a whole number from 0 to 1000" },
-		{ { "--rate", "0", K_RATE }, "must be positive; expected a rate per second from 1 "
+		{ { "--top", "1001", K_TOP },
+		  "out of range; expected a whole number from 0 to 1000" },
+		{ { "--rate", "0", K_RATE },
+		  "must be positive; expected a rate per second from 1 "
 		  "to 1000" },
-		{ { "--sndbuf", "0", K_SIZE }, "must be positive; expected a size such as 64, 4k or "
+		{ { "--sndbuf", "0", K_SIZE },
+		  "must be positive; expected a size such as 64, 4k or "
 		  "16M, from 1 to 1G" },
-		{ { "--sndbuf", "2G", K_SIZE }, "out of range; expected a size such as 64, 4k or "
+		{ { "--sndbuf", "2G", K_SIZE },
+		  "out of range; expected a size such as 64, 4k or "
 		  "16M, from 1 to 1G" },
-		{ { "--sndbuf", "-4k", K_SIZE }, "must be positive; expected a size such as 64, 4k "
+		{ { "--sndbuf", "-4k", K_SIZE },
+		  "must be positive; expected a size such as 64, 4k "
 		  "or 16M, from 1 to 1G" },
-		{ { "--addr", "10.0.0.0/33", K_CIDR }, "prefix out of range; expected an address "
+		{ { "--addr", "10.0.0.0/33", K_CIDR },
+		  "prefix out of range; expected an address "
 		  "or CIDR such as 10.0.0.0/8 or fd00::/64" },
-		{ { "--addr", "10.0.0/8", K_CIDR }, "not understood; expected an address or CIDR "
+		{ { "--addr", "10.0.0/8", K_CIDR },
+		  "not understood; expected an address or CIDR "
 		  "such as 10.0.0.0/8 or fd00::/64" },
-		{ { "--listen", "127.0.0.1:70000", K_LISTEN }, "port out of range; expected a port "
+		{ { "--listen", "127.0.0.1:70000", K_LISTEN },
+		  "port out of range; expected a port "
 		  "from 0 to 65535" },
-		{ { "--listen", "localhost:80", K_LISTEN }, "not a numeric address; expected a "
+		{ { "--listen", "localhost:80", K_LISTEN },
+		  "not a numeric address; expected a "
 		  "numeric ADDR:PORT such as 127.0.0.1:8080 or [::1]:8080" },
-		{ { "--listen", "127.0.0.1", K_LISTEN }, "not understood; expected a numeric "
+		{ { "--listen", "127.0.0.1", K_LISTEN },
+		  "not understood; expected a numeric "
 		  "ADDR:PORT such as 127.0.0.1:8080 or [::1]:8080" },
-		{ { "--netns", "tcpscope-unit-no-such-ns", K_NETNS }, "no such network namespace; "
+		{ { "--netns", "tcpscope-unit-no-such-ns", K_NETNS },
+		  "no such network namespace; "
 		  "expected a name under /run/netns or a path such as /proc/PID/ns/net" },
-		{ { "--netns", "/dev/null", K_NETNS }, "not a network namespace; expected a name "
+		{ { "--netns", "/dev/null", K_NETNS },
+		  "not a network namespace; expected a name "
 		  "under /run/netns or a path such as /proc/PID/ns/net" },
 	};
 	char got[512], want[512];
@@ -273,8 +327,10 @@ TEST(opt_one_wording_per_mistake)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct usage_case *c = &cases[i].c;
 
-		snprintf(want, sizeof(want), "tcpscope cmd: bad value '%s' for %s: %s (see "
-			 "'tcpscope cmd --help')\n", c->val, c->opt, cases[i].why_what);
+		snprintf(want, sizeof(want),
+			 "tcpscope cmd: bad value '%s' for %s: %s (see "
+			 "'tcpscope cmd --help')\n",
+			 c->val, c->opt, cases[i].why_what);
 		ASSERT_EQ(in_child(case_fn, c, got, sizeof(got)), 2, c->val);
 		ASSERT_STREQ(got, want, c->val);
 	}
@@ -322,17 +378,28 @@ static void option_fn(const void *arg)
 TEST(opt_bad_options)
 {
 	static char *const cases[][4] = {
-		{ "cmd", "--bogus", NULL }, { "cmd", "--port", NULL }, { "cmd", "--json=1", NULL },
-		{ "cmd", "-z", NULL },      { "cmd", "-jz", NULL },    { "cmd", "--co", "5", NULL },
-		{ "cmd", "-p", NULL },      { "cmd", "--json", "-zj", NULL },
-		{ "cmd", "--port=80", "-zj", NULL }, { "cmd", "extra", NULL },
+		{ "cmd", "--bogus", NULL },
+		{ "cmd", "--port", NULL },
+		{ "cmd", "--json=1", NULL },
+		{ "cmd", "-z", NULL },
+		{ "cmd", "-jz", NULL },
+		{ "cmd", "--co", "5", NULL },
+		{ "cmd", "-p", NULL },
+		{ "cmd", "--json", "-zj", NULL },
+		{ "cmd", "--port=80", "-zj", NULL },
+		{ "cmd", "extra", NULL },
 	};
 	static const char *const want[] = {
-		"unknown option '--bogus'",       "option '--port' needs a value",
-		"option '--json' takes no value", "unknown option '-z'",
-		"unknown option '-z'",            "option '--co' is ambiguous",
-		"option '-p' needs a value",      "unknown option '-z'",
-		"unknown option '-z'",            "unexpected argument 'extra'",
+		"unknown option '--bogus'",
+		"option '--port' needs a value",
+		"option '--json' takes no value",
+		"unknown option '-z'",
+		"unknown option '-z'",
+		"option '--co' is ambiguous",
+		"option '-p' needs a value",
+		"unknown option '-z'",
+		"unknown option '-z'",
+		"unexpected argument 'extra'",
 	};
 	char got[512], line[512];
 	size_t i;

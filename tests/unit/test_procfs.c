@@ -7,17 +7,15 @@
 #include "monitor/procfs.h"
 #include "test.h"
 
-static const char snmp_sample[] =
-	"Ip: Forwarding DefaultTTL InReceives\n"
-	"Ip: 1 64 12345\n"
-	"Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens\n"
-	"Tcp: 1 200 120000 -1 42\n";
+static const char snmp_sample[] = "Ip: Forwarding DefaultTTL InReceives\n"
+				  "Ip: 1 64 12345\n"
+				  "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens\n"
+				  "Tcp: 1 200 120000 -1 42\n";
 
-static const char netstat_sample[] =
-	"TcpExt: SyncookiesSent ListenOverflows ListenDrops\n"
-	"TcpExt: 3 7 9\n"
-	"IpExt: InNoRoutes InOctets\n"
-	"IpExt: 0 18446744073709551615\n";
+static const char netstat_sample[] = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\n"
+				     "TcpExt: 3 7 9\n"
+				     "IpExt: InNoRoutes InOctets\n"
+				     "IpExt: 0 18446744073709551615\n";
 
 static const char snmp6_sample[] = "Ip6InReceives                   \t17\n"
 				   "Ip6InHdrErrors                  \t0\n";
@@ -28,8 +26,8 @@ static const char sockstat_sample[] = "sockets: used 11\n"
 				      "FRAG: inuse 0 memory 0\n";
 
 static const char softnet_sample[] =
-	"0000000a 00000001 00000002 00000000 00000000 00000000 00000000 00000000\n"
-	"000002f4 00000003 00000004 00000000 00000000 00000000 00000000 00000000\n";
+    "0000000a 00000001 00000002 00000000 00000000 00000000 00000000 00000000\n"
+    "000002f4 00000003 00000004 00000000 00000000 00000000 00000000 00000000\n";
 
 TEST(procfs_snmp_values)
 {

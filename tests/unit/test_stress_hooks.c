@@ -11,10 +11,10 @@
 #define N 40
 
 struct seen {
-	uint64_t sockets;           /* on_socket calls */
-	uint64_t done;              /* on_conn_done calls */
+	uint64_t sockets; /* on_socket calls */
+	uint64_t done;	  /* on_conn_done calls */
 	uint64_t bad_records;
-	uint64_t cookies[4 * N];    /* from on_socket, client and server */
+	uint64_t cookies[4 * N]; /* from on_socket, client and server */
 	uint64_t done_cookies[N];
 };
 
