@@ -10,37 +10,7 @@ PORT=18090
 command -v nginx >/dev/null || die "nginx missing: bench/install-peers.sh"
 command -v wrk >/dev/null || die "wrk missing: bench/install-peers.sh"
 
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $TMP/nginx/body;
-	proxy_temp_path $TMP/nginx/proxy;
-	fastcgi_temp_path $TMP/nginx/fastcgi;
-	uwsgi_temp_path $TMP/nginx/uwsgi;
-	scgi_temp_path $TMP/nginx/scgi;
-	server {
-		listen 127.0.0.1:$PORT;
-		location = /hello { default_type text/plain; return 200 "hello\n"; }
-	}
-}
-CONF
-nginx_start() {
-	local i
-	ip netns exec "$NS" nginx -e "$TMP/nginx/error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
-		-g 'daemon off;' </dev/null >/dev/null 2>&1 &
-	NGINX_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		in_ns ss -Hltn "sport = :$PORT" | grep -q . && return 0
-		sleep 0.05
-	done
-	die "nginx did not listen on 127.0.0.1:$PORT"
-}
-nginx_stop() { kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; }
+nginx_conf 1 'location = /hello { default_type text/plain; return 200 "hello\n"; }'
 # wrk's "99%  1.23ms" in microseconds
 wrk_p99_us() {
 	awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)

@@ -138,3 +138,40 @@ floor_start() { # [--twins] [--no-owner]
 floor_stop() { kill -INT "$FLOOR_PID"; wait "$FLOOR_PID" || true; }
 # User + system CPU seconds of process PID so far.
 cpu_s() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($12 + $13) / hz }'; }
+
+# nginx in the run's namespace, from a config of our own in $TMP/nginx:
+# nginx_conf WORKERS LOCATION (a location block), then nginx_start /
+# nginx_stop. Listens on 127.0.0.1:$PORT.
+nginx_conf() {
+	mkdir -p "$TMP/nginx"
+	cat >"$TMP/nginx/nginx.conf" <<CONF
+worker_processes $1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $TMP/nginx/body;
+	proxy_temp_path $TMP/nginx/proxy;
+	fastcgi_temp_path $TMP/nginx/fastcgi;
+	uwsgi_temp_path $TMP/nginx/uwsgi;
+	scgi_temp_path $TMP/nginx/scgi;
+	server {
+		listen 127.0.0.1:$PORT;
+		$2
+	}
+}
+CONF
+}
+nginx_start() {
+	local i
+	ip netns exec "$NS" nginx -e "$TMP/nginx/error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
+		-g 'daemon off;' </dev/null >/dev/null 2>&1 &
+	NGINX_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		in_ns ss -Hltn "sport = :$PORT" | grep -q . && return 0
+		sleep 0.05
+	done
+	die "nginx did not listen on 127.0.0.1:$PORT"
+}
+nginx_stop() { kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; }
