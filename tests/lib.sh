@@ -124,3 +124,20 @@ _cgroup_rm() {
 	done
 }
 in_cgroup() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$V2$1" ip netns exec "$NS" "${@:2}"; }
+
+# SIGINT to a bpftrace (it prints its maps and exits), waited for at most
+# SECS (default 60): one seen hanging on SIGINT would otherwise hold the
+# script to tests/run's limit. Killed then; its maps are lost, so the
+# check that reads them fails instead of hanging.
+stop_bpftrace() { # PID [SECS]
+	local i
+	kill -INT "$1" 2>/dev/null
+	for ((i = 0; i < ${2:-60} * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	echo "  bpftrace $1 still ran ${2:-60} s after SIGINT: killed" >&2
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 1
+}

@@ -36,7 +36,7 @@ for mode in tp_btf raw_tp; do
 	sleep 0.3
 	kill -INT $tr; wait $tr
 	check_eq "$mode/exit_status" "$?" 0
-	kill -INT $bt; wait $bt
+	stop_bpftrace $bt
 
 	s=$(tail -n1 "$TMP/$mode.jsonl")
 	events=$(jq -r .events.probe <<<"$s")

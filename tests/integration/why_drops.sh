@@ -77,7 +77,7 @@ one_family() { # FAMILY SERVER_IP PORT
 	want=$(nft_count)
 	kill -INT $tr; wait $tr
 	check_eq "v$fam/exit_status" "$?" 0
-	kill -INT $bt; wait $bt
+	stop_bpftrace $bt
 	bpf=$(awk '/^@n:/ {print $2}' "$TMP/bt$fam.out"); bpf=${bpf:-0}
 	got=$(jq -s '[.[] | select(.type=="drop" and .reason=="netfilter_drop")] | length' "$TMP/trace$fam.jsonl")
 	check_eq "v$fam/clients_completed" "$(jq -s '[.[] | select(.side=="client" and .error==null)] | length' \

@@ -39,7 +39,7 @@ run() { # NAME RINGBUF N
 		> /dev/null 2>&1
 	sleep 0.5
 	kill -INT $tr; wait $tr
-	kill -INT $bt; wait $bt
+	stop_bpftrace $bt
 	s=$(tail -n 1 "$TMP/tr-$name.jsonl")
 	delivered=$(jq .events.drop <<<"$s"); lost=$(jq .lost_by_type.drop <<<"$s")
 	bt_n=$(awk '/^@n:/ {print $2}' "$TMP/bt-$name.out"); bt_n=${bt_n:-0}
