@@ -61,7 +61,7 @@ peer_ns() {
 	[ -n "$id" ] && [ "$id" != null ] &&
 		bpftool prog show id "$id" --json | jq -r 'select(.run_cnt > 0) |
 			"bpftrace_cong=\(.run_time_ns / .run_cnt | floor)"'
-	kill -INT "$BT" 2>/dev/null; wait "$BT" 2>/dev/null || true
+	int_stop "$BT"
 }
 
 one() { # WHO BIN: prints "rate lost name=ns ..."

@@ -55,7 +55,7 @@ bg_track "$ts"; bg_track "$bt"; bg_track "$st"
 wait_ready "$OUT/bt" Attaching; wait_ready "$OUT/st" SKADDR; sleep 1
 churn --close fin --size 1
 prog_stats "$ts" > "$OUT/p.ts"; prog_stats "$bt" > "$OUT/p.bt"; prog_stats "$st" > "$OUT/p.st"
-kill -INT "$ts" "$bt" "$st"; wait "$ts" "$bt" "$st" || true
+int_stop "$ts" "$bt" "$st"
 sysctl -qw kernel.bpf_stats_enabled="$old"
 say "cost a: BPF run time per program run, one ${SECS}s FIN churn with 1-byte exchanges, all three attached"
 say "  tracer     program              runs   ns/run"

@@ -54,7 +54,7 @@ for kind in udp tcp; do
 	bid=$(bpftool prog show --json | jq -r '[.[] | select(.type=="tracepoint" and (.name // "" | startswith("kfree_skb")))] | last | .id')
 	[ -n "$bid" ] && [ "$bid" != null ] &&
 		say "$kind x$N: bpftrace count() $(bpftool prog show id "$bid" --json | jq -r '"\(.run_time_ns / .run_cnt | floor)ns(\(.run_cnt))"')"
-	kill -INT "$tp" "$bp"; wait "$tp" "$bp" 2>/dev/null || true
+	int_stop "$tp" "$bp"
 	ns_del "$NS"
 done
 exit 0

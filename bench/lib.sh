@@ -116,7 +116,23 @@ bt_start() { # TRACEPOINTS
 	for ((i = 0; i < 200; i++)); do grep -q Attaching "$TMP/bt.out" && break; sleep 0.05; done
 	sleep 0.3 # attached only once the line is out and the probes are in
 }
-bt_stop() { kill -INT "$BT_PID"; wait "$BT_PID" || true; }
+bt_stop() { int_stop "$BT_PID"; }
+
+# SIGINT to PIDs, sent again each second for at most 60 s, then waited
+# for: bpftrace 0.17 loses a SIGINT that lands between two of its
+# epoll_wait calls and runs on (tests/lib.sh's stop_bpftrace).
+int_stop() { # PID...
+	local i p
+	for ((i = 0; i < 60; i++)); do
+		for p; do kill -INT "$p" 2>/dev/null; done
+		sleep 0.1
+		for p; do kill -0 "$p" 2>/dev/null && break; p=; done
+		[ -z "$p" ] && break
+		sleep 0.9
+	done
+	for p; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	return 0
+}
 
 # The floor (bench/floor.bpf.c): programs that only return 0, as tp_btf, on
 # every tracepoint tcpscope attaches; built once per run.

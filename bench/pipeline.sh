@@ -86,7 +86,7 @@ for ((rep = 1; rep <= PREPS; rep++)); do
 	sleep 0.5
 	kill -INT "$tp"; wait "$tp" || true
 	sleep 0.2
-	kill -INT "$bt"; wait "$bt" || true
+	int_stop "$bt"
 	ev=$(tail -n 1 "$OUT/probe" | jq '.events.probe'); lost=$(tail -n 1 "$OUT/probe" | jq '.lost')
 	hits=$(grep -oE '@n: [0-9]+' "$OUT/bt" | awk '{print $2}')
 	record p_ev "$(div "$ev" "$SECS" 0)"; record p_lost "$lost"

@@ -125,14 +125,15 @@ _cgroup_rm() {
 }
 in_cgroup() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$V2$1" ip netns exec "$NS" "${@:2}"; }
 
-# SIGINT to a bpftrace (it prints its maps and exits), waited for at most
-# SECS (default 60): one seen hanging on SIGINT would otherwise hold the
-# script to tests/run's limit. Killed then; its maps are lost, so the
-# check that reads them fails instead of hanging.
+# SIGINT to a bpftrace (it prints its maps and exits), sent again each
+# second: bpftrace 0.17 loses a SIGINT that lands between two of its
+# 100 ms epoll_wait calls (its loop only ends on EINTR), and then runs on
+# forever. Waited for at most SECS (default 60); killed then, its maps
+# lost, so the check that reads them fails instead of hanging.
 stop_bpftrace() { # PID [SECS]
 	local i
-	kill -INT "$1" 2>/dev/null
 	for ((i = 0; i < ${2:-60} * 10; i++)); do
+		((i % 10 == 0)) && kill -INT "$1" 2>/dev/null
 		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
 		sleep 0.1
 	done

@@ -61,7 +61,7 @@ for mode in ${MODES:-churn rr}; do
 	# bpftrace's own program is skipped too when a softirq interrupts it,
 	# and its printf buffer can overflow: what it missed, it says here.
 	bt_missed=$(bpftool prog show -j | jq '[.[] | select(.type=="tracepoint" and (.name|startswith("tcp_retransmit"))) | .recursion_misses // 0] | add // 0')
-	kill -INT $BT; wait $BT
+	stop_bpftrace $BT
 	bt_lost=$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' "$TMP/bt-$mode.out" | awk '{s += $1} END {print s + 0}')
 	bt_missed=$((bt_missed + bt_lost))
 	# Where the kernel skips bpftrace's nested runs without counting them,

@@ -173,8 +173,7 @@ for id in $bt_ids; do
 	m=$(bpftool prog show id "$id" -j | jq '.recursion_misses // 0')
 	bt_miss=$((bt_miss + m))
 done
-kill -INT $bt
-wait $bt
+stop_bpftrace $bt
 s=$(tail -n 1 "$TMP/rb.jsonl")
 delivered=$(jq '.events.state' <<<"$s")
 lost=$(jq '.lost' <<<"$s")

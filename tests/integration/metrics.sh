@@ -83,7 +83,7 @@ scrape "$TMP/m2.txt"
 promcheck trace/promtool_after_run "$TMP/m2.txt"
 kill -INT $TR; wait $TR
 check_eq trace/exit "$?" 0
-[ -n "$BT" ] && { kill -INT $BT; wait $BT; }
+[ -n "$BT" ] && stop_bpftrace $BT
 bt_hs=$(awk '/^@n:/ {print $2}' "$TMP/bt.out" 2>/dev/null)
 S=$(tail -1 "$TMP/trace.json")
 check_eq trace/summary_last "$(jq -r .type <<< "$S")" summary

@@ -64,8 +64,7 @@ bpftrace_start() { # PREDICATE
 	wait_for_line "$TMP/bt.out" 'Attaching' 20 || fail setup "bpftrace did not attach"
 }
 bpftrace_stop() { # sets bt, the count
-	kill -INT $BT
-	wait $BT
+	stop_bpftrace $BT
 	bt=$(awk '/^@n:/ {print $2}' "$TMP/bt.out")
 }
 running() { # PID: alive and not yet a zombie

@@ -31,7 +31,7 @@ emulated && { rate=500; echo "  emulated CPU: churn at $rate/s instead of 10000/
 "$TCPSCOPE" stress 127.0.0.1:$PORT --mode churn --rate $rate --duration 3 --json > "$TMP/stress.json"
 sleep 1
 kill -INT $TR; wait $TR
-kill -INT $BT; wait $BT
+stop_bpftrace $BT
 
 attempted=$(jq -r .connections.attempted "$TMP/stress.json")
 achieved=$(jq -r '.rate.achieved | floor' "$TMP/stress.json")

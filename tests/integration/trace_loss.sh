@@ -48,7 +48,7 @@ done
 sleep 0.3
 a1=$(nstat_retrans "$NS_A"); b1=$(nstat_retrans "$NS_B")
 kill -INT $TR; wait $TR; trc=$?
-kill -INT $BT; wait $BT
+stop_bpftrace $BT
 
 check_eq exit_status "$trc" 0
 summary=$(tail -n 1 "$TMP/trace.jsonl")
