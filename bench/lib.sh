@@ -122,16 +122,20 @@ bt_stop() { int_stop "$BT_PID"; }
 # for: bpftrace 0.17 loses a SIGINT that lands between two of its
 # epoll_wait calls and runs on (tests/lib.sh's stop_bpftrace).
 int_stop() { # PID...
-	local i p
-	for ((i = 0; i < 60; i++)); do
-		for p; do kill -INT "$p" 2>/dev/null; done
+	local i p alive
+	for ((i = 0; i < 600; i++)); do
+		alive=
+		for p; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ -n "$alive" ] || break
+		if ((i % 10 == 0)); then
+			for p; do kill -INT "$p" 2>/dev/null || :; done
+		fi
 		sleep 0.1
-		for p; do kill -0 "$p" 2>/dev/null && break; p=; done
-		[ -z "$p" ] && break
-		sleep 0.9
 	done
-	for p; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	return 0
+	for p; do
+		kill -KILL "$p" 2>/dev/null || :
+		wait "$p" 2>/dev/null || :
+	done
 }
 
 # The floor (bench/floor.bpf.c): programs that only return 0, as tp_btf, on
