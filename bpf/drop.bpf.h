@@ -48,7 +48,7 @@ static __always_inline bool drop_parse(struct event *e, const struct sk_buff *sk
 	unsigned char *head = btf ? skb->head : BPF_CORE_READ(skb, head);
 	__u16 nh = btf ? skb->network_header : BPF_CORE_READ(skb, network_header);
 	__u8 ip[40], th[14];
-	__u32 off;
+	__u32 off, hdrs;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
 		if (bpf_probe_read_kernel(ip, 20, head + nh) || (ip[0] >> 4) != 4 ||
@@ -72,6 +72,16 @@ static __always_inline bool drop_parse(struct event *e, const struct sk_buff *sk
 	e->sport = (__u16)(th[e->drop.rx ? 2 : 0] << 8 | th[e->drop.rx ? 3 : 1]);
 	e->dport = (__u16)(th[e->drop.rx ? 0 : 2] << 8 | th[e->drop.rx ? 1 : 3]);
 	e->drop.tcp_flags = th[13];
+	/* IPv4 big TCP and GSO skbs may carry total length 0: unknown, and
+	 * then counted as data, never as a control segment. */
+	if (e->family == 4)
+		e->drop.ip_len = (__u32)ip[2] << 8 | ip[3];
+	else
+		e->drop.ip_len = 40 + ((__u32)ip[4] << 8 | ip[5]);
+	hdrs = off + (th[12] >> 4) * 4;
+	e->drop.payload = e->drop.ip_len > hdrs ? e->drop.ip_len - hdrs : 0;
+	if (!e->drop.ip_len)
+		e->drop.payload = e->drop.len;
 	return true;
 }
 

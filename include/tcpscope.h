@@ -78,6 +78,11 @@ struct ev_drop {
 			 * PSH 0x08, ACK 0x10) */
 	__u8 rx;	/* 1: a segment this host received, 0: one it sent */
 	__u32 len;	/* skb->len */
+	__u32 ip_len;	/* the IP datagram's length, from its header (IPv4
+			 * total length, IPv6 40 + payload length): what an
+			 * nft counter adds; 0: the header gives none (GSO) */
+	__u32 payload;	/* TCP payload bytes, from the IP and TCP headers;
+			 * 0: a control segment (SYN, FIN, RST, bare ACK) */
 };
 
 struct ev_cong {

@@ -69,11 +69,33 @@ static struct conn *take(struct conntab *t)
 	return &t->chunks[k][t->used % CONNTAB_CHUNK];
 }
 
-void drop_count__add(struct drop_count *d, uint32_t code, bool joined)
+const char *const drop_ctl_names[DROP_CTL_MAX] = { "syn", "rst", "fin", "ack" };
+
+/* TCP header flags (include/tcpscope.h's ev_drop.tcp_flags). */
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+
+static unsigned int drop_ctl(uint8_t flags)
 {
-	uint32_t i;
+	if (flags & TH_SYN)
+		return DROP_CTL_SYN;
+	if (flags & TH_RST)
+		return DROP_CTL_RST;
+	return flags & TH_FIN ? DROP_CTL_FIN : DROP_CTL_ACK;
+}
+
+void drop_count__add(struct drop_count *d, const struct ev_drop *ev, bool joined)
+{
+	uint32_t code = ev->reason, i;
 
 	d->joined += joined;
+	if (ev->payload) {
+		d->with_data++;
+		d->data_bytes += ev->payload;
+	} else {
+		d->ctl[drop_ctl(ev->tcp_flags)]++;
+	}
 	for (i = 0; i < d->ncodes; i++)
 		if (d->code[i] == code)
 			break;

@@ -72,15 +72,22 @@ void rtx_count__add(struct rtx_count *r, unsigned int kind, uint32_t segs, int e
 /* Drops by reason code: the first DROP_REASONS distinct codes of a run,
  * the rest in other (a run sees a handful). */
 #define DROP_REASONS 32
+enum { DROP_CTL_SYN, DROP_CTL_RST, DROP_CTL_FIN, DROP_CTL_ACK, DROP_CTL_MAX };
+extern const char *const drop_ctl_names[DROP_CTL_MAX];
+
 struct drop_count {
 	uint32_t code[DROP_REASONS];
 	uint64_t n[DROP_REASONS];
 	uint32_t ncodes;
 	uint64_t other;
 	uint64_t joined; /* of all, those joined to a connection */
+	/* What the dropped segments carried: data (payload bytes), or
+	 * nothing but control: a SYN, else a RST, else a FIN, else an ACK. */
+	uint64_t with_data, data_bytes;
+	uint64_t ctl[DROP_CTL_MAX];
 };
 
-void drop_count__add(struct drop_count *d, uint32_t code, bool joined);
+void drop_count__add(struct drop_count *d, const struct ev_drop *ev, bool joined);
 /* One retransmit of c's socket at ts; total: the socket's total_retrans
  * after it. The correlator (from events) and the report (from a timeline)
  * both record them here. */

@@ -123,7 +123,7 @@ static void drop_joined(struct correlator *k, struct conn *c, const struct event
 	c->drops++;
 	c->drop_reason = e->drop.reason;
 	if (c->ours)
-		drop_count__add(&k->drops_ours, e->drop.reason, true);
+		drop_count__add(&k->drops_ours, &e->drop, true);
 }
 
 /* A drop: joined by its cookie now, or (a segment without one) by its
@@ -131,7 +131,7 @@ static void drop_joined(struct correlator *k, struct conn *c, const struct event
 static void on_drop(struct correlator *k, struct conn *c, const struct event *e)
 {
 	if (c || e->cookie || k->nunjoined == UNJOINED_MAX) {
-		drop_count__add(&k->drops, e->drop.reason, c != NULL);
+		drop_count__add(&k->drops, &e->drop, c != NULL);
 		if (c)
 			drop_joined(k, c, e);
 		return;
@@ -141,7 +141,7 @@ static void on_drop(struct correlator *k, struct conn *c, const struct event *e)
 		struct event *v = realloc(k->unjoined, n * sizeof(*v));
 
 		if (!v) {
-			drop_count__add(&k->drops, e->drop.reason, false);
+			drop_count__add(&k->drops, &e->drop, false);
 			return;
 		}
 		k->unjoined = v;
@@ -159,7 +159,7 @@ void correlator__join_drops(struct correlator *k)
 		const struct event *e = &k->unjoined[i];
 		struct conn *c = conntab__find_tuple(&k->conns, e);
 
-		drop_count__add(&k->drops, e->drop.reason, c != NULL);
+		drop_count__add(&k->drops, &e->drop, c != NULL);
 		if (c)
 			drop_joined(k, c, e);
 	}

@@ -83,6 +83,10 @@ static void text_drops(const struct drop_count *d, uint64_t on_conns, FILE *f)
 			d->n[i]);
 	if (d->other)
 		fprintf(f, " other %" PRIu64, d->other);
+	fprintf(f, "; with data %" PRIu64 " (%" PRIu64 " B), control only", d->with_data,
+		d->data_bytes);
+	for (i = 0; i < DROP_CTL_MAX; i++)
+		fprintf(f, " %s %" PRIu64, drop_ctl_names[i], d->ctl[i]);
 	fputc('\n', f);
 }
 
@@ -124,6 +128,18 @@ static void by_reason_json(struct jw *j, const char *key, const struct drop_coun
 	jw_obj_close(j);
 }
 
+static void carried_json(struct jw *j, const char *key, const struct drop_count *d)
+{
+	int i;
+
+	jw_obj_open(j, key);
+	jw_u64(j, "with_data", d->with_data);
+	jw_u64(j, "data_bytes", d->data_bytes);
+	for (i = 0; i < DROP_CTL_MAX; i++)
+		jw_u64(j, drop_ctl_names[i], d->ctl[i]);
+	jw_obj_close(j);
+}
+
 void why__print_json(const struct why_summary *w, struct jw *j)
 {
 	uint64_t total = w->drops.other;
@@ -138,6 +154,8 @@ void why__print_json(const struct why_summary *w, struct jw *j)
 	jw_u64(j, "on_our_connections", w->drops_on_conns);
 	by_reason_json(j, "by_reason", &w->drops);
 	by_reason_json(j, "ours_by_reason", &w->drops_ours);
+	carried_json(j, "carried", &w->drops);
+	carried_json(j, "ours_carried", &w->drops_ours);
 	jw_obj_close(j);
 	jw_obj_open(j, "verdicts");
 	for (k = 1; k < VERDICT_MAX; k++)

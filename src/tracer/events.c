@@ -282,11 +282,12 @@ void event_print_text(FILE *f, const struct event *e, int64_t real_off_ns)
 		char flags[8];
 
 		tcp_flags_format(flags, sizeof(flags), e->drop.tcp_flags);
-		n += fprintf(f, "%s %s %s %s",
+		n += fprintf(f, "%s %s %s %s payload=%u",
 			     *drop_reason_name(e->drop.reason) ? drop_reason_name(e->drop.reason)
 							       : "?",
 			     e->drop.rx ? "rx" : "tx", flags,
-			     e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock");
+			     e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "no-sock",
+			     e->drop.payload);
 		break;
 	}
 	case EV_CONG:
@@ -364,9 +365,11 @@ void event_print_json(FILE *f, const struct event *e, const char *extra)
 		tcp_flags_format(flags, sizeof(flags), e->drop.tcp_flags);
 		fprintf(f,
 			",\"reason\":\"%s\",\"reason_code\":%u,\"direction\":\"%s\","
-			"\"tcp_flags\":\"%s\",\"len\":%u,\"has_sock\":%s,\"state\":\"%s\"%s}\n",
+			"\"tcp_flags\":\"%s\",\"len\":%u,\"ip_len\":%u,\"payload\":%u,"
+			"\"has_sock\":%s,\"state\":\"%s\"%s}\n",
 			drop_reason_name(e->drop.reason), e->drop.reason, e->drop.rx ? "rx" : "tx",
-			flags, e->drop.len, e->drop.has_sock ? "true" : "false",
+			flags, e->drop.len, e->drop.ip_len, e->drop.payload,
+			e->drop.has_sock ? "true" : "false",
 			e->drop.has_sock ? tcp_state_name(e->drop.tcp_state) : "",
 			extra ? extra : "");
 		break;

@@ -30,11 +30,11 @@ nft_rules() { # PORT: drop 4% each way, counted by the rule itself
 	ip netns exec "$NS_B" nft add chain inet why in '{ type filter hook input priority 0; }'
 	ip netns exec "$NS_B" nft add rule inet why in tcp dport "$1" numgen random mod 100 "<" 4 counter drop
 }
-nft_count() { # -> packets dropped by both rules
+nft_count() { # [packets|bytes] -> what both rules dropped
 	local n=0 ns p
 	for ns in "$NS_A" "$NS_B"; do
 		p=$(ip netns exec "$ns" nft -j list table inet why |
-			jq '[.nftables[] | .rule? // empty | .expr[] | .counter? // empty | .packets] | add // 0')
+			jq --arg k "${1:-packets}" '[.nftables[] | .rule? // empty | .expr[] | .counter? // empty | .[$k]] | add // 0')
 		n=$((n + p))
 	done
 	echo "$n"
@@ -45,7 +45,7 @@ nft_clear() {
 }
 
 one_family() { # FAMILY SERVER_IP PORT
-	local fam=$1 ip=$2 port=$3 tr bt got want bpf nconn
+	local fam=$1 ip=$2 port=$3 tr bt got want want_bytes bpf nconn
 	nft_rules "$port"
 	# It outlives bpftrace's start (90 s on an emulated CPU: a 40 s server
 	# had gone before 6.1's clients connected); the cleanup stops it.
@@ -75,6 +75,7 @@ one_family() { # FAMILY SERVER_IP PORT
 	done
 	sleep 0.3
 	want=$(nft_count)
+	want_bytes=$(nft_count bytes)
 	kill -INT $tr; wait $tr
 	check_eq "v$fam/exit_status" "$?" 0
 	stop_bpftrace $bt
@@ -84,6 +85,18 @@ one_family() { # FAMILY SERVER_IP PORT
 		"$TMP/client$fam.out")" 8
 	check_cmp "v$fam/some_drops" "$want" -gt 10
 	check_eq "v$fam/netfilter_drops_equal_nft_counters" "$got" "$want"
+	# nft counts each dropped datagram's length, as its IP header gives it.
+	check_eq "v$fam/drop_ip_len_sum_equals_nft_bytes" \
+		"$(jq -s '[.[] | select(.type=="drop" and .reason=="netfilter_drop") | .ip_len] | add // 0' \
+			"$TMP/trace$fam.jsonl")" "$want_bytes"
+	# The client sent data: some drops carried it; no payload is longer
+	# than its datagram less the smallest IP and TCP headers.
+	check_cmp "v$fam/some_drops_carried_data" \
+		"$(jq -s '[.[] | select(.type=="drop" and .payload > 0)] | length' "$TMP/trace$fam.jsonl")" -gt 0
+	check_eq "v$fam/payload_within_datagram" \
+		"$(jq -s --argjson h $((fam == 4 ? 40 : 60)) \
+			'[.[] | select(.type=="drop" and .ip_len > 0 and .payload > .ip_len - $h)] | length' \
+			"$TMP/trace$fam.jsonl")" 0
 	check_cmp "v$fam/bpftrace_lower_bound" "$bpf" -le "$got"
 	check_cmp "v$fam/bpftrace_saw_drops" "$bpf" -gt 0
 	check_eq "v$fam/reason_code_from_btf" \

@@ -49,6 +49,11 @@ one_family() { # FAMILY SERVER_IP PORT
 	total=$(jq '.trace.drops.on_our_connections' "$TMP/s$fam.json")
 	check_eq "v$fam/ours_by_reason_add_up" "$(jq '[.trace.drops.ours_by_reason[]] | add // 0' "$TMP/s$fam.json")" "$total"
 	check_cmp "v$fam/ours_within_all" "$total" -le "$(jq '.trace.drops.total' "$TMP/s$fam.json")"
+	# What they carried adds up too, and 2000-byte echoes lost to the
+	# rule carried data.
+	check_eq "v$fam/carried_adds_up" "$(jq '.trace.drops.ours_carried | .with_data + .syn + .rst + .fin + .ack' \
+		"$TMP/s$fam.json")" "$total"
+	check_cmp "v$fam/some_drops_carried_data" "$(jq .trace.drops.ours_carried.with_data "$TMP/s$fam.json")" -gt 0
 	check_eq "v$fam/per_connection_drops_add_up" \
 		"$(jq -s '[.[] | select(.type=="why") | .drops] | add // 0' "$TMP/tl$fam.jsonl")" "$total"
 	check_eq "v$fam/per_connection_retrans_segs_add_up" \

@@ -101,3 +101,17 @@ tv=$(tail -n 1 "$TMP/trace.jsonl" | jq -c .verdicts)
 check_eq trace/refused "$(jq .refused <<<"$tv")" 23
 check_eq trace/reset_by_peer "$(jq .reset_by_peer <<<"$tv")" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
 check_eq trace/lost_zero "$(tail -n 1 "$TMP/trace.jsonl" | jq .lost)" 0
+
+# A clean run without data (the built-in server, FIN close): the kernel
+# still frees segments as drops at teardown (a FIN left in a closed
+# socket's queue, a FIN|ACK a TIME_WAIT socket answers). The load engine
+# sent no byte, so none of them carried data: control only, and said so;
+# no connection gets a failure verdict for them.
+in_ns "$TCPSCOPE" stress --mode churn -n 100 --trace --json > "$TMP/clean.json" 2> "$TMP/clean.err"
+check_eq clean/no_bytes_sent "$(jq .bytes.sent "$TMP/clean.json")" 0
+check_eq clean/drops_without_data "$(jq .trace.drops.carried.with_data "$TMP/clean.json")" 0
+check_eq clean/drops_all_control "$(jq '.trace.drops.carried | .syn + .rst + .fin + .ack' "$TMP/clean.json")" \
+	"$(jq .trace.drops.total "$TMP/clean.json")"
+check_eq clean/no_failure_verdict "$(jq -c '.trace.verdicts | with_entries(select(.value > 0))' "$TMP/clean.json")" \
+	'{}'
+check_eq clean/established "$(jq .connections.established "$TMP/clean.json")" 100
