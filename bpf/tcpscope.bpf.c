@@ -367,7 +367,7 @@ static __always_inline bool probe_sampled_out(const struct sock *sk, __u64 cooki
 					      const bool btf)
 {
 	struct owner *o;
-	__u64 *last;
+	__u64 *last, key;
 
 	if (btf) {
 		o = bpf_sk_storage_get(&owners, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
@@ -378,10 +378,14 @@ static __always_inline bool probe_sampled_out(const struct sock *sk, __u64 cooki
 		o->probe_last_ns = now;
 		return false;
 	}
-	last = bpf_map_lookup_elem(&probe_last, &cookie);
+	/* A socket whose cookie was never asked for reads 0: keyed by its
+	 * address then (kernel addresses never equal a cookie), so that such
+	 * sockets are not sampled as one. */
+	key = cookie ? cookie : (__u64)(unsigned long)sk;
+	last = bpf_map_lookup_elem(&probe_last, &key);
 	if (last && now - *last < targ_probe_interval_ns)
 		return true;
-	bpf_map_update_elem(&probe_last, &cookie, &now, BPF_ANY);
+	bpf_map_update_elem(&probe_last, &key, &now, BPF_ANY);
 	return false;
 }
 
