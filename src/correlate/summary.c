@@ -686,6 +686,7 @@ void correlator__record_json(struct correlator *k, uint64_t cookie, struct jw *w
 		why__conn_json(w, c);
 		jw_u64(w, "retrans_segs", c->retrans_segs);
 		jw_u64(w, "retrans_segs_failed", c->retrans_segs_failed);
+		cong__conn_json(&c->cong, w);
 	} else {
 		jw_null(w, "verdict");
 	}

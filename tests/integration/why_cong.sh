@@ -120,7 +120,7 @@ check_eq blackhole/summary_cong_events "$(tail -n 1 "$TMP/trace.jsonl" | jq .eve
 # connection; its Loss settings are the namespace's TcpExtTCPTimeouts.
 ip netns exec "$NS_A" nstat -n
 ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$PORT" --mode rr -c 1 --size 1000 --duration 2s \
-	--close rst --trace --json --timeline "$TMP/bh.jsonl" > "$TMP/bh.json" 2> "$TMP/bh.err"
+	--close rst --trace --json --timeline "$TMP/bh.jsonl" --records "$TMP/bh.rec" > "$TMP/bh.json" 2> "$TMP/bh.err"
 timeouts=$(counter TcpExtTCPTimeouts)
 check_eq bh_stress/Loss_entered_once "$(jq .trace.congestion.entered.Loss "$TMP/bh.json")" 1
 check_eq bh_stress/Loss_sets_are_TCPTimeouts "$(jq .trace.congestion.set.Loss "$TMP/bh.json")" "$timeouts"
@@ -133,6 +133,9 @@ last_rto=$(jq -s '[.[] | select(.type=="retransmit" and .kind=="rto")] | last | 
 want_us=$(( (close_at - loss_at) / 1000 ))
 got_us=$(jq '.trace.top_retransmits[0].congestion.Loss.us | floor' "$TMP/bh.json")
 check_eq bh_stress/connection_Loss_interval_first_loss_to_close "$got_us" "$want_us"
+# --records carries the same interval on the connection's line.
+check_eq bh_stress/records_Loss_interval "$(jq -s '[.[] | .congestion.Loss.us // empty | floor] | .[0]' \
+	"$TMP/bh.rec")" "$want_us"
 check_cmp bh_stress/Loss_covers_the_rtos "$close_at" -gt "$last_rto"
 check_eq bh_stress/lost_zero "$(jq .trace.lost "$TMP/bh.json")" 0
 ip netns exec "$NS_B" nft delete table inet cong
