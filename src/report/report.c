@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "correlate/agree.h"
+#include "correlate/cong.h"
 #include "correlate/conntab.h"
 #include "load/stress.h" /* enum close_kind */
 #include "tracer/events.h"
@@ -111,6 +112,7 @@ struct report {
 	struct vec connect_lat, handshake; /* uint64_t ns */
 	struct hist in_state[TCP_NSTATES];
 	uint64_t in_state_total[TCP_NSTATES];
+	struct cong_tally cong; /* the congestion states' intervals, as stress --trace */
 	/* over time */
 	uint64_t bucket_ns;
 	int nbuckets;
@@ -218,6 +220,17 @@ static int on_summary(struct report *r, const char *line, size_t len)
 	return 0;
 }
 
+static int ca_index(const struct jr_obj *o, const char *key);
+
+/* A congestion state set: the interval of the state left ends. */
+static void on_cong_line(struct report *r, struct conn *c, const struct jr_obj *o, uint64_t ts)
+{
+	int old = ca_index(o, "old"), new = ca_index(o, "new");
+
+	if (c && old >= 0 && new >= 0)
+		cong__set(&r->cong, &c->cong, ts, (unsigned int)old, (unsigned int)new, c->kest_ns);
+}
+
 static int on_state_line(struct report *r, struct conn *c, const struct jr_obj *o, uint64_t ts)
 {
 	int old = state_index(o, "old"), new = state_index(o, "new");
@@ -232,6 +245,10 @@ static int on_state_line(struct report *r, struct conn *c, const struct jr_obj *
 	}
 	if (new == TCP_STATE_SYN_SENT)
 		c->syn_sent_ns = ts;
+	if (new == TCP_STATE_ESTABLISHED)
+		c->kest_ns = ts;
+	if (new == TCP_STATE_CLOSE)
+		cong__close(&r->cong, &c->cong, ts, c->kest_ns);
 	c->state_ns = ts;
 	c->last_state = (uint8_t) new;
 	if (new != TCP_STATE_ESTABLISHED || old != TCP_STATE_SYN_SENT || !c->syn_sent_ns)
@@ -320,6 +337,8 @@ static int first_pass(struct report *r, const struct jr_obj *o, const char *line
 		return on_state_line(r, c, o, ts);
 	if (jr_str_is(o, "type", "retransmit")) {
 		on_retransmit_line(r, c, o, ts);
+	} else if (jr_str_is(o, "type", "cong")) {
+		on_cong_line(r, c, o, ts);
 	} else if (jr_str_is(o, "type", "probe")) {
 		r->probes++;
 	} else if (jr_str_is(o, "type", "send_reset")) {
@@ -892,26 +911,38 @@ static void series_json(const struct report *r, struct jw *w)
 	jw_obj_close(w);
 }
 
+/* One row of a time-in-state table: its visits (intervals) and their
+ * total and distribution. */
+static void state_row(struct jw *w, const char *name, const struct hist *h, uint64_t total_ns)
+{
+	jw_obj_open(w, NULL);
+	jw_str(w, "state", name);
+	jw_u64(w, "n", h->count);
+	jw_u64(w, "total_us", total_ns / 1000);
+	jw_double(w, "mean_us", hist__mean(h) / 1e3);
+	jw_double(w, "p50_us", (double)hist__quantile(h, 0.5) / 1e3);
+	jw_double(w, "p99_us", (double)hist__quantile(h, 0.99) / 1e3);
+	jw_double(w, "max_us", (double)h->max / 1e3);
+	jw_obj_close(w);
+}
+
+/* "states": TCP states; "cong_states": congestion states, from the cong
+ * events (empty without them). */
 static void states_json(const struct report *r, struct jw *w)
 {
 	int s;
 
 	jw_arr_open(w, "states");
-	for (s = 1; s < TCP_NSTATES; s++) {
-		const struct hist *h = &r->in_state[s];
-
-		if (!h->count)
-			continue;
-		jw_obj_open(w, NULL);
-		jw_str(w, "state", tcp_state_name((unsigned int)s));
-		jw_u64(w, "n", h->count);
-		jw_u64(w, "total_us", r->in_state_total[s] / 1000);
-		jw_double(w, "mean_us", hist__mean(h) / 1e3);
-		jw_double(w, "p50_us", (double)hist__quantile(h, 0.5) / 1e3);
-		jw_double(w, "p99_us", (double)hist__quantile(h, 0.99) / 1e3);
-		jw_double(w, "max_us", (double)h->max / 1e3);
-		jw_obj_close(w);
-	}
+	for (s = 1; s < TCP_NSTATES; s++)
+		if (r->in_state[s].count)
+			state_row(w, tcp_state_name((unsigned int)s), &r->in_state[s],
+				  r->in_state_total[s]);
+	jw_arr_close(w);
+	jw_arr_open(w, "cong_states");
+	for (s = 0; s < CA_NSTATES; s++)
+		if (r->cong.in_state_ns[s].count)
+			state_row(w, tcp_ca_state_name((unsigned int)s), &r->cong.in_state_ns[s],
+				  r->cong.in_state_ns[s].sum);
 	jw_arr_close(w);
 }
 
@@ -1138,6 +1169,7 @@ int report__render(const char *in, const char *out, const struct report_opts *o)
 	r->connect_lat.size = r->handshake.size = sizeof(uint64_t);
 	for (s = 0; s < TCP_NSTATES; s++)
 		hist__init(&r->in_state[s]);
+	cong_tally__init(&r->cong, true);
 	err = conntab__init(&r->conns, 0);
 	if (!err)
 		err = read_timeline(r);

@@ -143,21 +143,28 @@ function timeChart(id, title, series, mode, ylabel) {
 	return svg;
 }
 
-function statesChart() {
-	const host = chartHost("chart-states", "time spent in each state (kernel state events; per visit)");
-	if (!D.states.length) { h("p", host, "no state events", { class: "note" }); return; }
-	const tb = h("table", host, null, { id: "states-table" });
+function statesTable(host, id, rows, attr) {
+	const tb = h("table", host, null, { id: id });
 	const hr = h("tr", tb);
 	for (const c of ["state", "visits", "total", "mean", "p50", "p99", "max", ""]) h("th", hr, c);
-	const top = Math.max.apply(null, D.states.map(s => s.total_us));
-	for (const s of D.states) {
-		const tr = h("tr", tb, null, { "data-state": s.state, "data-n": s.n });
+	const top = Math.max.apply(null, rows.map(s => s.total_us));
+	for (const s of rows) {
+		const tr = h("tr", tb, null, { [attr]: s.state, "data-n": s.n });
 		h("td", tr, s.state);
 		h("td", tr, String(s.n));
 		for (const v of [s.total_us, s.mean_us, s.p50_us, s.p99_us, s.max_us]) h("td", tr, dur(v * 1e3));
 		const td = h("td", tr), svg = el("svg", { width: 300, height: 12 }, td);
 		el("rect", { x: 0, y: 1, height: 10, width: Math.max(1, 300 * s.total_us / top), fill: "#0969da" }, svg);
 	}
+}
+
+function statesChart() {
+	const host = chartHost("chart-states", "time spent in each state (kernel state events; per visit)");
+	if (!D.states.length) h("p", host, "no state events", { class: "note" });
+	else statesTable(host, "states-table", D.states, "data-state");
+	h("h3", host, "time in each congestion state (tcp_cong_state_set events; per interval)");
+	if (!D.cong_states.length) h("p", host, "no congestion state events", { class: "note" });
+	else statesTable(host, "cong-states-table", D.cong_states, "data-cong-state");
 }
 
 function checkSection() {

@@ -119,6 +119,17 @@ else
 	check_eq dom/no_cong_bands_without_tracepoint "$want_bands" 0 # $KERNEL_SAYS
 fi
 check_cmp dom/some_drop_marks "$want_drops" -gt 0
+# Time in each congestion state: the report's intervals (from the
+# timeline's cong events) are the ones stress --trace counted live.
+for st in Open Disorder CWR Recovery Loss; do
+	got=$(grep -o "<tr data-cong-state=\"$st\" data-n=\"[0-9]*\"" "$DOM" | grep -o '[0-9]*"$' | tr -d '"')
+	check_eq "dom/cong_time_in_$st" "${got:-0}" "$(jq ".trace.congestion.time_in_state_us.$st.n // 0" "$J")"
+done
+if kernel_has congestion_timeline; then
+	check_cmp dom/some_cong_rows "$(grep -c 'data-cong-state=' "$DOM")" -gt 0
+else
+	check_eq dom/no_cong_rows_without_tracepoint "$(grep -c 'data-cong-state=' "$DOM")" 0 # $KERNEL_SAYS
+fi
 
 browser screenshot "$TMP/run.html" "$TMP/run.png"
 read -r w h colors permille < <(python3 "$TOP/tests/helpers/pngstat.py" "$TMP/run.png")
