@@ -130,9 +130,11 @@ check_cmp trace/retransmits_happened "$(jq .retransmit_segs <<< "$S")" -gt 0
 check_eq trace/no_per_connection_labels "$(grep -cE 'cookie|addr|port=|sport|dport' "$M")" 0
 
 # stress --trace --metrics: served from the correlator's poll thread.
-# Scraped once its endpoint answers: an emulated CPU spends seconds loading
-# the tracer, and scrapes at 1, 2 and 3 s of a 4 s run all came too early
-# or too late there; it runs 12 s.
+# Scraped about once a second from when its endpoint first answers until
+# the run ends: an emulated CPU spends seconds loading the tracer and
+# seconds on each curl, so fixed moments came too early or too late there
+# (it runs 12 s). Every scrape that answered counts; a scrape racing the
+# run's end may find the endpoint gone.
 sdur=4
 emulated && { sdur=12; echo "  emulated CPU: stress --metrics runs ${sdur}s, not 4s"; }
 "$LAB" loss "$LABNAME" 3 $PORT
@@ -140,11 +142,12 @@ ip netns exec "$NS_A" "$TCPSCOPE" stress "$IP_B:$PORT" --mode churn --size 20000
 	--duration $sdur --json --metrics "127.0.0.1:$MPORT" > "$TMP/st2.json" 2> "$TMP/st2.err" &
 ST=$!
 for i in $(seq 100); do scrape "$TMP/s0.txt" "$NS_A" && break; sleep 0.1; done
-prev=0 ok=1
-for i in 1 2 3; do
+prev=0 ok=1 n=0 last=
+while kill -0 $ST 2>/dev/null; do
 	sleep 1
-	scrape "$TMP/s$i.txt" "$NS_A" || ok=0
-	v=$(msum "$TMP/s$i.txt" tcpscope_retransmits_total)
+	scrape "$TMP/sx.txt" "$NS_A" || continue
+	n=$((n + 1)); mv "$TMP/sx.txt" "$TMP/s$n.txt"; last=$TMP/s$n.txt
+	v=$(msum "$last" tcpscope_retransmits_total)
 	[ "$v" -ge "$prev" ] || ok=0
 	prev=$v
 done
@@ -153,10 +156,13 @@ rc=$?
 check_eq stress/exit "$rc" 0
 [ "$rc" -ne 0 ] && sed 's/^/  stress: /' "$TMP/st2.err" | head -5
 "$LAB" clear "$LABNAME"
+echo "  stress: $n scrapes answered during the run"
+check_cmp stress/scrapes_during_run "$n" -ge 2
+last=${last:-$TMP/s0.txt}
 check_eq stress/scrapes_monotonic "$ok" 1
-promcheck stress/promtool "$TMP/s3.txt"
+promcheck stress/promtool "$last"
 check_cmp stress/retransmits_seen "$prev" -gt 0
 check_cmp stress/not_past_summary "$prev" -le "$(jq .trace.events.retransmit "$TMP/st2.json")"
-check_cmp stress/handshakes_not_past_summary "$(metric "$TMP/s3.txt" tcpscope_handshake_seconds_count)" \
+check_cmp stress/handshakes_not_past_summary "$(metric "$last" tcpscope_handshake_seconds_count)" \
 	-le "$(jq .trace.handshake_us.n "$TMP/st2.json")"
-check_cmp stress/handshakes_seen "$(metric "$TMP/s3.txt" tcpscope_handshake_seconds_count)" -gt 0
+check_cmp stress/handshakes_seen "$(metric "$last" tcpscope_handshake_seconds_count)" -gt 0
