@@ -56,17 +56,23 @@ ns_del() {
 }
 in_ns() { ip netns exec "$NS" "$@"; }
 
+# Until something in $NS listens on PORT (5 s at most).
+wait_listen() { # PORT WHAT
+	local i
+	for ((i = 0; i < 100; i++)); do
+		in_ns ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.05
+	done
+	die "$2 did not listen on 127.0.0.1:$1"
+}
+
 # netserver on 127.0.0.1:PORT inside $NS, in the foreground (-D) and in the
 # background here; stopped by netserver_stop, or with its namespace.
 netserver_start() {
-	local port=$1 i
+	local port=$1
 	ip netns exec "$NS" netserver -L 127.0.0.1 -p "$port" -D >"$TMP/netserver.log" 2>&1 &
 	NETSERVER_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		in_ns ss -Hltn "sport = :$port" | grep -q . && return 0
-		sleep 0.05
-	done
-	die "netserver did not listen on 127.0.0.1:$port"
+	wait_listen "$port" netserver
 }
 netserver_stop() {
 	local p
@@ -184,14 +190,9 @@ http {
 CONF
 }
 nginx_start() {
-	local i
 	ip netns exec "$NS" nginx -e "$TMP/nginx/error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
 		-g 'daemon off;' </dev/null >/dev/null 2>&1 &
 	NGINX_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		in_ns ss -Hltn "sport = :$PORT" | grep -q . && return 0
-		sleep 0.05
-	done
-	die "nginx did not listen on 127.0.0.1:$PORT"
+	wait_listen "$PORT" nginx
 }
 nginx_stop() { kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; }
