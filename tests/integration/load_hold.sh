@@ -26,7 +26,10 @@ for _ in $(seq 1 200); do
 	kill -0 "$pid" 2>/dev/null || break
 	port=$(nsx ss -Htln src 127.0.0.1 | awk '{ print $4 }' | sed 's/.*://' | head -1)
 	[ -n "$port" ] || continue
-	n=$(nsx ss -Htn state established "( dport = :$port )" | wc -l)
+	# The clients' sockets: those whose peer is the listener. Matching the
+	# port alone also counted a server-side socket whose client (on
+	# 127.0.0.2..) happened to bind the listener's port number: 1001.
+	n=$(nsx ss -Htn state established dst "127.0.0.1:$port" | wc -l)
 	[ "$n" -gt "$held" ] && held=$n
 	[ "$held" -ge 1000 ] && break
 done
