@@ -354,39 +354,62 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 }
 
 /*
- * --probe-interval: true when this socket sent a probe event less than the
- * interval ago (this one is sampled out); otherwise now is its last. tp_btf
- * keeps the time in the socket's owner storage, which owner.bpf.h has made
- * for nearly every socket by now (connect, listen, the first send or
- * receive): a lookup in the socket, where an LRU hash keyed by cookie cost
- * a hash walk and, per new socket, an LRU entry (BENCHMARKS.md 6d). A
- * socket whose storage cannot be made keeps every probe: more events,
- * never fewer. raw_tp cannot use socket storage: the hash.
+ * --probe-interval: a socket's probe events are at least the interval
+ * apart. Each socket's last probe event time is kept where the next hit
+ * finds it first, before any other work: tp_btf in the socket's owner
+ * storage, which owner.bpf.h has made for nearly every socket by now
+ * (connect, listen, the first send or receive), a lookup in the socket
+ * where an LRU hash keyed by cookie cost a hash walk and, per new socket,
+ * an LRU entry (BENCHMARKS.md 11b); raw_tp, which cannot use socket
+ * storage, in the probe_last hash. A socket whose storage cannot be made
+ * keeps every probe: more events, never fewer.
+ *
+ * probe_recent() runs first: most hits of a busy socket are sampled out,
+ * and they cost a lookup and a clock read, not the socket reads, filters
+ * and owner lookup of an event (BENCHMARKS.md 11f). The time is stamped
+ * only on an event that passed the filters, so a hit sampled out there
+ * belongs to a socket the filters kept: the count stays that of the
+ * filtered hits. (A filter whose verdict on a socket changes, an owner
+ * filter once the owner changes, counts at most one interval's hits of
+ * that socket as sampled out rather than filtered.)
  */
-static __always_inline bool probe_sampled_out(const struct sock *sk, __u64 cookie, __u64 now,
-					      const bool btf)
+static __always_inline __u64 probe_key(const struct sock *sk, __u64 cookie)
+{
+	/* A socket whose cookie was never asked for reads 0: keyed by its
+	 * address then (kernel addresses never equal a cookie), so that such
+	 * sockets are not sampled as one. */
+	return cookie ? cookie : (__u64)(unsigned long)sk;
+}
+
+static __always_inline bool probe_recent(const struct sock *sk, __u64 cookie, __u64 now,
+					 const bool btf)
 {
 	struct owner *o;
 	__u64 *last, key;
 
 	if (btf) {
-		o = bpf_sk_storage_get(&owners, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (!o)
-			return false;
-		if (o->probe_last_ns && now - o->probe_last_ns < targ_probe_interval_ns)
-			return true;
-		o->probe_last_ns = now;
-		return false;
+		o = bpf_sk_storage_get(&owners, (void *)sk, 0, 0);
+		return o && o->probe_last_ns && now - o->probe_last_ns < targ_probe_interval_ns;
 	}
-	/* A socket whose cookie was never asked for reads 0: keyed by its
-	 * address then (kernel addresses never equal a cookie), so that such
-	 * sockets are not sampled as one. */
-	key = cookie ? cookie : (__u64)(unsigned long)sk;
+	key = probe_key(sk, cookie);
 	last = bpf_map_lookup_elem(&probe_last, &key);
-	if (last && now - *last < targ_probe_interval_ns)
-		return true;
+	return last && now - *last < targ_probe_interval_ns;
+}
+
+static __always_inline void probe_stamp(const struct sock *sk, __u64 cookie, __u64 now,
+					const bool btf)
+{
+	struct owner *o;
+	__u64 key;
+
+	if (btf) {
+		o = bpf_sk_storage_get(&owners, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (o)
+			o->probe_last_ns = now;
+		return;
+	}
+	key = probe_key(sk, cookie);
 	bpf_map_update_elem(&probe_last, &key, &now, BPF_ANY);
-	return false;
 }
 
 static __always_inline int handle_probe(const struct sock *sk, const struct sk_buff *skb,
@@ -398,13 +421,15 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 	__u16 th_off;
 	__u8 doff;
 
-	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) || !owner_pass(&e, sk, EV_PROBE, btf))
-		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
-	if (targ_probe_interval_ns && probe_sampled_out(sk, cookie, e.ts_ns, btf)) {
+	if (targ_probe_interval_ns && probe_recent(sk, cookie, e.ts_ns, btf)) {
 		count(CNT_SAMPLED(EV_PROBE));
 		return 0;
 	}
+	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) || !owner_pass(&e, sk, EV_PROBE, btf))
+		return 0;
+	if (targ_probe_interval_ns)
+		probe_stamp(sk, cookie, e.ts_ns, btf);
 	e.type = EV_PROBE;
 	/* tp_btf: the verifier types sk as struct sock, so the tcp_sock
 	 * fields need the helper's typed pointer for plain loads. */
