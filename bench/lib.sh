@@ -152,7 +152,7 @@ floor_build() {
 		-c "$TOP/bench/floor.bpf.c" -o "$TMP/floor.bpf.o" || die "cannot build bench/floor.bpf.c"
 	cc -O2 -Wall -Werror "$TOP/bench/floor.c" -lbpf -o "$TMP/floor" || die "cannot build bench/floor.c"
 }
-floor_start() { # [--twins] [--no-owner]
+floor_start() { # [--twins] [--no-owner] [--ring | --perf]
 	local i
 	floor_build
 	"$TMP/floor" "$TMP/floor.bpf.o" "$@" > "$TMP/floor.out" 2>&1 &
