@@ -1127,9 +1127,13 @@ static int open_records(struct session *s, const char *records, bool traced)
 	privs_give_file(fd);
 	s->rl.f = s->rf;
 	if (traced)
-		s->pair.a = (struct stress_hooks){ .ctx = &s->rl, .on_conn_done = record_later };
+		s->pair.a = (struct stress_hooks){ .ctx = &s->rl,
+						   .on_conn_done = record_later,
+						   .want_local = true };
 	else
-		s->pair.a = (struct stress_hooks){ .ctx = s->rf, .on_conn_done = record_line };
+		s->pair.a = (struct stress_hooks){ .ctx = s->rf,
+						   .on_conn_done = record_line,
+						   .want_local = true };
 	return 0;
 }
 
@@ -1232,7 +1236,8 @@ static void print_results(struct session *s, const struct stress_cli *a, int arg
 /* The load, its report, and the HTML report drawn from the timeline. */
 static int session_run(struct session *s, struct stress_cli *a, int argc, char **argv)
 {
-	struct stress_hooks pair_hooks = { &s->pair, pair_socket, pair_done, pair_listen };
+	struct stress_hooks pair_hooks = { &s->pair, pair_socket, pair_done, pair_listen,
+					   s->pair.a.want_local || s->pair.b.want_local };
 	int err = stress_run(&a->o, s->rf || s->corr ? &pair_hooks : NULL, s->res);
 
 	if (s->corr)

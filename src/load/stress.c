@@ -87,7 +87,7 @@ struct run {
 	struct shared *sh;
 	bool sockopt_warned;
 	bool want_cookie; /* SO_COOKIE per socket: a hook names connections by it */
-	bool want_local;  /* getsockname() per connection: for on_conn_done */
+	bool want_local;  /* getsockname() per connection: hooks->want_local */
 	bool send_first;  /* write the request right after connect() */
 	/* The built-in server in the workers' own loops (one process): the
 	 * listener of worker i, taken by it (-1 after); server options. */
@@ -1658,7 +1658,7 @@ int stress_run(const struct stress_opts *o, const struct stress_hooks *hooks,
 		return -EINVAL;
 	result_init(res);
 	r.want_cookie = hooks && (hooks->on_socket || hooks->on_conn_done);
-	r.want_local = hooks && hooks->on_conn_done;
+	r.want_local = hooks && hooks->on_conn_done && hooks->want_local;
 	r.send_first = o->mode != STRESS_HOLD && request_size(o);
 	err = plan_layout(o, hooks, res, &L);
 	if (err)

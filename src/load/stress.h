@@ -72,6 +72,9 @@ struct stress_hooks {
 	/* The built-in server's bound address, before the first connect()
 	 * (called once, from the calling thread). */
 	void (*on_listen)(void *ctx, const struct sockaddr_storage *addr);
+	/* on_conn_done reads rec->local: a getsockname() per connection,
+	 * which a hook that names connections by cookie does without. */
+	bool want_local;
 };
 
 #define STRESS_MAX_SOURCES 64
