@@ -56,6 +56,7 @@ TEST(stress_hooks_called_per_connection)
 	h.ctx = s;
 	h.on_socket = on_socket;
 	h.on_conn_done = on_conn_done;
+	h.want_local = true; /* the records' local ends are checked */
 	ASSERT_EQ(stress_run(&o, &h, res), 0, "stress_run");
 	ASSERT_EQ(res->c.established, N, "established");
 	ASSERT_EQ(s->done, N, "on_conn_done once per connection");
