@@ -300,14 +300,16 @@ static void hook_conn_done(void *ctx, const struct conn_record *r)
 	c->info_total_retrans = r->last_info.total_retrans;
 	c->info_rtt_us = r->last_info.rtt_us;
 	c->info_cwnd = r->last_info.snd_cwnd;
-	/* A client none of whose events came: the load engine's view, its
-	 * peer, and its own end where a hook asked for it (want_local). */
-	if (!c->family && r->remote.family) {
-		c->family = r->remote.family;
-		memcpy(c->daddr, r->remote.addr, sizeof(c->daddr));
-		c->dport = r->remote.port;
+	/* No event of it read yet (perhaps none will come): the load
+	 * engine's view of both ends, where a hook asked for its own
+	 * (want_local: --records). Half of one would keep the events from
+	 * filling in the rest (conn_of()). */
+	if (!c->family && r->local.family) {
+		c->family = r->local.family;
 		memcpy(c->saddr, r->local.addr, sizeof(c->saddr));
+		memcpy(c->daddr, r->remote.addr, sizeof(c->daddr));
 		c->sport = r->local.port;
+		c->dport = r->remote.port;
 	}
 	over = cookie_over(k, c);
 	if (k->timeline) {
