@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # doctor's per-kernel gaps against bpftool's dump of the same BTF: each
 # line is there, never required, and says "ok" exactly where the type,
-# enum or member it names exists in /sys/kernel/btf/vmlinux.
+# enum, member or typed tracepoint (and its arguments) it names exists in
+# /sys/kernel/btf/vmlinux: all seven of them.
 . "$(dirname "$0")/../lib.sh"
 need jq
 need bpftool
@@ -21,10 +22,18 @@ want[retransmit_err]=$(yes_no grep -qP '^\tint err;$' <(body trace_event_raw_tcp
 # kprobe_multi's members in bpf_link_info: the block that closes "} kprobe_multi;".
 want[classic_tp_misses]=$(yes_no grep -qP '^\t\t\t__u64 missed;$' <(body bpf_link_info |
 	awk '/^\t\tstruct \{$/ { buf = "" } { buf = buf $0 "\n" } /^\t\t\} kprobe_multi;$/ { printf "%s", buf; exit }'))
-for gap in reset_reasons reset_without_socket retransmit_err classic_tp_misses; do
+# Typed tracepoints: the typedef btf_trace_<name> that tp_btf attaches by.
+has_tp() { has_raw "TYPEDEF 'btf_trace_$1'"; }
+want[congestion_timeline]=$(yes_no has_tp tcp_cong_state_set)
+want[owner_accepted]=$(yes_no eval 'has_tp sock_send_length && has_tp sock_recv_length')
+# kfree_skb's prototype: void *__data, then 4 arguments with rx_sk (6.13), 3 before.
+want[drop_receiving_socket]=$(yes_no test "$(awk '/TYPEDEF .btf_trace_kfree_skb./ { t = 1; next }
+	t && /FUNC_PROTO/ { sub(".*vlen=", ""); print $1 - 1; exit }' "$TMP/raw")" -ge 4)
+gaps="reset_reasons reset_without_socket retransmit_err classic_tp_misses congestion_timeline owner_accepted drop_receiving_socket"
+for gap in $gaps; do
 	got=$(jq -r --arg g "$gap" '.checks[$g] | "\(.ok) \(.required)"' "$TMP/doctor.json")
 	check_eq "$gap" "$got" "${want[$gap]} false"
 	echo "  $gap: $(jq -r --arg g "$gap" '.checks[$g].detail' "$TMP/doctor.json")"
 done
 "$TCPSCOPE" doctor > "$TMP/doctor.txt"
-check_eq text_lines "$(grep -cE '^(reset_reasons|reset_without_socket|retransmit_err|classic_tp_misses) +(ok|no) ' "$TMP/doctor.txt")" 4
+check_eq text_lines "$(grep -cE "^(${gaps// /|}) +(ok|no) " "$TMP/doctor.txt")" 7
