@@ -37,3 +37,29 @@ for gap in $gaps; do
 done
 "$TCPSCOPE" doctor > "$TMP/doctor.txt"
 check_eq text_lines "$(grep -cE "^(${gaps// /|}) +(ok|no) " "$TMP/doctor.txt")" 7
+
+# syn_recv_identity: no BTF tells, the kernel's own tracepoint does. A
+# tracefs instance of our own records inet_sock_set_state's LISTEN ->
+# SYN_RECV around one loopback connection: a peer port of 0 there is the
+# order doctor must call "no" (tcpscope then holds the event).
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+I=/sys/kernel/tracing/instances/tcpscope-doctor$$
+if mkdir "$I" 2>/dev/null; then
+	cleanup_add "echo 0 > $I/events/sock/inet_sock_set_state/enable; rmdir $I"
+	echo 'oldstate == 10 && newstate == 3' > "$I/events/sock/inet_sock_set_state/filter"
+	echo 1 > "$I/events/sock/inet_sock_set_state/enable"
+	"$TCPSCOPE" stress --mode churn -n 1 > /dev/null 2>&1 # its built-in server accepts it
+	echo 0 > "$I/events/sock/inet_sock_set_state/enable"
+	line=$(grep -m1 'newstate=TCP_SYN_RECV' "$I/trace")
+	echo "  tracefs: ${line##*: }"
+	if [ -z "$line" ]; then
+		fail syn_recv_identity "tracefs recorded no LISTEN -> SYN_RECV"
+	else
+		grep -q ' dport=0 ' <<<"$line" && want_id=false || want_id=true
+		check_eq syn_recv_identity "$(jq -r '.checks.syn_recv_identity | "\(.ok) \(.required)"' "$TMP/doctor.json")" \
+			"$want_id false"
+		echo "  syn_recv_identity: $(jq -r .checks.syn_recv_identity.detail "$TMP/doctor.json")"
+	fi
+else
+	fail syn_recv_identity/setup "cannot make a tracefs instance"
+fi
