@@ -317,6 +317,12 @@ struct {
 	__type(value, __u64); /* when the transition happened */
 } syn_recv_held SEC(".maps");
 
+/* Set at the first hold: where the kernel never holds, the transitions out
+ * of SYN_RECV skip the lookup. Each hold and each release is counted, so
+ * that a hold evicted by 16384 others (a burst of half-open handshakes)
+ * is not lost silently: user space reports held - released. */
+__u32 syn_recv_holding;
+
 static __always_inline void emit_state(struct event *e, __u64 ts_ns, int oldstate, int newstate)
 {
 	e->ts_ns = ts_ns;
@@ -329,7 +335,7 @@ static __always_inline void emit_state(struct event *e, __u64 ts_ns, int oldstat
 static __always_inline int handle_state(const struct sock *sk, int oldstate, int newstate,
 					__u64 cookie, const bool btf)
 {
-	__u64 key = (__u64)(unsigned long)sk, now, *held;
+	__u64 key = (__u64)(unsigned long)sk, now, *held, at = 0;
 	struct event e = {};
 
 	if ((btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol)) != IPPROTO_TCP)
@@ -338,17 +344,23 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV && !e.dport) {
+		syn_recv_holding = 1;
 		bpf_map_update_elem(&syn_recv_held, &key, &now, BPF_ANY);
+		count(CNT_SYN_RECV_HELD);
 		return 0;
+	}
+	/* Released before the filters: a child they leave out frees its
+	 * hold too, and only an eviction leaves one unreleased. */
+	if (oldstate == TCP_SYN_RECV && syn_recv_holding &&
+	    (held = bpf_map_lookup_elem(&syn_recv_held, &key))) {
+		at = *held;
+		bpf_map_delete_elem(&syn_recv_held, &key);
+		count(CNT_SYN_RECV_RELEASED);
 	}
 	if (!keep(&e) || !owner_pass(&e, sk, EV_STATE, btf))
 		return 0;
-	if (oldstate == TCP_SYN_RECV && (held = bpf_map_lookup_elem(&syn_recv_held, &key))) {
-		__u64 at = *held;
-
-		bpf_map_delete_elem(&syn_recv_held, &key);
+	if (at)
 		emit_state(&e, at, TCP_LISTEN, TCP_SYN_RECV);
-	}
 	emit_state(&e, now, oldstate, newstate);
 	return 0;
 }

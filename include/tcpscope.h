@@ -161,6 +161,12 @@ struct cgroup_filter {
 /* Left out by --pid, --comm or --cgroup because the socket's owner (or
  * cgroup) was not known yet: the filter could not decide. */
 #define CNT_UNOWNED(t) (4 * EV_TYPE_MAX + 1 + (t))
-#define CNT_MAX	       (5 * EV_TYPE_MAX + 1)
+/* A child's LISTEN -> SYN_RECV held until the child has its identity
+ * (kernels before upstream "inet: consolidate inet_csk_clone_lock()"), and
+ * those released at the child's next transition: held - released were
+ * evicted from the hold (their events lost) or are half-open still. */
+#define CNT_SYN_RECV_HELD     (5 * EV_TYPE_MAX + 1)
+#define CNT_SYN_RECV_RELEASED (5 * EV_TYPE_MAX + 2)
+#define CNT_MAX		      (5 * EV_TYPE_MAX + 3)
 
 #endif /* TCPSCOPE_H */

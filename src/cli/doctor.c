@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include "lib/parse.h"
 #include "tracer/tracepoints.h"
 #include "tracer/tracer.h"
+#include "lib/util.h"
 
 #define CMD	"doctor"
 #define TRACEFS "/sys/kernel/tracing"
@@ -201,8 +205,10 @@ static void doctor_parse(int argc, char **argv, struct doctor_opts *o)
 			    "tracepoint,\n"
 			    "tp_btf, raw_tp, the BPF ring buffer), names what this kernel's\n"
 			    "tracepoints cannot tell (\"no\" lines: reset reasons, resets without\n"
-			    "a socket, failed retransmits, ...), then loads and attaches the\n"
-			    "tracer once to prove it. Exits 1 if tracing cannot work here.\n\n"
+			    "a socket, failed retransmits, ...), traces one connection on\n"
+			    "127.0.0.1 to see how the kernel orders a child's SYN_RECV, then\n"
+			    "loads and attaches the tracer once to prove it. Exits 1 if tracing\n"
+			    "cannot work here.\n\n"
 			    "  --json         one JSON object instead of text\n"
 			    "  -v, --verbose  libbpf's log on stderr\n"
 			    "  -h, --help     this text\n\n"
@@ -318,6 +324,65 @@ static void check_loads(struct checklist *l, bool verbose)
 	}
 }
 
+/* One connection on 127.0.0.1, accepted: 0 or -errno. */
+static int loopback_handshake(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l, c = -1, s = -1, err = 0;
+
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		err = -errno;
+	if (!err && ((c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+		     connect(c, (struct sockaddr *)&a, sizeof(a)) ||
+		     (s = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0))
+		err = -errno;
+	if (s >= 0)
+		close(s);
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+	return err;
+}
+
+/* Does this kernel set a child's LISTEN -> SYN_RECV before the child has
+ * its own ports and cookie (before upstream "inet: consolidate
+ * inet_csk_clone_lock()")? No BTF tells: one loopback connection, traced,
+ * and the holds the state program made for it (bpf/tcpscope.bpf.c). */
+static void check_syn_recv_identity(struct checklist *l)
+{
+	struct tracer_opts to = { .events = EVMASK(EV_STATE) };
+	struct tracer_counts tc = {};
+	struct tracer *t = NULL;
+	const char *msg = "loading the tracer";
+	int err;
+
+	err = tracer__open(&t, &to, noop_event, NULL, &msg);
+	if (!err) {
+		msg = "a connection on 127.0.0.1";
+		err = loopback_handshake();
+	}
+	if (!err) {
+		msg = "reading the counters";
+		err = tracer__counts(t, &tc);
+	}
+	tracer__destroy(t);
+	if (err)
+		add(l, "syn_recv_identity", false, false, "could not tell: %s: %s", msg,
+		    errno_name(-err));
+	else if (tc.syn_recv_held)
+		add(l, "syn_recv_identity", false, false, "%s",
+		    "a child's LISTEN -> SYN_RECV comes before its ports and cookie: tcpscope "
+		    "holds it in the kernel to the child's next transition (16384 at once; "
+		    "summaries count holds never released, syn_recv_holds)");
+	else
+		add(l, "syn_recv_identity", false, true, "%s",
+		    "a child's LISTEN -> SYN_RECV comes with its own ports and cookie: no hold");
+}
+
 static void print_json(const struct checklist *l, bool fatal)
 {
 	struct jw w;
@@ -373,6 +438,7 @@ int cmd_doctor(int argc, char **argv)
 	add(l, "ringbuf", true, ringbuf, "BPF_MAP_TYPE_RINGBUF %s",
 	    ringbuf ? "yes" : "no (kernel < 5.8?)");
 	check_gaps(l);
+	check_syn_recv_identity(l);
 	check_loads(l, o.verbose);
 	for (i = 0; i < l->n; i++)
 		if (l->c[i].required && !l->c[i].ok)

@@ -17,6 +17,7 @@
 #include "metrics/metrics.h"
 #include "lib/parse.h"
 #include "lib/privs.h"
+#include "tracer/holds.h"
 #include "tracer/owner.h"
 #include "tracer/tracer.h"
 #include "lib/util.h"
@@ -351,6 +352,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_u64(&w, "recursion_misses", u64_sum(tc->recursion_misses, EV_TYPE_MAX));
 	jw_u64(&w, "recursion_rescued", u64_sum(tc->rescued, EV_TYPE_MAX));
 	owner_counts_json(&w, tc);
+	syn_recv_holds_json(&w, tc);
 	jw_double(&w, "duration_s", secs);
 	jw_str(&w, "attach", attach);
 	jw_arr_open(&w, "top_retransmits");
@@ -418,6 +420,7 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 		       "filters");
 	}
 	printf("\n");
+	syn_recv_holds_text(stdout, "", tc);
 	owner_counts_text(stdout, tc);
 	owner_tally__text(&env->owners, stdout, env->top);
 	if (!ntop)

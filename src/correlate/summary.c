@@ -9,6 +9,7 @@
 #include "correlate/summary.h"
 #include "lib/util.h"
 #include "tracer/events.h"
+#include "tracer/holds.h"
 
 #define TEXT_TOP 5
 
@@ -455,6 +456,7 @@ void corr_summary__print_text(const struct corr_summary *s, const struct hist *c
 	why__print_text(&s->why, f);
 	text_paths(s, f);
 	text_top(s, f);
+	syn_recv_holds_text(f, "  ", &s->tc);
 	owner_counts_text(f, &s->tc);
 	owner_tally__text(s->owners, f, TEXT_TOP);
 }
@@ -660,6 +662,7 @@ void corr_summary__print_json(const struct corr_summary *s, struct jw *w)
 	conns_json(w, "top_retransmits", s->top_rtx, s->ntop_rtx);
 	conns_json(w, "top_srtt", s->top_srtt, s->ntop_srtt);
 	owner_counts_json(w, &s->tc);
+	syn_recv_holds_json(w, &s->tc);
 	owner_tally__json(s->owners, w, SUMMARY_TOP);
 	jw_obj_close(w);
 }

@@ -67,16 +67,28 @@ static const char *reason_text(const struct verdict *v)
 	return "";
 }
 
-static void text_drops(const struct drop_count *d, uint64_t on_conns, FILE *f)
+static uint64_t drop_total(const struct drop_count *d)
 {
 	uint64_t total = d->other;
 	uint32_t i;
 
 	for (i = 0; i < d->ncodes; i++)
 		total += d->n[i];
+	return total;
+}
+
+/* The drops: line; on_conns NULL (trace): no "on our connections". */
+static void text_drops(const struct drop_count *d, const uint64_t *on_conns, FILE *f)
+{
+	uint64_t total = drop_total(d);
+	uint32_t i;
+
 	if (!total)
 		return;
-	fprintf(f, "drops: %" PRIu64 " (on our connections %" PRIu64 "):", total, on_conns);
+	fprintf(f, "drops: %" PRIu64, total);
+	if (on_conns)
+		fprintf(f, " (on our connections %" PRIu64 ")", *on_conns);
+	fputc(':', f);
 	for (i = 0; i < d->ncodes; i++)
 		fprintf(f, " %s %" PRIu64,
 			*drop_reason_name(d->code[i]) ? drop_reason_name(d->code[i]) : "unknown",
@@ -95,7 +107,7 @@ void why__print_text(const struct why_summary *w, FILE *f)
 	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
 	int k;
 
-	text_drops(&w->drops, w->drops_on_conns, f);
+	text_drops(&w->drops, &w->drops_on_conns, f);
 	for (k = 1; k < VERDICT_MAX; k++) {
 		const struct conn *c = w->example[k];
 		struct verdict v;
@@ -142,14 +154,10 @@ static void carried_json(struct jw *j, const char *key, const struct drop_count 
 
 void why__print_json(const struct why_summary *w, struct jw *j)
 {
-	uint64_t total = w->drops.other;
-	uint32_t i;
 	int k;
 
-	for (i = 0; i < w->drops.ncodes; i++)
-		total += w->drops.n[i];
 	jw_obj_open(j, "drops");
-	jw_u64(j, "total", total);
+	jw_u64(j, "total", drop_total(&w->drops));
 	jw_u64(j, "joined", w->drops.joined);
 	jw_u64(j, "on_our_connections", w->drops_on_conns);
 	by_reason_json(j, "by_reason", &w->drops);
@@ -240,6 +248,8 @@ void why_trace__event(struct why_trace *w, struct conntab *t, const struct event
 	struct conn *c = e->cookie ? conntab__find(t, e->cookie) : NULL;
 	struct verdict v;
 
+	if (e->type == EV_DROP)
+		drop_count__add(&w->drops, &e->drop, false);
 	if (e->type == EV_SEND_RESET || e->type == EV_RECV_RESET || e->type == EV_DROP) {
 		bool has_sock = e->type == EV_DROP ? e->drop.has_sock : e->reset.has_sock;
 
@@ -281,6 +291,7 @@ void why_trace__print_text(const struct why_trace *w, FILE *f)
 	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
 	int k;
 
+	text_drops(&w->drops, NULL, f);
 	for (k = 1; k < VERDICT_MAX; k++) {
 		const struct conn *c = &w->example[k];
 		const struct verdict *v = &w->example_v[k];
@@ -303,6 +314,11 @@ void why_trace__print_json(const struct why_trace *w, struct jw *j)
 {
 	int k;
 
+	jw_obj_open(j, "drops");
+	jw_u64(j, "total", drop_total(&w->drops));
+	by_reason_json(j, "by_reason", &w->drops);
+	carried_json(j, "carried", &w->drops);
+	jw_obj_close(j);
 	jw_obj_open(j, "verdicts");
 	for (k = 1; k < VERDICT_MAX; k++)
 		jw_u64(j, verdict_name(k), w->verdicts[k]);

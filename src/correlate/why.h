@@ -41,6 +41,7 @@ void why__timeline(FILE *f, const struct conntab *t);
  * with a reset or a drop (and, by trace --top, a retransmit): memory
  * grows with failures, not with connections. */
 struct why_trace {
+	struct drop_count drops; /* every drop event, by reason, as stress's */
 	uint64_t verdicts[VERDICT_MAX];
 	struct conn example[VERDICT_MAX]; /* the identity of the first of each */
 	struct verdict example_v[VERDICT_MAX];
@@ -48,6 +49,7 @@ struct why_trace {
 
 /* One event; t is trace's table of connections. */
 void why_trace__event(struct why_trace *w, struct conntab *t, const struct event *e);
+/* The drops: line (when there were drops) and one line per verdict. */
 void why_trace__print_text(const struct why_trace *w, FILE *f);
-/* The "verdicts" member. */
+/* The "drops" and "verdicts" members. */
 void why_trace__print_json(const struct why_trace *w, struct jw *j);

@@ -221,6 +221,13 @@ void metrics__write(struct metrics *m, const struct metrics_source *src, FILE *f
 	for (i = 0; i < EV_TYPE_MAX; i++)
 		fprintf(f, "tcpscope_lost_events_total{type=\"%s\"} %" PRIu64 "\n", ev_type_name(i),
 			have_counts ? tc.lost[i] : 0);
+	header(f, "tcpscope_syn_recv_holds_total", "counter",
+	       "Accepted sockets' LISTEN -> SYN_RECV held for the child's identity (kernels "
+	       "before ~6.15), by what became of them: released, or evicted (the event lost)");
+	fprintf(f, "tcpscope_syn_recv_holds_total{outcome=\"released\"} %" PRIu64 "\n",
+		have_counts ? tc.syn_recv_released : 0);
+	fprintf(f, "tcpscope_syn_recv_holds_total{outcome=\"evicted\"} %" PRIu64 "\n",
+		have_counts ? tc.syn_recv_evicted : 0);
 	header(f, "tcpscope_retransmits_total", "counter", "Retransmit events, by kind");
 	for (i = 0; i < RK_MAX; i++)
 		fprintf(f, "tcpscope_retransmits_total{kind=\"%s\"} %" PRIu64 "\n",

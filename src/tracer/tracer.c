@@ -529,6 +529,45 @@ int tracer__drain(struct tracer *t)
 	return ring_buffer__consume(t->rb);
 }
 
+/* One counter of the per-CPU map, summed over the CPUs. */
+static uint64_t counter_sum(struct tracer *t, __u32 key)
+{
+	__u64 vals[t->ncpus];
+	uint64_t sum = 0;
+	int i;
+
+	if (bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), vals, sizeof(vals), 0))
+		return 0;
+	for (i = 0; i < t->ncpus; i++)
+		sum += vals[i];
+	return sum;
+}
+
+/* Holds never released: those still in the map are half-open children,
+ * the rest were evicted (or overwritten by a later hold at the same
+ * address). Releases go on while the map is walked: the releases counted
+ * after the walk make the evicted figure a lower bound, never a false
+ * loss. Only where the kernel holds at all. */
+static void syn_recv_unreleased(struct tracer *t, struct tracer_counts *c)
+{
+	uint64_t open = 0, unreleased = c->syn_recv_held - c->syn_recv_released, released;
+	__u64 key, next, *prev = NULL;
+
+	if (c->syn_recv_held <= c->syn_recv_released)
+		return;
+	while (!bpf_map__get_next_key(t->skel->maps.syn_recv_held, prev, &next, sizeof(next))) {
+		open++;
+		key = next;
+		prev = &key;
+	}
+	released = counter_sum(t, CNT_SYN_RECV_RELEASED);
+	if (c->syn_recv_held > released + open)
+		c->syn_recv_evicted = c->syn_recv_held - released - open;
+	if (c->syn_recv_evicted > unreleased)
+		c->syn_recv_evicted = unreleased;
+	c->syn_recv_pending = unreleased - c->syn_recv_evicted;
+}
+
 int tracer__counts(struct tracer *t, struct tracer_counts *c)
 {
 	__u64 vals[t->ncpus], owner_misses = 0, owner_rescued = 0;
@@ -544,7 +583,11 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 		for (i = 0; i < t->ncpus; i++) {
 			uint32_t type = key % EV_TYPE_MAX;
 
-			if (key < EV_TYPE_MAX)
+			if (key == CNT_SYN_RECV_HELD)
+				c->syn_recv_held += vals[i];
+			else if (key == CNT_SYN_RECV_RELEASED)
+				c->syn_recv_released += vals[i];
+			else if (key < EV_TYPE_MAX)
 				c->seen[type] += vals[i];
 			else if (key < 2 * EV_TYPE_MAX)
 				c->lost[type] += vals[i];
@@ -573,6 +616,7 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 			c->recursion_misses[t->twins[i].tp->type] += info.recursion_misses;
 	}
 	c->owner_lost = owner_misses > owner_rescued ? owner_misses - owner_rescued : 0;
+	syn_recv_unreleased(t, c);
 	for (i = 0; i < EV_TYPE_MAX; i++) {
 		/* Misses the twin did not rescue are gone for good. */
 		if (c->recursion_misses[i] > c->rescued[i])

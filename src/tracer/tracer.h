@@ -52,6 +52,13 @@ struct tracer_counts {
 	/* Owner records the kernel skipped by recursion and the twins did not
 	 * rescue: those sockets' later events may say pid 0. */
 	uint64_t owner_lost;
+	/* Children's LISTEN -> SYN_RECV held until the child has its identity
+	 * (kernels before upstream "inet: consolidate inet_csk_clone_lock()";
+	 * 0 on later ones) and released at the child's next transition. Of
+	 * the rest, pending are still held (half-open children) when counted,
+	 * evicted were pushed out of the hold's 16384 entries: their events
+	 * are lost, before any filter could say whether they were asked for. */
+	uint64_t syn_recv_held, syn_recv_released, syn_recv_pending, syn_recv_evicted;
 };
 
 struct tracer;

@@ -88,7 +88,7 @@ bt_hs=$(awk '/^@n:/ {print $2}' "$TMP/bt.out" 2>/dev/null)
 S=$(tail -1 "$TMP/trace.json")
 check_eq trace/summary_last "$(jq -r .type <<< "$S")" summary
 M=$TMP/m2.txt
-for k in fast rto syn failed other; do
+for k in fast rto syn failed other tlp; do
 	check_eq "trace/retransmits_$k" "$(metric "$M" "tcpscope_retransmits_total{kind=\"$k\"}")" \
 		"$(jq ".retransmits.$k" <<< "$S")"
 done
@@ -110,6 +110,10 @@ check_eq trace/resets_received "$(metric "$M" tcpscope_resets_received_total)" \
 check_eq trace/resets_sent "$(msum "$M" tcpscope_resets_sent_total)" \
 	"$(jq .events.send_reset <<< "$S")"
 check_eq trace/lost "$(msum "$M" tcpscope_lost_events_total)" "$(jq .lost <<< "$S")"
+for o in released evicted; do
+	check_eq "trace/syn_recv_holds_$o" "$(metric "$M" "tcpscope_syn_recv_holds_total{outcome=\"$o\"}")" \
+		"$(jq ".syn_recv_holds.$o" <<< "$S")"
+done
 check_eq trace/srtt_count "$(metric "$M" tcpscope_srtt_seconds_count)" "$(jq .events.probe <<< "$S")"
 # Every connection the load engine established had its handshake timed:
 # as many as it established, unless the kernel itself did not report some

@@ -63,7 +63,7 @@ check_eq dom/params_attempted "$(dom_attr "$DOM" params-table data-attempted)" \
 	"$(jq .connections.attempted "$J")"
 check_eq dom/retransmit_segs "$(dom_attr "$DOM" s-retrans-segs data-value)" \
 	"$(jq .trace.retransmit_segs "$J")"
-for k in fast rto syn failed other; do
+for k in fast rto syn failed other tlp; do
 	check_eq "dom/kind_$k" "$(svg_attr "$DOM" chart-retrans "data-total-$k")" \
 		"$(jq ".trace.retransmits.$k" "$J")"
 done

@@ -70,6 +70,20 @@ for mode in tp_btf raw_tp; do
 	done < <(jq -c 'select(.error==null)' "$out.clients")
 	check_eq "$mode/probe_cookie_and_srtt" "$bad" 0
 	check_eq "$mode/lost" "$(tail -n1 "$out" | jq -r .lost)" 0
+	# The LISTEN -> SYN_RECV hold (doctor's syn_recv_identity): never on a
+	# kernel that gives the child its identity first; elsewhere one per
+	# accepted socket at least (the count is of every namespace's, before
+	# the filters), each released at the child's next transition.
+	holds=$(tail -n1 "$out" | jq -c .syn_recv_holds)
+	echo "  holds: $holds"
+	if kernel_has syn_recv_identity; then
+		check_eq "$mode/syn_recv_never_held" "$(jq .held <<<"$holds")" 0
+	else
+		echo "  $KERNEL_SAYS"
+		check_cmp "$mode/syn_recv_held_per_accept" "$(jq .held <<<"$holds")" -ge $N
+		check_eq "$mode/syn_recv_holds_released" "$(jq -c '[.released, .half_open, .evicted]' <<<"$holds")" \
+			"[$(jq .held <<<"$holds"),0,0]"
+	fi
 done
 
 # SIGINT mid-stream: the output stays valid JSON with the summary last.

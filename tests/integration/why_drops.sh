@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drops in the lossy lab, IPv4 and IPv6: the netfilter_drop events tcpscope
-# reports for the lab's port equal the nftables rules' own counters, and
+# reports for the lab's port equal the nftables rules' own counters (the
+# events, and trace's summary by reason in JSON and text), and
 # bpftrace, counting skb:kfree_skb with that reason in the lab's two
 # namespaces, sees no more (it is a lower bound: it misses nested hits).
 # The reason's code is the running kernel's, from its BTF.
@@ -62,7 +63,11 @@ one_family() { # FAMILY SERVER_IP PORT
 	"$TCPSCOPE" trace --json --events drop,retransmit --port "$port" > "$TMP/trace$fam.jsonl" 2> "$TMP/trace$fam.err" &
 	tr=$!
 	cleanup_add kill $tr
-	wait_attached $tr || { fail "v$fam/setup" "the tracer did not attach"; return; }
+	# The same in text, for its summary's drops: line.
+	"$TCPSCOPE" trace -q --events drop,retransmit --port "$port" > "$TMP/trace$fam.txt" 2> "$TMP/tracet$fam.err" &
+	trt=$!
+	cleanup_add kill $trt
+	wait_attached $tr && wait_attached $trt || { fail "v$fam/setup" "the tracers did not attach"; return; }
 	ip netns exec "$NS_A" $LOAD client "$ip" "$port" --conns 8 --parallel 4 --bytes 200000 \
 		> "$TMP/client$fam.out"
 	# Until no socket of the port can still send (and so be dropped).
@@ -78,6 +83,8 @@ one_family() { # FAMILY SERVER_IP PORT
 	want_bytes=$(nft_count bytes)
 	kill -INT $tr; wait $tr
 	check_eq "v$fam/exit_status" "$?" 0
+	kill -INT $trt; wait $trt
+	check_eq "v$fam/text_exit_status" "$?" 0
 	stop_bpftrace $bt
 	bpf=$(awk '/^@n:/ {print $2}' "$TMP/bt$fam.out"); bpf=${bpf:-0}
 	got=$(jq -s '[.[] | select(.type=="drop" and .reason=="netfilter_drop")] | length' "$TMP/trace$fam.jsonl")
@@ -113,6 +120,22 @@ one_family() { # FAMILY SERVER_IP PORT
 	check_eq "v$fam/summary_counts_drops" "$(tail -n 1 "$TMP/trace$fam.jsonl" | jq -r .events.drop)" \
 		"$(jq -s '[.[] | select(.type=="drop")] | length' "$TMP/trace$fam.jsonl")"
 	check_eq "v$fam/lost_zero" "$(tail -n 1 "$TMP/trace$fam.jsonl" | jq -r .lost)" 0
+	# The summary's drops by reason: netfilter_drop the rules' counters
+	# exactly, as the events are; every reason as the events say, and what
+	# they carried.
+	s=$(tail -n 1 "$TMP/trace$fam.jsonl")
+	check_eq "v$fam/summary_netfilter_drops_equal_nft_counters" "$(jq .drops.by_reason.netfilter_drop <<<"$s")" "$want"
+	check_eq "v$fam/summary_drops_total" "$(jq .drops.total <<<"$s")" "$(jq .events.drop <<<"$s")"
+	check_eq "v$fam/summary_by_reason_as_events" "$(jq -S -c .drops.by_reason <<<"$s")" \
+		"$(jq -s -S -c '[.[] | select(.type=="drop")] | group_by(.reason) | map({(.[0].reason): length}) | add // {}' \
+			"$TMP/trace$fam.jsonl")"
+	check_eq "v$fam/summary_carried_as_events" "$(jq -c '.drops.carried | [.with_data, .data_bytes]' <<<"$s")" \
+		"$(jq -s -c '[.[] | select(.type=="drop" and .payload > 0)] | [length, (map(.payload) | add // 0)]' \
+			"$TMP/trace$fam.jsonl")"
+	line=$(grep '^drops: ' "$TMP/trace$fam.txt")
+	echo "  text: $line"
+	check_eq "v$fam/text_netfilter_drops_equal_nft_counters" \
+		"$(grep -oE ' netfilter_drop [0-9]+' <<<"$line" | awk '{print $2}')" "$want"
 	nft_clear
 }
 

@@ -8,6 +8,8 @@
 #   namespace's TcpExtTCPSynRetrans (nstat);
 # - tcpscope server --mode reset: every connection the load engine saw
 #   end in ECONNRESET is reset_by_peer.
+# trace, watching the three ports, gives the same counts from the kernel's
+# events alone, in JSON and in its text summary's verdict lines.
 . "$(dirname "$0")/../lib.sh"
 need nstat
 need jq
@@ -18,12 +20,17 @@ ip -n "$NS" link set lo up
 in_ns() { ip netns exec "$NS" "$@"; }
 export NSTAT_HISTORY=$TMP/nstat.hist
 
-# trace, system-wide on the two ports, judges from the kernel's events
-# alone what it saw fail.
-"$TCPSCOPE" trace --port 29441 --port 29443 --json -q > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
+# trace, system-wide on the three ports, judges from the kernel's events
+# alone what it saw fail: once in JSON, once in text (its summary's
+# verdict lines, each with an example connection).
+PORTS="--port 29441 --port 29442 --port 29443"
+"$TCPSCOPE" trace $PORTS --json -q > "$TMP/trace.jsonl" 2> "$TMP/trace.err" &
 TR=$!
 cleanup_add kill $TR
-wait_attached $TR || { fail setup "the tracer did not attach"; exit 0; }
+"$TCPSCOPE" trace $PORTS -q > "$TMP/trace.txt" 2> "$TMP/tracet.err" &
+TRT=$!
+cleanup_add kill $TRT
+wait_attached $TR && wait_attached $TRT || { fail setup "the tracers did not attach"; exit 0; }
 
 # Closed port.
 in_ns "$TCPSCOPE" stress 127.0.0.1:29441 --mode churn -n 20 --concurrency 5 --trace --json \
@@ -95,12 +102,53 @@ check_eq reset/lost_zero "$(jq .trace.lost "$TMP/rs.json")" 0
 
 kill -INT $TR; wait $TR
 check_eq trace/exit_status "$?" 0
-tv=$(tail -n 1 "$TMP/trace.jsonl" | jq -c .verdicts)
-# 20 + 3 refused connects to the closed port; the reset server's clients
-# reset_by_peer, its own sockets closed with SO_LINGER 0 aborted.
+kill -INT $TRT; wait $TRT
+check_eq trace/text_exit_status "$?" 0
+ts=$(tail -n 1 "$TMP/trace.jsonl")
+tv=$(jq -c .verdicts <<<"$ts")
+# 20 + 3 refused connects to the closed port; the backlog's timed-out
+# connects syn_timeout; the reset server's clients reset_by_peer, its own
+# sockets closed with SO_LINGER 0 aborted.
 check_eq trace/refused "$(jq .refused <<<"$tv")" 23
+check_eq trace/syn_timeout "$(jq .syn_timeout <<<"$tv")" "$(jq '.errors.ETIMEDOUT // 0' "$TMP/bl.json")"
 check_eq trace/reset_by_peer "$(jq .reset_by_peer <<<"$tv")" "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")"
-check_eq trace/lost_zero "$(tail -n 1 "$TMP/trace.jsonl" | jq .lost)" 0
+# Only the backlog case retransmitted SYNs (loopback loses nothing else):
+# the namespace's TcpExtTCPSynRetrans over it.
+check_eq trace/syn_retransmits_equal_nstat "$(jq .retransmits.syn <<<"$ts")" "$synretrans"
+check_eq trace/lost_zero "$(jq .lost <<<"$ts")" 0
+
+# The text summary: a line per verdict, its count the load engine's errno
+# count, its example one of the connections the load engine saw fail so:
+# the stress run's --timeline has the kernel's ports (the load engine
+# knows no local port of a connect that failed) and the load engine's
+# errno per cookie. A syn_timeout's SYN retransmits are that connection's.
+# The example connection's cookies in TIMELINE: its -> CLOSE from its
+# local port (a port may come back in a run), earliest first.
+example_cookies() { # LINE TIMELINE
+	local port
+	port=$(sed -E 's/.*e\.g\. [0-9.]+:([0-9]+) > .*/\1/' <<<"$1")
+	jq -s -r --argjson p "${port:-0}" '[.[] | select(.type=="state" and .new=="CLOSE" and .sport==$p)] |
+		sort_by(.ts_ns) | .[].cookie' "$2"
+}
+text_verdict() { # VERDICT PORT COUNT TIMELINE ERRNO
+	local line cookies
+	line=$(grep "^verdict $1: " "$TMP/trace.txt")
+	echo "  $line"
+	check_eq "trace_text/$1_line" \
+		"$(grep -cE "^verdict $1: $3 connections, e\.g\. 127\.0\.0\.[0-9]+:[0-9]+ > 127\.0\.0\.1:$2( |\$)" <<<"$line")" 1
+	cookies=$(example_cookies "$line" "$4" | jq -s -c .)
+	check_eq "trace_text/$1_example_failed_so" \
+		"$(jq -s -r --argjson c "$cookies" '[.[] | select(.type=="close" and (.cookie | IN($c[]))) | .err] |
+			unique | join(",")' "$4")" "$5"
+}
+text_verdict refused 29441 23 "$TMP/refused.jsonl" ECONNREFUSED
+text_verdict syn_timeout 29442 "$(jq '.errors.ETIMEDOUT // 0' "$TMP/bl.json")" "$TMP/bl.jsonl" ETIMEDOUT
+text_verdict reset_by_peer 29443 "$(jq '.errors.ECONNRESET // 0' "$TMP/rs.json")" "$TMP/rs.jsonl" ECONNRESET
+line=$(grep '^verdict syn_timeout: ' "$TMP/trace.txt")
+first=$(example_cookies "$line" "$TMP/bl.jsonl" | head -n 1)
+check_eq trace_text/syn_timeout_example_retransmits "$(grep -oE 'after [0-9]+ SYN retransmits$' <<<"$line")" \
+	"after $(jq -r --argjson c "${first:-0}" 'select(.type=="why" and .cookie==$c) | .syn_retransmits' \
+		"$TMP/bl.jsonl") SYN retransmits"
 
 # A clean run without data (the built-in server, FIN close): the kernel
 # still frees segments as drops at teardown (a FIN left in a closed
