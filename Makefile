@@ -170,7 +170,7 @@ test-arm64:
 	$(Q)tests/vm/run --arch arm64
 
 # In one count: this machine's kernel, then Debian 12's 6.1 under QEMU:
-# x86_64's kernel-difference set (tests/vm/run's VM_CI) and arm64's smoke
+# x86_64's CI set (tests/vm/run's VM_CI) and arm64's smoke
 # set (what CI runs). VM_ARCH=arm64 leaves x86_64 out.
 VM_ARCH ?= x86_64,arm64
 test-all: all unit
