@@ -378,7 +378,7 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
  *
  * probe_recent() runs first: most hits of a busy socket are sampled out,
  * and they cost a lookup and a clock read, not the socket reads, filters
- * and owner lookup of an event (BENCHMARKS.md 11f). The time is stamped
+ * and owner lookup of an event (BENCHMARKS.md 14). The time is stamped
  * only on an event that passed the filters, so a hit sampled out there
  * belongs to a socket the filters kept: the count stays that of the
  * filtered hits. (A filter whose verdict on a socket changes, an owner
