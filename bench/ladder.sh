@@ -24,33 +24,25 @@ tracepoint:sock:sock_send_length,tracepoint:sock:sock_recv_length"
 RUNGS="plain bpftrace floor2 ring perf filtered trace stress"
 
 churn() { # RUNG: prints connections/s
-	local tp= extra=
+	local v
 	ns_new
+	TRACE_PID=
 	case $1 in
 	bpftrace) bt_start "$TPS_ALL" ;;
 	floor2) floor_start --twins ;;
 	ring) floor_start --twins --ring ;;
 	perf) floor_start --twins --perf ;;
-	filtered | trace)
-		[ "$1" = filtered ] && extra="--port 9"
-		# shellcheck disable=SC2086 # extra: words
-		in_ns "$TCPSCOPE" trace -e all -q $extra > "$TMP/t.out" 2>&1 &
-		tp=$!
-		bg_track "$tp"
-		sleep 1.5 # attached
-		extra=
-		;;
-	stress) extra=--trace ;;
+	filtered) trace_beside -e all -q --port 9 ;;
+	trace) trace_beside -e all -q ;;
 	esac
-	in_ns "$TCPSCOPE" stress --mode churn --close rst --threads "$(nproc)" --duration "${SECS}s" \
-		--json $extra > "$TMP/c.json"
+	if [ "$1" = stress ]; then v=$(rst_churn --trace); else v=$(rst_churn); fi
 	case $1 in
 	bpftrace) bt_stop ;;
 	floor2 | ring | perf) floor_stop ;;
+	filtered | trace) int_stop "$TRACE_PID" ;;
 	esac
-	[ -n "$tp" ] && int_stop "$tp"
 	ns_del "$NS"
-	jq '.connections.established / .rate.launch_s | floor' "$TMP/c.json"
+	echo "$v"
 }
 
 floor_build
@@ -61,7 +53,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	for r in $RUNGS; do
 		v=$(churn "$r")
 		printf ' %9d' "$v"
-		[ "$r" = plain ] && p=$v || record "$r" "$(div "$v" "$p")"
+		if [ "$r" = plain ]; then p=$v; else record "$r" "$(div "$v" "$p")"; fi
 	done
 	printf '   %s\n' "$(loadavg)"
 done

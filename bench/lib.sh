@@ -144,6 +144,21 @@ int_stop() { # PID...
 	done
 }
 
+# CPU-bound RST churn for SECS seconds in $NS, 2 workers, built-in server
+# (ARGS: more stress options, e.g. --trace): prints connections/s.
+rst_churn() { # [ARGS...]
+	in_ns "$TCPSCOPE" stress --mode churn --close rst --threads "$(nproc)" --duration "${SECS}s" \
+		--json "$@" > "$TMP/c.json"
+	jq '.connections.established / .rate.launch_s | floor' "$TMP/c.json"
+}
+# `tcpscope trace ARGS` in $NS beside a load, attached: TRACE_PID (int_stop).
+trace_beside() { # ARGS...
+	in_ns "$TCPSCOPE" trace "$@" > "$TMP/t.out" 2>&1 &
+	TRACE_PID=$!
+	bg_track "$TRACE_PID"
+	sleep 1.5 # attached
+}
+
 # The floor (bench/floor.bpf.c): programs that only return 0, as tp_btf, on
 # every tracepoint tcpscope attaches; built once per run.
 floor_build() {

@@ -10,21 +10,17 @@ REPS=${BENCH_SPLIT_REPS:-4}
 OLDSET=retransmit,state,probe,reset
 
 churn() { # "" | EVENTS (a trace -q beside it) | stress (--trace); prints connections/s
-	local tp= extra=
+	local v
 	ns_new
-	if [ "$1" = stress ]; then
-		extra=--trace
-	elif [ -n "$1" ]; then
-		in_ns "$TCPSCOPE" trace -e "$1" -q > "$TMP/t.out" 2>&1 &
-		tp=$!
-		bg_track "$tp"
-		sleep 1.5 # attached
-	fi
-	in_ns "$TCPSCOPE" stress --mode churn --close rst --threads "$(nproc)" --duration "${SECS}s" \
-		--json $extra > "$TMP/c.json"
-	[ -n "$tp" ] && int_stop "$tp"
+	TRACE_PID=
+	case $1 in
+	"") v=$(rst_churn) ;;
+	stress) v=$(rst_churn --trace) ;;
+	*) trace_beside -e "$1" -q; v=$(rst_churn) ;;
+	esac
+	[ -n "$TRACE_PID" ] && int_stop "$TRACE_PID"
 	ns_del "$NS"
-	jq '.connections.established / .rate.launch_s | floor' "$TMP/c.json"
+	echo "$v"
 }
 
 say "split: load average $(loadavg) at start; $REPS repetitions of ${SECS}s RST churn each"
