@@ -393,15 +393,15 @@ static __always_inline __u64 probe_key(const struct sock *sk, __u64 cookie)
 	return cookie ? cookie : (__u64)(unsigned long)sk;
 }
 
+/* tp_btf: *o is the socket's storage where it has one, for probe_stamp(). */
 static __always_inline bool probe_recent(const struct sock *sk, __u64 cookie, __u64 now,
-					 const bool btf)
+					 struct owner **o, const bool btf)
 {
-	struct owner *o;
 	__u64 *last, key;
 
 	if (btf) {
-		o = bpf_sk_storage_get(&owners, (void *)sk, 0, 0);
-		return o && o->probe_last_ns && now - o->probe_last_ns < targ_probe_interval_ns;
+		*o = bpf_sk_storage_get(&owners, (void *)sk, 0, 0);
+		return *o && (*o)->probe_last_ns && now - (*o)->probe_last_ns < targ_probe_interval_ns;
 	}
 	key = probe_key(sk, cookie);
 	last = bpf_map_lookup_elem(&probe_last, &key);
@@ -409,13 +409,13 @@ static __always_inline bool probe_recent(const struct sock *sk, __u64 cookie, __
 }
 
 static __always_inline void probe_stamp(const struct sock *sk, __u64 cookie, __u64 now,
-					const bool btf)
+					struct owner *o, const bool btf)
 {
-	struct owner *o;
 	__u64 key;
 
 	if (btf) {
-		o = bpf_sk_storage_get(&owners, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!o)
+			o = bpf_sk_storage_get(&owners, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (o)
 			o->probe_last_ns = now;
 		return;
@@ -428,20 +428,21 @@ static __always_inline int handle_probe(const struct sock *sk, const struct sk_b
 					__u64 cookie, const bool btf)
 {
 	const struct tcp_sock *tp = (const void *)sk;
+	struct owner *o = NULL;
 	struct event e = {};
 	unsigned char *head;
 	__u16 th_off;
 	__u8 doff;
 
 	e.ts_ns = bpf_ktime_get_ns();
-	if (targ_probe_interval_ns && probe_recent(sk, cookie, e.ts_ns, btf)) {
+	if (targ_probe_interval_ns && probe_recent(sk, cookie, e.ts_ns, &o, btf)) {
 		count(CNT_SAMPLED(EV_PROBE));
 		return 0;
 	}
 	if (!fill_sock(&e, sk, cookie, btf) || !keep(&e) || !owner_pass(&e, sk, EV_PROBE, btf))
 		return 0;
 	if (targ_probe_interval_ns)
-		probe_stamp(sk, cookie, e.ts_ns, btf);
+		probe_stamp(sk, cookie, e.ts_ns, o, btf);
 	e.type = EV_PROBE;
 	/* tp_btf: the verifier types sk as struct sock, so the tcp_sock
 	 * fields need the helper's typed pointer for plain loads. */
