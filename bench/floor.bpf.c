@@ -16,7 +16,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#define EVENT_SIZE  120	     /* sizeof(struct event), include/tcpscope.h */
+#define EVENT_SIZE  120		/* sizeof(struct event), include/tcpscope.h */
 #define WAKEUP_EACH (256 << 10) /* tcpscope's DEFAULT_WAKEUP */
 
 struct {

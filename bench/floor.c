@@ -48,8 +48,7 @@ static int on_record(void *ctx, void *data, size_t size)
 }
 
 /* A base program gives way to its record variant under --ring or --perf. */
-static bool wanted(struct bpf_object *obj, const char *name, bool twins, bool owner,
-		   enum mode mode)
+static bool wanted(struct bpf_object *obj, const char *name, bool twins, bool owner, enum mode mode)
 {
 	char r[128];
 
@@ -83,7 +82,6 @@ static enum bpf_perf_event_ret on_perf_raw(void *ctx, int cpu, struct perf_event
 		on_record(ctx, h, h->size);
 	return LIBBPF_PERF_EVENT_CONT;
 }
-
 
 int main(int argc, char **argv)
 {
@@ -140,7 +138,8 @@ int main(int argc, char **argv)
 		pb = perf_buffer__new_raw(bpf_map__fd(bpf_object__find_map_by_name(obj, "perf")),
 					  PERF_PAGES, &perf_attr, on_perf_raw, &records, NULL);
 	if (mode != BARE && !rb && !pb) {
-		fprintf(stderr, "floor: cannot read the %s buffer\n", mode == RING ? "ring" : "perf");
+		fprintf(stderr, "floor: cannot read the %s buffer\n",
+			mode == RING ? "ring" : "perf");
 		return 1;
 	}
 	signal(SIGINT, on_signal);

@@ -401,7 +401,8 @@ static __always_inline bool probe_recent(const struct sock *sk, __u64 cookie, __
 
 	if (btf) {
 		*o = bpf_sk_storage_get(&owners, (void *)sk, 0, 0);
-		return *o && (*o)->probe_last_ns && now - (*o)->probe_last_ns < targ_probe_interval_ns;
+		return *o && (*o)->probe_last_ns &&
+		       now - (*o)->probe_last_ns < targ_probe_interval_ns;
 	}
 	key = probe_key(sk, cookie);
 	last = bpf_map_lookup_elem(&probe_last, &key);
