@@ -68,9 +68,13 @@ check_eq backlog/failed_are_syn_timeouts "$nto" "$(jq .connections.failed "$TMP/
 check_eq backlog/json_count "$(jq .trace.verdicts.syn_timeout "$TMP/bl.json")" "$nto"
 check_eq backlog/each_states_its_syn_retransmits \
 	"$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout" and .syn_retransmits < 1)] | length' "$TMP/bl.jsonl")" 0
-check_eq backlog/syn_retransmits_equal_nstat \
+# At most the namespace's count: it also has the SYN-ACKs the listener
+# retransmits for handshakes its full accept queue turned back, and the
+# SYN retransmits of connects that got in after all (a CI run: 9 against
+# 11). trace's total, below, is the exact check.
+check_cmp backlog/syn_retransmits_within_nstat \
 	"$(jq -s '[.[] | select(.type=="why" and .verdict=="syn_timeout") | .syn_retransmits] | add // 0' "$TMP/bl.jsonl")" \
-	"$synretrans"
+	-le "$synretrans"
 
 # The records say the same per cookie as the timeline's why lines, and
 # each timed-out connect() (ETIMEDOUT, the load engine's own account) is a
