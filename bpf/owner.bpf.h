@@ -63,13 +63,10 @@ struct cgroup___ids {
 } __attribute__((preserve_access_index));
 
 /* The twin protocol, defined further down in tcpscope.bpf.c. */
-struct twin_state;
 static __always_inline bool twin_enter(struct twin_state *t, __u64 id, __u32 type,
 				       const bool rescue);
 static __always_inline void twin_leave(struct twin_state *t, const bool rescue);
 static __always_inline __u64 hit_id(unsigned long long *ctx, int nargs, __u64 salt);
-
-enum { OWNER_NS_STATE, OWNER_NS_SEND, OWNER_NS_RECV, OWNER_NS_MAX };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

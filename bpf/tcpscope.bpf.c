@@ -608,18 +608,7 @@ static __always_inline __u64 raw_cookie(const struct sock *sk)
  * hit a second time. The flag alone, the second design, rescued nothing
  * that landed in the primary's prologue or epilogue: about 3% of misses.)
  */
-#define HIT_SLOTS 16
-
-struct twin_state {
-	__u32 primary_on;
-	__u32 twin_on;
-	__u64 seq;
-	__u64 id[HIT_SLOTS];
-	__u64 at[HIT_SLOTS];
-};
-
-enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_DROP, NS_CONG, NS_MAX };
-
+/* struct twin_state, HIT_SLOTS and the NS_ keys: include/tcpscope.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NS_MAX);
@@ -714,6 +703,8 @@ static __always_inline bool twin_enter(struct twin_state *t, __u64 id, __u32 typ
 			hit_log(t, id);
 		return true;
 	}
+	/* Atomic: a nested twin's hit lands between a load and a store. */
+	__sync_fetch_and_add(&t->dispatched, 1);
 	t->twin_on = 1;
 	if (t->primary_on || !hit_clear(t, id)) {
 		count(CNT_RESCUED(type));

@@ -169,4 +169,26 @@ struct cgroup_filter {
 #define CNT_SYN_RECV_RELEASED (5 * EV_TYPE_MAX + 2)
 #define CNT_MAX		      (5 * EV_TYPE_MAX + 3)
 
+/*
+ * The twin programs' per-CPU state, one per tracepoint (bpf/tcpscope.bpf.c
+ * explains the protocol). User space reads dispatched: the hits the
+ * kernel ran the twin for, which with the twin's recursion misses is every
+ * hit the kernel gave our programs at all, checked against tracefs's own
+ * count of the tracepoint's hits (src/tracer/crosscheck.c).
+ */
+#define HIT_SLOTS 16
+
+struct twin_state {
+	__u64 dispatched;
+	__u32 primary_on;
+	__u32 twin_on;
+	__u64 seq;
+	__u64 id[HIT_SLOTS];
+	__u64 at[HIT_SLOTS];
+};
+
+/* Keys of the twins map, and of the owner_twins map (bpf/owner.bpf.h). */
+enum { NS_RETX, NS_SYNACK, NS_STATE, NS_PROBE, NS_SEND_RST, NS_RECV_RST, NS_DROP, NS_CONG, NS_MAX };
+enum { OWNER_NS_STATE, OWNER_NS_SEND, OWNER_NS_RECV, OWNER_NS_MAX };
+
 #endif /* TCPSCOPE_H */

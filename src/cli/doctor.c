@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tcpscope doctor: what this kernel supports and what tcpscope will use. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "lib/parse.h"
 #include "tracer/tracepoints.h"
 #include "tracer/tracer.h"
+#include "tracer/unrun.h"
 #include "lib/util.h"
 
 #define CMD	"doctor"
@@ -349,6 +351,16 @@ static void check_syn_recv_identity(struct checklist *l, struct tracer *t, const
 	else
 		add(l, "syn_recv_identity", false, true, "%s",
 		    "a child's LISTEN -> SYN_RECV comes with its own ports and cookie: no hold");
+	/* The same run's counts: tracefs counted its hits beside ours. */
+	if (!err && tc.unrun_checked)
+		add(l, "unrun_counted", false, true,
+		    "tracefs counts every attached tracepoint's hits: hits the kernel runs no "
+		    "tcpscope program for are reported as unrun (%" PRIu64 " in this check)",
+		    unrun_total(&tc));
+	else
+		add(l, "unrun_counted", false, false, "%s",
+		    "no tracefs instance counts the hits: hits the kernel runs no tcpscope "
+		    "program for (no recursion miss either) would go unreported");
 }
 
 /* Prove each attach type by loading it; a probe alone can mislead

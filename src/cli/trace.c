@@ -18,6 +18,7 @@
 #include "lib/parse.h"
 #include "lib/privs.h"
 #include "tracer/holds.h"
+#include "tracer/unrun.h"
 #include "tracer/owner.h"
 #include "tracer/tracer.h"
 #include "lib/util.h"
@@ -351,6 +352,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_u64(&w, "probes_sampled_out", tc->sampled[EV_PROBE]);
 	jw_u64(&w, "recursion_misses", u64_sum(tc->recursion_misses, EV_TYPE_MAX));
 	jw_u64(&w, "recursion_rescued", u64_sum(tc->rescued, EV_TYPE_MAX));
+	unrun_json(&w, tc);
 	owner_counts_json(&w, tc);
 	syn_recv_holds_json(&w, tc);
 	jw_double(&w, "duration_s", secs);
@@ -420,6 +422,7 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 		       "filters");
 	}
 	printf("\n");
+	unrun_text(stdout, "", tc);
 	syn_recv_holds_text(stdout, "", tc);
 	owner_counts_text(stdout, tc);
 	owner_tally__text(&env->owners, stdout, env->top);
@@ -498,13 +501,14 @@ static void warn_new_losses(struct tracer *t, uint64_t *last_lost)
 
 	if (tracer__counts(t, &tc))
 		return;
-	lost = u64_sum(tc.lost, EV_TYPE_MAX);
+	lost = u64_sum(tc.lost, EV_TYPE_MAX) + unrun_total(&tc);
 	if (lost <= *last_lost)
 		return;
 	fprintf(stderr,
 		"tcpscope trace: WARNING: %" PRIu64 " events lost so far (ring buffer "
-		"full); raise --ringbuf-size\n",
-		lost);
+		"full: raise --ringbuf-size), %" PRIu64 " hits the kernel ran no tcpscope "
+		"program for\n",
+		u64_sum(tc.lost, EV_TYPE_MAX), unrun_total(&tc));
 	*last_lost = lost;
 }
 

@@ -10,6 +10,7 @@
 #include "lib/util.h"
 #include "tracer/events.h"
 #include "tracer/holds.h"
+#include "tracer/unrun.h"
 
 #define TEXT_TOP 5
 
@@ -456,6 +457,7 @@ void corr_summary__print_text(const struct corr_summary *s, const struct hist *c
 	why__print_text(&s->why, f);
 	text_paths(s, f);
 	text_top(s, f);
+	unrun_text(f, "  ", &s->tc);
 	syn_recv_holds_text(f, "  ", &s->tc);
 	owner_counts_text(f, &s->tc);
 	owner_tally__text(s->owners, f, TEXT_TOP);
@@ -653,6 +655,7 @@ void corr_summary__print_json(const struct corr_summary *s, struct jw *w)
 	u64_members(w, "lost_by_type", s->lost_by_type, EV_TYPE_MAX, ev_type_name);
 	jw_u64(w, "recursion_misses", s->recursion_misses);
 	jw_u64(w, "recursion_rescued", s->recursion_rescued);
+	unrun_json(w, &s->tc);
 	jw_u64(w, "untraced", s->untraced);
 	json_connections(s, w);
 	json_agreement(s, w);

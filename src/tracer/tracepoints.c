@@ -9,33 +9,34 @@ const struct tracepoint tracepoints[] = {
 	 * for that transition's own event. With state events on, the state
 	 * row's programs record it themselves first and owner_state stays
 	 * off (select_programs()). */
-	{ "sock", "inet_sock_set_state", "owner_state", EV_OWNER, NULL, 0 },
+	{ "sock", "inet_sock_set_state", "owner_state", EV_OWNER, NULL, 0,
+	  TWIN_OWNER(OWNER_NS_STATE) },
 	{ "sock", "sock_send_length", "owner_send", EV_OWNER,
 	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
 	  "shutdown(); the cgroup is unaffected",
-	  0 },
+	  0, TWIN_OWNER(OWNER_NS_SEND) },
 	{ "sock", "sock_recv_length", "owner_recv", EV_OWNER,
 	  "accepted sockets stay unattributed (pid 0) until their owner's close() or "
 	  "shutdown(); the cgroup is unaffected",
-	  0 },
-	{ "tcp", "tcp_retransmit_skb", "retransmit", EV_RETRANSMIT, NULL, 0 },
+	  0, TWIN_OWNER(OWNER_NS_RECV) },
+	{ "tcp", "tcp_retransmit_skb", "retransmit", EV_RETRANSMIT, NULL, 0, NS_RETX },
 	/* SYN-ACKs go through tcp_retransmit_synack, not _skb, and the
 	 * kernel counts them in RetransSegs too. */
-	{ "tcp", "tcp_retransmit_synack", "synack", EV_RETRANSMIT, NULL, 0 },
-	{ "sock", "inet_sock_set_state", "state", EV_STATE, NULL, 0 },
-	{ "tcp", "tcp_probe", "probe", EV_PROBE, NULL, 0 },
-	{ "tcp", "tcp_send_reset", "send_reset", EV_SEND_RESET, NULL, 0 },
-	{ "tcp", "tcp_receive_reset", "recv_reset", EV_RECV_RESET, NULL, 0 },
+	{ "tcp", "tcp_retransmit_synack", "synack", EV_RETRANSMIT, NULL, 0, NS_SYNACK },
+	{ "sock", "inet_sock_set_state", "state", EV_STATE, NULL, 0, NS_STATE },
+	{ "tcp", "tcp_probe", "probe", EV_PROBE, NULL, 0, NS_PROBE },
+	{ "tcp", "tcp_send_reset", "send_reset", EV_SEND_RESET, NULL, 0, NS_SEND_RST },
+	{ "tcp", "tcp_receive_reset", "recv_reset", EV_RECV_RESET, NULL, 0, NS_RECV_RST },
 	/* Drops: two signatures (bpf/drop.bpf.h). */
 	{ "skb", "kfree_skb", "drop", EV_DROP,
-	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 3 },
+	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 3, NS_DROP },
 	{ "skb", "kfree_skb", "drop_rx", EV_DROP,
-	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 4 },
+	  "no drop events: skb:kfree_skb passes no drop reason (kernels before 5.17)", 4, NS_DROP },
 	/* Congestion states (bpf/cong.bpf.h): in 6.1 and later. */
 	{ "tcp", "tcp_cong_state_set", "cong", EV_CONG,
 	  "no cong events (no congestion timeline): the kernel has no tcp:tcp_cong_state_set; "
 	  "retransmit events still carry the socket's ca_state",
-	  0 },
+	  0, NS_CONG },
 };
 
 const size_t ntracepoints = sizeof(tracepoints) / sizeof(tracepoints[0]);

@@ -29,7 +29,12 @@ struct tracepoint {
 	 * different signatures are its variants, and the loader keeps the
 	 * one that fits. */
 	unsigned int nargs;
+	/* Its twins' key in the twins map (NS_*), or TWIN_OWNER(OWNER_NS_*)
+	 * in owner_twins (include/tcpscope.h). */
+	unsigned int twin_key;
 };
+
+#define TWIN_OWNER(k) (0x100u | (k))
 
 extern const struct tracepoint tracepoints[];
 extern const size_t ntracepoints;

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "lib/parse.h"
 #include "lib/privs.h"
+#include "tracer/crosscheck.h"
 #include "tracer/events.h"
 #include "tracer/reasons.h"
 #include "tracer/tracepoints.h"
@@ -32,6 +33,10 @@ struct tracer {
 	struct twin twins[TP_MAX]; /* by row of the tracepoint table */
 	struct bpf_link *links[2 * TP_MAX];
 	struct ring_buffer *rb;
+	/* tracefs's count of each attached row's tracepoint, and the hits
+	 * its twin had been given when the count began. */
+	struct crosscheck xc[TP_MAX];
+	uint64_t xc_base[TP_MAX];
 	tracer_event_fn fn;
 	void *ctx;
 	int ncpus;
@@ -450,6 +455,47 @@ static bool want_raw_tp(const struct tracer_opts *o)
 	return false;
 }
 
+/* Every hit the kernel ran this row's programs for: its twin runs for
+ * each one the kernel does not skip for it, and counts them; the skips
+ * are the twin's recursion misses. 0 if unreadable. */
+static uint64_t dispatched(struct tracer *t, size_t row)
+{
+	const struct tracepoint *tp = t->twins[row].tp;
+	struct bpf_map *map =
+	    tp->twin_key & TWIN_OWNER(0) ? t->skel->maps.owner_twins : t->skel->maps.twins;
+	__u32 key = tp->twin_key & ~TWIN_OWNER(0);
+	struct twin_state *v = calloc((size_t)t->ncpus, sizeof(*v));
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	uint64_t n = 0;
+	int i;
+
+	if (!v)
+		return 0;
+	if (!bpf_map__lookup_elem(map, &key, sizeof(key), v, (size_t)t->ncpus * sizeof(*v), 0))
+		for (i = 0; i < t->ncpus; i++)
+			n += v[i].dispatched;
+	free(v);
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(t->twins[row].rescue), &info, &len))
+		n += info.recursion_misses;
+	return n;
+}
+
+/* The hits from here on, counted both ways. The base is read first: a hit
+ * between the two counts for BPF only, so an unrun hit is never claimed
+ * that was not. A tracepoint tracefs cannot count stays unchecked. */
+static void crosscheck_start(struct tracer *t)
+{
+	size_t i;
+
+	for (i = 0; i < ntracepoints; i++) {
+		if (!t->twins[i].main)
+			continue;
+		t->xc_base[i] = dispatched(t, i);
+		crosscheck__open(&t->xc[i], t->twins[i].tp->category, t->twins[i].tp->name);
+	}
+}
+
 int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_fn fn, void *ctx,
 		 const char **msg)
 {
@@ -493,6 +539,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_f
 	}
 	if (err)
 		goto fail;
+	crosscheck_start(t);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_sample, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -568,13 +615,50 @@ static void syn_recv_unreleased(struct tracer *t, struct tracer_counts *c)
 	c->syn_recv_pending = unreleased - c->syn_recv_evicted;
 }
 
+/* tracefs's count of each row's hits, -1 where it has none. */
+static void unrun_hits(struct tracer *t, int64_t *hits)
+{
+	uint64_t n;
+	size_t i;
+
+	for (i = 0; i < ntracepoints; i++)
+		hits[i] = t->twins[i].main && !crosscheck__hits(&t->xc[i], &n) ? (int64_t)n : -1;
+}
+
+/* The hits tracefs counted that the kernel gave none of our programs: of
+ * every socket, so an upper bound on the events of ours they carried. */
+static void unrun_count(struct tracer *t, const int64_t *hits, struct tracer_counts *c)
+{
+	uint64_t ran, unrun;
+	size_t i;
+
+	c->unrun_checked = true;
+	for (i = 0; i < ntracepoints; i++) {
+		if (!t->twins[i].main)
+			continue;
+		if (hits[i] < 0) {
+			c->unrun_checked = false;
+			continue;
+		}
+		ran = dispatched(t, i) - t->xc_base[i];
+		unrun = (uint64_t)hits[i] > ran ? (uint64_t)hits[i] - ran : 0;
+		if (t->twins[i].tp->type == EV_OWNER)
+			c->owner_unrun += unrun;
+		else
+			c->unrun[t->twins[i].tp->type] += unrun;
+	}
+}
+
 int tracer__counts(struct tracer *t, struct tracer_counts *c)
 {
 	__u64 vals[t->ncpus], owner_misses = 0, owner_rescued = 0;
+	int64_t kernel_hits[TP_MAX];
 	__u32 key;
 	int i, err;
 
 	memset(c, 0, sizeof(*c));
+	/* tracefs first: see crosscheck_start(). */
+	unrun_hits(t, kernel_hits);
 	for (key = 0; key < CNT_MAX; key++) {
 		err = bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), vals,
 					   sizeof(vals), 0);
@@ -618,10 +702,14 @@ int tracer__counts(struct tracer *t, struct tracer_counts *c)
 	c->owner_lost = owner_misses > owner_rescued ? owner_misses - owner_rescued : 0;
 	syn_recv_unreleased(t, c);
 	for (i = 0; i < EV_TYPE_MAX; i++) {
-		/* Misses the twin did not rescue are gone for good. */
+		/* Misses the twin did not rescue are gone for good; rescues
+		 * beyond the misses were sent twice. */
 		if (c->recursion_misses[i] > c->rescued[i])
 			c->lost[i] += c->recursion_misses[i] - c->rescued[i];
+		else
+			c->duplicated[i] = c->rescued[i] - c->recursion_misses[i];
 	}
+	unrun_count(t, kernel_hits, c);
 	return 0;
 }
 
@@ -707,6 +795,8 @@ void tracer__destroy(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	for (size_t i = 0; i < ntracepoints; i++)
+		crosscheck__close(&t->xc[i]);
 	destroy_programs(t);
 	free(t);
 }

@@ -59,6 +59,18 @@ struct tracer_counts {
 	 * evicted were pushed out of the hold's 16384 entries: their events
 	 * are lost, before any filter could say whether they were asked for. */
 	uint64_t syn_recv_held, syn_recv_released, syn_recv_pending, syn_recv_evicted;
+	/* Hits of the tracepoints whose programs the kernel did not run at
+	 * all and did not count as recursion misses either (seen on 6.18:
+	 * softirqs run on top of another task), by the events the tracepoint
+	 * sends: tracefs counted them (src/tracer/crosscheck.h). Every
+	 * socket's, not just those the filters keep, so at most this many of
+	 * the events asked for are lost. unrun_checked: tracefs counted every
+	 * attached tracepoint. */
+	uint64_t unrun[EV_TYPE_MAX], owner_unrun;
+	bool unrun_checked;
+	/* Hits a twin took that its primary had sent too (rescues beyond the
+	 * recursion misses): delivered twice. */
+	uint64_t duplicated[EV_TYPE_MAX];
 };
 
 struct tracer;

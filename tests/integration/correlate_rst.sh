@@ -88,14 +88,28 @@ both_sides() { # close: fin or rst
 		server="SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE"
 	fi
 	jq -r '.trace.paths[] | "  \(.side): \(.states) = \(.count)"' "$j"
-	check_eq "builtin/$close/client_paths" "$(jq --arg p "^$client\$" \
-		'[.trace.paths[] | select(.side == "client" and (.states | test($p))) | .count] | add' "$j")" "$N"
-	check_eq "builtin/$close/server_paths" "$(jq --arg p "^$server\$" \
-		'[.trace.paths[] | select(.side == "server" and (.states | test($p))) | .count] | add' "$j")" "$N"
-	check_eq "builtin/$close/none_unusual" "$(jq '[.trace.paths[] | select(.usual | not)] | length' "$j")" 0
+	# A socket off its path lost or doubled an event. tcpscope must have
+	# said so: each such socket is one of the state hits the kernel ran
+	# no program for (tracefs's count against the twins', seen on 6.18
+	# when a softirq runs on top of another task) or a state event a
+	# twin sent twice. Otherwise every socket goes the whole path.
+	explained=$(jq '.trace.unrun_by_type.state + .trace.duplicated_by_type.state' "$j")
+	[ "$explained" -gt 0 ] && echo "  builtin/$close: $explained state hits unrun or sent twice, as reported"
+	check_eq "builtin/$close/unrun_checked" "$(jq '.trace.unrun_checked' "$j")" true
+	check_cmp "builtin/$close/client_paths" "$(jq --arg p "^$client\$" \
+		'[.trace.paths[] | select(.side == "client" and (.states | test($p))) | .count] | add' "$j")" \
+		-ge "$((N - explained))"
+	check_cmp "builtin/$close/server_paths" "$(jq --arg p "^$server\$" \
+		'[.trace.paths[] | select(.side == "server" and (.states | test($p))) | .count] | add' "$j")" \
+		-ge "$((N - explained))"
+	check_cmp "builtin/$close/unusual_reported" \
+		"$(jq '[.trace.paths[] | select(.usual | not) | .count] | add // 0' "$j")" -le "$explained"
 }
 both_sides fin
 both_sides rst
+# The tracefs instances that counted the hits went with the runs.
+check_eq "builtin/instances_removed" \
+	"$(find /sys/kernel/tracing/instances -maxdepth 1 -name 'tcpscope.*' | wc -l)" 0
 
 ip netns exec "$NS" "$TCPSCOPE" server --listen "127.0.0.1:$PORT" --mode echo --duration 300 \
 	> "$TMP/server.out" 2>&1 &
