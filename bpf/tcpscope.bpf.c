@@ -595,10 +595,11 @@ static __always_inline __u64 raw_cookie(const struct sock *sk)
  *   and the twin handles it.
  * - A primary that finds the twin's flag up logs nothing: it came in on top
  *   of a running twin, so the kernel will skip that twin for this hit, and
- *   the id would only stay behind. (It stays behind when the hit lands in
- *   the twin's own prologue or epilogue: rare, and harmless while the table
- *   has room.) When the table is full, the oldest id makes room; a live id
- *   is never the oldest by much, since leftovers are rare.
+ *   the id would only stay behind. It stays behind when the hit lands in
+ *   the twin's own prologue, before the flag: the twin clears such
+ *   leftovers (every id logged after its own) once it finds its id, and a
+ *   full table gives up its newest id, never the older one that twin is
+ *   there for (hit_log).
  * Each rescue is counted; user space reports recursion_misses - rescues as
  * lost, so nothing is missed silently.
  *
@@ -606,7 +607,10 @@ static __always_inline __u64 raw_cookie(const struct sock *sk)
  * that interrupted a twin left its own hits' ids behind; enough of them
  * pushed out the id of the interrupted twin's hit, and that twin sent its
  * hit a second time. The flag alone, the second design, rescued nothing
- * that landed in the primary's prologue or epilogue: about 3% of misses.)
+ * that landed in the primary's prologue or epilogue: about 3% of misses.
+ * The third let a full table give up its oldest id: a burst of 16 hits in
+ * a softirq on top of a twin's prologue pushed out that twin's id, and it
+ * sent its hit twice, about one FIN churn of 5000 in eight.)
  */
 /* struct twin_state, HIT_SLOTS and the NS_ keys: include/tcpscope.h. */
 struct {
@@ -650,18 +654,26 @@ static __always_inline __u64 skb_seq_salt(const struct sk_buff *skb)
 	return ((__u64)BPF_CORE_READ(cb, seq) << 32) | BPF_CORE_READ(cb, end_seq);
 }
 
+/* Logs this many hits after it, an id no twin came for is a leftover for
+ * sure: a live one waits at most for the interrupts nested in one hit. */
+#define HIT_STALE (1ULL << 20)
+
+/* A free slot; when the table is full, a stale one, else the newest: the
+ * newest ids of a full table are those of a burst of hits nested in a
+ * twin's prologue, which no twin will clear, while the id that twin is
+ * there for is older than all of them and must stay. */
 static __always_inline void hit_log(struct twin_state *t, __u64 id)
 {
-	__u64 oldest = ~0ULL;
+	__u64 newest = 0;
 	__u32 pick = 0;
 
 	for (int i = 0; i < HIT_SLOTS; i++) {
-		if (!t->id[i]) {
+		if (!t->id[i] || t->at[i] + HIT_STALE < t->seq) {
 			pick = i;
 			break;
 		}
-		if (t->at[i] < oldest) {
-			oldest = t->at[i];
+		if (t->at[i] > newest) {
+			newest = t->at[i];
 			pick = i;
 		}
 	}
@@ -675,16 +687,27 @@ static __always_inline struct twin_state *twin_state_of(__u32 slot)
 	return bpf_map_lookup_elem(&twins, &slot);
 }
 
-/* True when the primary logged this hit's id, which is then cleared. */
+/* True when the primary logged this hit's id, which is then cleared, and
+ * with it every id logged after it: hits nested in this hit's run have
+ * had their twins by now, so what they left is leftovers. */
 static __always_inline bool hit_clear(struct twin_state *t, __u64 id)
 {
+	__u64 at = 0;
+
 	for (int i = 0; i < HIT_SLOTS; i++) {
 		if (t->id[i] == id) {
 			t->id[i] = 0;
-			return true;
+			at = t->at[i];
+			break;
 		}
 	}
-	return false;
+	if (!at)
+		return false;
+	if (at != t->seq) /* something was logged after it */
+		for (int i = 0; i < HIT_SLOTS; i++)
+			if (t->at[i] > at)
+				t->id[i] = 0;
+	return true;
 }
 
 /*
