@@ -221,6 +221,12 @@ void metrics__write(struct metrics *m, const struct metrics_source *src, FILE *f
 	for (i = 0; i < EV_TYPE_MAX; i++)
 		fprintf(f, "tcpscope_lost_events_total{type=\"%s\"} %" PRIu64 "\n", ev_type_name(i),
 			have_counts ? tc.lost[i] : 0);
+	header(f, "tcpscope_unrun_hits_total", "counter",
+	       "Tracepoint hits the kernel ran no tcpscope program for (tracefs counted them; "
+	       "any socket's, so at most this many events asked for are lost), by type");
+	for (i = 0; i < EV_TYPE_MAX; i++)
+		fprintf(f, "tcpscope_unrun_hits_total{type=\"%s\"} %" PRIu64 "\n", ev_type_name(i),
+			have_counts ? tc.unrun[i] : 0);
 	header(f, "tcpscope_syn_recv_holds_total", "counter",
 	       "Accepted sockets' LISTEN -> SYN_RECV held for the child's identity (kernels "
 	       "before ~6.15), by what became of them: released, or evicted (the event lost)");

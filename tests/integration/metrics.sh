@@ -110,6 +110,7 @@ check_eq trace/resets_received "$(metric "$M" tcpscope_resets_received_total)" \
 check_eq trace/resets_sent "$(msum "$M" tcpscope_resets_sent_total)" \
 	"$(jq .events.send_reset <<< "$S")"
 check_eq trace/lost "$(msum "$M" tcpscope_lost_events_total)" "$(jq .lost <<< "$S")"
+check_cmp trace/unrun "$(msum "$M" tcpscope_unrun_hits_total)" -le "$(jq .unrun <<< "$S")"
 for o in released evicted; do
 	check_eq "trace/syn_recv_holds_$o" "$(metric "$M" "tcpscope_syn_recv_holds_total{outcome=\"$o\"}")" \
 		"$(jq ".syn_recv_holds.$o" <<< "$S")"
