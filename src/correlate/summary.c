@@ -465,17 +465,6 @@ void corr_summary__print_text(const struct corr_summary *s, const struct hist *c
 
 /* ---- as JSON ---- */
 
-static void u64_members(struct jw *w, const char *key, const uint64_t *v, unsigned int n,
-			const char *(*name)(unsigned int))
-{
-	unsigned int i;
-
-	jw_obj_open(w, key);
-	for (i = 0; i < n; i++)
-		jw_u64(w, name(i), v[i]);
-	jw_obj_close(w);
-}
-
 static void hist_json(struct jw *w, const char *key, const struct hist *h)
 {
 	jw_obj_open(w, key);
@@ -644,15 +633,15 @@ void corr_summary__print_json(const struct corr_summary *s, struct jw *w)
 {
 	jw_obj_open(w, "trace");
 	jw_str(w, "attach", s->attach);
-	u64_members(w, "events", s->events, EV_TYPE_MAX, ev_type_name);
-	u64_members(w, "foreign_events", s->foreign, EV_TYPE_MAX, ev_type_name);
-	u64_members(w, "retransmits", s->rtx.by_kind, RK_MAX, retrans_kind_name);
+	jw_u64_members(w, "events", s->events, EV_TYPE_MAX, ev_type_name);
+	jw_u64_members(w, "foreign_events", s->foreign, EV_TYPE_MAX, ev_type_name);
+	jw_u64_members(w, "retransmits", s->rtx.by_kind, RK_MAX, retrans_kind_name);
 	jw_u64(w, "retransmit_segs", s->rtx.segs_sent);
 	jw_u64(w, "retransmit_segs_failed", s->rtx.segs_failed);
 	json_resets(s, w);
 	why__print_json(&s->why, w);
 	jw_u64(w, "lost", s->lost);
-	u64_members(w, "lost_by_type", s->lost_by_type, EV_TYPE_MAX, ev_type_name);
+	jw_u64_members(w, "lost_by_type", s->lost_by_type, EV_TYPE_MAX, ev_type_name);
 	jw_u64(w, "recursion_misses", s->recursion_misses);
 	jw_u64(w, "recursion_rescued", s->recursion_rescued);
 	unrun_json(w, &s->tc);

@@ -134,3 +134,14 @@ void jw_null(struct jw *w, const char *key)
 	jw_key(w, key);
 	fputs("null", w->f);
 }
+
+void jw_u64_members(struct jw *w, const char *key, const uint64_t *v, unsigned int n,
+		    const char *(*name)(unsigned int))
+{
+	unsigned int i;
+
+	jw_obj_open(w, key);
+	for (i = 0; i < n; i++)
+		jw_u64(w, name(i), v[i]);
+	jw_obj_close(w);
+}

@@ -24,6 +24,9 @@ void jw_arr_open(struct jw *w, const char *key);
 void jw_arr_close(struct jw *w);
 void jw_str(struct jw *w, const char *key, const char *val);
 void jw_u64(struct jw *w, const char *key, uint64_t val);
+/* An object of n counters, keyed by name(0) .. name(n - 1). */
+void jw_u64_members(struct jw *w, const char *key, const uint64_t *v, unsigned int n,
+		    const char *(*name)(unsigned int));
 void jw_i64(struct jw *w, const char *key, int64_t val);
 /* Finite values with up to 3 decimals; NaN and infinities become null. */
 void jw_double(struct jw *w, const char *key, double val);

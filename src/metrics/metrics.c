@@ -185,6 +185,15 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One sample per event type; v NULL: all 0 (the counts were unreadable). */
+static void by_type(FILE *f, const char *name, const uint64_t *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < EV_TYPE_MAX; i++)
+		fprintf(f, "%s{type=\"%s\"} %" PRIu64 "\n", name, ev_type_name(i), v ? v[i] : 0);
+}
+
 static void hist_write(FILE *f, const char *name, const char *help, const struct mhist *h)
 {
 	uint64_t cum = 0;
@@ -212,21 +221,15 @@ void metrics__write(struct metrics *m, const struct metrics_source *src, FILE *f
 	fprintf(f, "tcpscope_build_info{version=\"%s\",attach=\"%s\"} 1\n", TCPSCOPE_VERSION,
 		src && src->attach ? src->attach : "none");
 	header(f, "tcpscope_events_total", "counter", "Events delivered to user space, by type");
-	for (i = 0; i < EV_TYPE_MAX; i++)
-		fprintf(f, "tcpscope_events_total{type=\"%s\"} %" PRIu64 "\n", ev_type_name(i),
-			n->events[i]);
+	by_type(f, "tcpscope_events_total", n->events);
 	header(f, "tcpscope_lost_events_total", "counter",
 	       "Events that matched the filters and never reached user space (ring buffer full, "
 	       "or nested hits not rescued), by type");
-	for (i = 0; i < EV_TYPE_MAX; i++)
-		fprintf(f, "tcpscope_lost_events_total{type=\"%s\"} %" PRIu64 "\n", ev_type_name(i),
-			have_counts ? tc.lost[i] : 0);
+	by_type(f, "tcpscope_lost_events_total", have_counts ? tc.lost : NULL);
 	header(f, "tcpscope_unrun_hits_total", "counter",
 	       "Tracepoint hits the kernel ran no tcpscope program for (tracefs counted them; "
 	       "any socket's, so at most this many events asked for are lost), by type");
-	for (i = 0; i < EV_TYPE_MAX; i++)
-		fprintf(f, "tcpscope_unrun_hits_total{type=\"%s\"} %" PRIu64 "\n", ev_type_name(i),
-			have_counts ? tc.unrun[i] : 0);
+	by_type(f, "tcpscope_unrun_hits_total", have_counts ? tc.unrun : NULL);
 	header(f, "tcpscope_syn_recv_holds_total", "counter",
 	       "Accepted sockets' LISTEN -> SYN_RECV held for the child's identity (kernels "
 	       "before ~6.15), by what became of them: released, or evicted (the event lost)");

@@ -108,7 +108,8 @@ int crosscheck__open(struct crosscheck *x, const char *category, const char *nam
 	x->enable_fd = -1;
 	if (stat(TRACEFS "/events", &st) && mount("nodev", TRACEFS, "tracefs", 0, NULL))
 		return -errno;
-	remove_stale();
+	if (!seq) /* once a process */
+		remove_stale();
 	snprintf(x->dir, sizeof(x->dir), INSTANCES "/" PREFIX "%d.%u.%s", (int)getpid(), seq++,
 		 name);
 	if (mkdir(x->dir, 0700) && errno != EEXIST) {

@@ -1,20 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <inttypes.h>
+#include "lib/util.h"
 #include "tracer/events.h"
 #include "tracer/unrun.h"
 
-static uint64_t sum(const uint64_t *v)
-{
-	uint64_t n = 0;
-
-	for (int t = 0; t < EV_TYPE_MAX; t++)
-		n += v[t];
-	return n;
-}
-
 uint64_t unrun_total(const struct tracer_counts *c)
 {
-	return sum(c->unrun);
+	return u64_sum(c->unrun, EV_TYPE_MAX);
 }
 
 static void by_type(FILE *f, const uint64_t *v)
@@ -26,7 +18,7 @@ static void by_type(FILE *f, const uint64_t *v)
 
 void unrun_text(FILE *f, const char *prefix, const struct tracer_counts *c)
 {
-	if (sum(c->unrun) || c->owner_unrun) {
+	if (u64_sum(c->unrun, EV_TYPE_MAX) || c->owner_unrun) {
 		fprintf(f, "%shits the kernel ran no tcpscope program for (tracefs counted them):",
 			prefix);
 		by_type(f, c->unrun);
@@ -40,27 +32,19 @@ void unrun_text(FILE *f, const char *prefix, const struct tracer_counts *c)
 			"tracefs instance)\n",
 			prefix);
 	}
-	if (sum(c->duplicated)) {
+	if (u64_sum(c->duplicated, EV_TYPE_MAX)) {
 		fprintf(f, "%sevents sent twice (a twin took a hit its primary had sent):", prefix);
 		by_type(f, c->duplicated);
 		fputc('\n', f);
 	}
 }
 
-static void members(struct jw *w, const char *name, const uint64_t *v)
-{
-	jw_obj_open(w, name);
-	for (int t = 0; t < EV_TYPE_MAX; t++)
-		jw_u64(w, ev_type_name(t), v[t]);
-	jw_obj_close(w);
-}
-
 void unrun_json(struct jw *w, const struct tracer_counts *c)
 {
-	jw_u64(w, "unrun", sum(c->unrun));
-	members(w, "unrun_by_type", c->unrun);
+	jw_u64(w, "unrun", u64_sum(c->unrun, EV_TYPE_MAX));
+	jw_u64_members(w, "unrun_by_type", c->unrun, EV_TYPE_MAX, ev_type_name);
 	jw_u64(w, "unrun_owner", c->owner_unrun);
 	jw_bool(w, "unrun_checked", c->unrun_checked);
-	jw_u64(w, "duplicated", sum(c->duplicated));
-	members(w, "duplicated_by_type", c->duplicated);
+	jw_u64(w, "duplicated", u64_sum(c->duplicated, EV_TYPE_MAX));
+	jw_u64_members(w, "duplicated_by_type", c->duplicated, EV_TYPE_MAX, ev_type_name);
 }
