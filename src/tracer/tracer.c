@@ -481,6 +481,11 @@ static uint64_t dispatched(struct tracer *t, size_t row)
 	return n;
 }
 
+bool tracer_counts_hits(void)
+{
+	return kernel_has_btf_type("eventfs_inode", BTF_KIND_STRUCT, NULL);
+}
+
 /* The hits from here on, counted both ways. The base is read first: a hit
  * between the two counts for BPF only, so an unrun hit is never claimed
  * that was not. A tracepoint tracefs cannot count stays unchecked. */
@@ -488,6 +493,8 @@ static void crosscheck_start(struct tracer *t)
 {
 	size_t i;
 
+	if (!tracer_counts_hits())
+		return;
 	for (i = 0; i < ntracepoints; i++) {
 		if (!t->twins[i].main)
 			continue;

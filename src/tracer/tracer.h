@@ -130,6 +130,9 @@ bool kernel_has_btf_tracepoint(const char *tp);
  * member MEMBER ("a.b" for a member of a member; anonymous members are
  * looked into) unless that is NULL. */
 bool kernel_has_btf_type(const char *name, int kind, const char *member);
+/* Whether tracing counts each tracepoint's hits in tracefs too (unrun):
+ * where tracefs has eventfs (6.6), which makes an instance cheap. */
+bool tracer_counts_hits(void);
 /* Give reset_reason_name() (events.h) the names of the kernel's enum
  * sk_rst_reason, from its BTF; tracer__open() does it. */
 void reset_reasons_load(void);

@@ -28,8 +28,8 @@ void unrun_text(FILE *f, const char *prefix, const struct tracer_counts *c)
 			   "lost\n");
 	} else if (!c->unrun_checked) {
 		fprintf(f,
-			"%shits the kernel ran no tcpscope program for: not checked (no "
-			"tracefs instance)\n",
+			"%shits the kernel ran no tcpscope program for: not counted here "
+			"(doctor: unrun_counted)\n",
 			prefix);
 	}
 	if (u64_sum(c->duplicated, EV_TYPE_MAX)) {

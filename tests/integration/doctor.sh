@@ -2,7 +2,7 @@
 # doctor's per-kernel gaps against bpftool's dump of the same BTF: each
 # line is there, never required, and says "ok" exactly where the type,
 # enum, member or typed tracepoint (and its arguments) it names exists in
-# /sys/kernel/btf/vmlinux: all seven of them.
+# /sys/kernel/btf/vmlinux: all eight of them.
 . "$(dirname "$0")/../lib.sh"
 need jq
 need bpftool
@@ -29,14 +29,16 @@ want[owner_accepted]=$(yes_no eval 'has_tp sock_send_length && has_tp sock_recv_
 # kfree_skb's prototype: void *__data, then 4 arguments with rx_sk (6.13), 3 before.
 want[drop_receiving_socket]=$(yes_no test "$(awk '/TYPEDEF .btf_trace_kfree_skb./ { t = 1; next }
 	t && /FUNC_PROTO/ { sub(".*vlen=", ""); print $1 - 1; exit }' "$TMP/raw")" -ge 4)
-gaps="reset_reasons reset_without_socket retransmit_err classic_tp_misses congestion_timeline owner_accepted drop_receiving_socket"
+# eventfs (6.6): tracefs instances cheap enough to count every hit in.
+want[unrun_counted]=$(yes_no has_raw "STRUCT 'eventfs_inode'")
+gaps="reset_reasons reset_without_socket retransmit_err classic_tp_misses congestion_timeline owner_accepted drop_receiving_socket unrun_counted"
 for gap in $gaps; do
 	got=$(jq -r --arg g "$gap" '.checks[$g] | "\(.ok) \(.required)"' "$TMP/doctor.json")
 	check_eq "$gap" "$got" "${want[$gap]} false"
 	echo "  $gap: $(jq -r --arg g "$gap" '.checks[$g].detail' "$TMP/doctor.json")"
 done
 "$TCPSCOPE" doctor > "$TMP/doctor.txt"
-check_eq text_lines "$(grep -cE "^(${gaps// /|}) +(ok|no) " "$TMP/doctor.txt")" 7
+check_eq text_lines "$(grep -cE "^(${gaps// /|}) +(ok|no) " "$TMP/doctor.txt")" 8
 
 # syn_recv_identity: no BTF tells, the kernel's own tracepoint does. A
 # tracefs instance of our own records inet_sock_set_state's LISTEN ->
