@@ -56,7 +56,7 @@ _tcpscope()
 	case "$cmd" in
 	trace)
 		opts="--events --port --addr --ipv4 --ipv6 --netns --probe-interval --duration
-		      --count --json --top --ringbuf-size --wakeup --attach --metrics --quiet
+		      --count --json --top --max-conns --ringbuf-size --wakeup --attach --metrics --quiet
 		      --pid --cgroup --comm
 		      --verbose --help" ;;
 	stress)

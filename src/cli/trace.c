@@ -33,6 +33,7 @@ struct trace_env {
 	uint64_t duration_ns;
 	uint64_t max_events;
 	unsigned int top;
+	uint64_t max_conns; /* the table's limit: connections held at once */
 	int64_t real_off_ns;
 	/* what we handled, by type */
 	uint64_t events[EV_TYPE_MAX];
@@ -73,7 +74,10 @@ static const char usage_text[] =
     "  -c, --count N            stop after N events\n"
     "  -j, --json               one JSON object per line (docs/json.md), summary last\n"
     "      --top N              connections listed by retransmits (default 10; 0:\n"
-    "                           none, and no per-connection memory)\n"
+    "                           none)\n"
+    "      --max-conns N        connections held at once for the verdicts and --top\n"
+    "                           (default 1000000, about 450 bytes each); those past\n"
+    "                           it are counted in the summary\n"
     "      --ringbuf-size SIZE  BPF ring buffer (default 16M; a power of two)\n"
     "      --wakeup SIZE        wake up per SIZE of waiting events; below that an\n"
     "                           event waits at most 50 ms (default 256k, a quarter\n"
@@ -129,6 +133,7 @@ static void add_ports(struct tracer_opts *o, const char *list)
 
 enum {
 	OPT_TOP = 256,
+	OPT_MAX_CONNS,
 	OPT_RINGBUF,
 	OPT_WAKEUP,
 	OPT_ATTACH,
@@ -150,6 +155,7 @@ static const struct option trace_longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
@@ -242,6 +248,9 @@ static bool parse_output_opt(struct trace_env *env, int c, const char *arg)
 	case OPT_TOP:
 		env->top = (unsigned int)opt_count(CMD, "--top", arg, 0, 1000);
 		return true;
+	case OPT_MAX_CONNS:
+		env->max_conns = opt_count(CMD, "--max-conns", arg, 1, 100000000);
+		return true;
 	case OPT_METRICS:
 		/* Checked now: a usage error, before anything is loaded. */
 		opt_sockaddr(CMD, "--metrics", arg, false, &mss, &mlen);
@@ -262,6 +271,7 @@ static void parse_args(struct trace_env *env, int argc, char **argv)
 	o->probe_interval_ns = 10 * NSEC_PER_MSEC;
 	o->wakeup_bytes = UINT64_MAX; /* not given: tracer_wakeup_default() */
 	env->top = 10;
+	env->max_conns = 1000000;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":e:p:a:46n:i:d:c:jqvh", trace_longopts, NULL)) != -1) {
@@ -344,6 +354,7 @@ static void summary_json(struct trace_env *env, const struct tracer_counts *tc, 
 	jw_u64(&w, "retransmit_segs", env->rtx.segs_sent);
 	jw_u64(&w, "retransmit_segs_failed", env->rtx.segs_failed);
 	why_trace__print_json(&env->why, &w);
+	jw_u64(&w, "events_untracked", env->conns.dropped);
 	jw_u64(&w, "lost", u64_sum(tc->lost, EV_TYPE_MAX));
 	jw_obj_open(&w, "lost_by_type");
 	for (t = 0; t < EV_TYPE_MAX; t++)
@@ -404,6 +415,11 @@ static void summary_text(struct trace_env *env, const struct tracer_counts *tc, 
 	       env->rtx.by_kind[RK_FAST], env->rtx.by_kind[RK_RTO], env->rtx.by_kind[RK_SYN],
 	       env->rtx.by_kind[RK_FAILED], env->rtx.by_kind[RK_TLP], env->rtx.by_kind[RK_OTHER]);
 	why_trace__print_text(&env->why, stdout);
+	if (env->conns.dropped)
+		printf("events untracked: %" PRIu64 ", of connections past --max-conns %" PRIu64
+		       " held at once: their verdicts may be wrong, their retransmits are not "
+		       "listed\n",
+		       env->conns.dropped, env->max_conns);
 	if (tc->sampled[EV_PROBE])
 		printf("probes sampled out by --probe-interval: %" PRIu64 "\n",
 		       tc->sampled[EV_PROBE]);
@@ -458,7 +474,8 @@ static int trace_start(struct trace_env *env, struct tracer **tp)
 	const char *msg = "";
 	int err;
 
-	if (conntab__init(&env->conns, 1000000)) {
+	env->why.keep_retransmitting = env->top != 0;
+	if (conntab__init(&env->conns, env->max_conns)) {
 		fprintf(stderr, "tcpscope trace: out of memory\n");
 		return 1;
 	}

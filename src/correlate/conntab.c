@@ -53,10 +53,14 @@ static int grow(struct conntab *t)
 	return 0;
 }
 
-/* Room for one more connection: the next free place in the last chunk. */
+/* Room for one more connection: a removed one's place, else the next
+ * free place in the last chunk. */
 static struct conn *take(struct conntab *t)
 {
-	size_t k = t->used / CONNTAB_CHUNK;
+	size_t k = t->placed / CONNTAB_CHUNK;
+
+	if (t->nspare)
+		return t->spare[--t->nspare];
 
 	if (k == t->nchunks) {
 		if (t->nchunks == t->chunks_cap) {
@@ -73,7 +77,13 @@ static struct conn *take(struct conntab *t)
 		madvise(t->chunks[k], CHUNK_BYTES, MADV_HUGEPAGE);
 		t->nchunks++;
 	}
-	return &t->chunks[k][t->used % CONNTAB_CHUNK];
+	return &t->chunks[k][t->placed++ % CONNTAB_CHUNK];
+}
+
+/* The i-th place handed out; cookie 0 there: a removed connection. */
+static struct conn *place(const struct conntab *t, size_t i)
+{
+	return &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
 }
 
 const char *const drop_ctl_names[DROP_CTL_MAX] = { "syn", "rst", "fin", "ack" };
@@ -128,10 +138,11 @@ struct conn *conntab__find_tuple(const struct conntab *t, const struct event *e)
 	struct conn *best = NULL;
 	size_t i;
 
-	for (i = 0; i < t->used; i++) {
-		struct conn *c = &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
+	for (i = 0; i < t->placed; i++) {
+		struct conn *c = place(t, i);
 
-		if (c->family != e->family || !(same_ends(c, e, false) || same_ends(c, e, true)))
+		if (!c->cookie || c->family != e->family ||
+		    !(same_ends(c, e, false) || same_ends(c, e, true)))
 			continue;
 		if (c->first_ns <= e->ts_ns && (!best || c->first_ns >= best->first_ns))
 			best = c;
@@ -149,6 +160,41 @@ struct conn *conntab__find(const struct conntab *t, uint64_t cookie)
 		if (t->slots[i].cookie == cookie)
 			return t->slots[i].c;
 	return NULL;
+}
+
+/* Linear probing without tombstones: the entries after the hole that
+ * would no longer be found move back into it (Knuth's algorithm R). */
+void conntab__remove(struct conntab *t, struct conn *c)
+{
+	size_t mask = t->cap - 1, i, j, home;
+
+	for (i = slot_of(c->cookie, t->cap); t->slots[i].c != c; i = (i + 1) & mask)
+		if (!t->slots[i].cookie)
+			return; /* not one of t's */
+	for (j = (i + 1) & mask; t->slots[j].cookie; j = (j + 1) & mask) {
+		home = slot_of(t->slots[j].cookie, t->cap);
+		/* It stays if its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+	t->slots[i] = (struct conntab_slot){ 0 };
+	if (t->nspare == t->spare_cap) {
+		size_t n = t->spare_cap ? 2 * t->spare_cap : 64;
+		struct conn **v = realloc(t->spare, n * sizeof(*v));
+
+		if (!v) { /* the place is lost, not the table */
+			c->cookie = 0;
+			t->used--;
+			return;
+		}
+		t->spare = v;
+		t->spare_cap = n;
+	}
+	c->cookie = 0;
+	t->spare[t->nspare++] = c;
+	t->used--;
 }
 
 struct conn *conntab__get(struct conntab *t, const struct event *e)
@@ -183,14 +229,15 @@ struct conn **conntab__sorted(const struct conntab *t, int (*cmp)(const void *, 
 			      size_t *n)
 {
 	struct conn **v = malloc((t->used ? t->used : 1) * sizeof(*v));
-	size_t i;
+	size_t i, k = 0;
 
 	if (!v)
 		return NULL;
-	for (i = 0; i < t->used; i++)
-		v[i] = &t->chunks[i / CONNTAB_CHUNK][i % CONNTAB_CHUNK];
-	qsort(v, t->used, sizeof(*v), cmp);
-	*n = t->used;
+	for (i = 0; i < t->placed; i++)
+		if (place(t, i)->cookie)
+			v[k++] = place(t, i);
+	qsort(v, k, sizeof(*v), cmp);
+	*n = k;
 	return v;
 }
 
@@ -259,5 +306,6 @@ void conntab__free(struct conntab *t)
 		free(t->chunks[i]);
 	free(t->chunks);
 	free(t->slots);
+	free(t->spare);
 	memset(t, 0, sizeof(*t));
 }

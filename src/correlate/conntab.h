@@ -96,10 +96,11 @@ void conn__retransmit(struct conn *c, uint64_t ts, unsigned int kind, uint32_t s
 
 /* The index holds cookies and pointers only (16 bytes a slot), so growing
  * it rehashes little; the connections themselves sit in chunks that never
- * move, each written once. A run keeps every connection to the end, and
- * fresh memory costs a page fault per 4 KiB: at tens of thousands of
- * connections a second, copying 344-byte slots on each doubling was the
- * join's main cost. */
+ * move. stress --trace keeps every connection to the end, and fresh memory
+ * costs a page fault per 4 KiB: at tens of thousands of connections a
+ * second, copying 344-byte slots on each doubling was the join's main
+ * cost. trace removes a connection once nothing needs it: its place is
+ * taken by the next one, so a long run's memory stays flat. */
 struct conntab_slot {
 	uint64_t cookie;
 	struct conn *c;
@@ -107,12 +108,15 @@ struct conntab_slot {
 
 struct conntab {
 	struct conntab_slot *slots;
-	size_t cap; /* a power of two */
-	size_t used;
-	size_t limit;	      /* at most this many connections (0: no limit) */
-	uint64_t dropped;     /* lookups refused at the limit */
+	size_t cap;	      /* a power of two */
+	size_t used;	      /* connections held */
+	size_t limit;	      /* at most this many at once (0: no limit) */
+	uint64_t dropped;     /* connections refused at the limit */
 	struct conn **chunks; /* CONNTAB_CHUNK connections each */
 	size_t nchunks, chunks_cap;
+	size_t placed;	     /* places in the chunks ever handed out */
+	struct conn **spare; /* places of removed connections, for reuse */
+	size_t nspare, spare_cap;
 };
 
 int conntab__init(struct conntab *t, size_t limit);
@@ -120,6 +124,8 @@ int conntab__init(struct conntab *t, size_t limit);
  * the limit or out of memory (counted in ->dropped). Cookie 0 is refused. */
 struct conn *conntab__get(struct conntab *t, const struct event *e);
 struct conn *conntab__find(const struct conntab *t, uint64_t cookie);
+/* Forget c (one of t's): its place goes to a later connection. */
+void conntab__remove(struct conntab *t, struct conn *c);
 /* The latest connection with e's endpoints (family, addresses, ports,
  * either way round: a segment one end of a connection on this host
  * dropped names the other end first) first seen no later than e: for

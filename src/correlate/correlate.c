@@ -372,7 +372,7 @@ int correlator__init(struct correlator *k, const struct corr_opts *o)
 	for (i = 0; i < TCP_NSTATES; i++)
 		hist__init(&k->in_state_ns[i]);
 	cong_tally__init(&k->cong, false); /* on once attached */
-	return conntab__init(&k->conns, 4000000);
+	return conntab__init(&k->conns, CORR_MAX_CONNS);
 }
 
 void correlator__fini(struct correlator *k)

@@ -26,6 +26,10 @@ struct cookie_filter {
 	int (*add_port)(void *ctx, uint16_t port);
 };
 
+/* The join keeps every connection of the run to its end: at most this
+ * many (about 1.7 GB), events of any past them are counted untracked. */
+#define CORR_MAX_CONNS 4000000
+
 struct corr_summary;
 
 struct correlator {

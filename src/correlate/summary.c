@@ -155,6 +155,7 @@ static void copy_counts(struct corr_summary *s, const struct correlator *k)
 	s->recursion_misses = u64_sum(k->tc.recursion_misses, EV_TYPE_MAX);
 	s->recursion_rescued = u64_sum(k->tc.rescued, EV_TYPE_MAX);
 	s->untraced = k->untraced;
+	s->events_untracked = k->conns.dropped;
 	s->handshake_ns = &k->handshake_ns;
 	s->in_state_ns = k->in_state_ns;
 	s->cong = &k->cong;
@@ -283,6 +284,11 @@ static void text_events(const struct corr_summary *s, FILE *f)
 			"  untraced: %" PRIu64 " connections did not fit the kernel's cookie "
 			"map\n",
 			s->untraced);
+	if (s->events_untracked)
+		fprintf(f,
+			"  untracked: %" PRIu64 " events past the join's limit of %u connections: "
+			"their connections are missing\n",
+			s->events_untracked, CORR_MAX_CONNS);
 	fprintf(f,
 		"  connections: %" PRIu64 " ours (%" PRIu64 " client, %" PRIu64 " server side)%s\n",
 		s->ours, s->clients, s->servers,
@@ -646,6 +652,7 @@ void corr_summary__print_json(const struct corr_summary *s, struct jw *w)
 	jw_u64(w, "recursion_rescued", s->recursion_rescued);
 	unrun_json(w, &s->tc);
 	jw_u64(w, "untraced", s->untraced);
+	jw_u64(w, "events_untracked", s->events_untracked);
 	json_connections(s, w);
 	json_agreement(s, w);
 	json_latency(s, w);

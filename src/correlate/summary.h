@@ -33,6 +33,7 @@ struct corr_summary {
 	uint64_t reasons[64];
 	uint64_t lost, lost_by_type[EV_TYPE_MAX], recursion_misses, recursion_rescued;
 	uint64_t untraced;
+	uint64_t events_untracked; /* events the join had no room for (conntab limit) */
 	/* our connections */
 	uint64_t ours, clients, servers;
 	uint64_t syn_conns, never_established, reset_before_user;

@@ -243,17 +243,44 @@ static struct verdict close_verdict(const struct conn *c, unsigned int old)
 	return verdict_of(&ev);
 }
 
+/* A socket in state st has a transition to CLOSE ahead: not a closed
+ * one's reset (an abortive close sends it after CLOSE), nor a TIME_WAIT
+ * or request socket's (they have none). */
+static bool may_close(unsigned int st)
+{
+	return st != TCP_STATE_CLOSE && st != TCP_STATE_TIME_WAIT && st != TCP_STATE_NEW_SYN_RECV;
+}
+
+/* One connection at its CLOSE: its verdict counted, the first of each
+ * kind kept as the example. */
+static void judge(struct why_trace *w, const struct conn *c, const struct event *e)
+{
+	struct verdict v = close_verdict(c, e->state.oldstate);
+
+	if (v.kind == VERDICT_NONE || v.kind >= VERDICT_MAX)
+		return;
+	if (!w->verdicts[v.kind]++) {
+		w->example[v.kind] = (struct conn){ .cookie = e->cookie,
+						    .family = e->family,
+						    .sport = e->sport,
+						    .dport = e->dport };
+		memcpy(w->example[v.kind].saddr, e->saddr, sizeof(e->saddr));
+		memcpy(w->example[v.kind].daddr, e->daddr, sizeof(e->daddr));
+		w->example_v[v.kind] = v;
+	}
+}
+
 void why_trace__event(struct why_trace *w, struct conntab *t, const struct event *e)
 {
 	struct conn *c = e->cookie ? conntab__find(t, e->cookie) : NULL;
-	struct verdict v;
 
 	if (e->type == EV_DROP)
 		drop_count__add(&w->drops, &e->drop, false);
 	if (e->type == EV_SEND_RESET || e->type == EV_RECV_RESET || e->type == EV_DROP) {
 		bool has_sock = e->type == EV_DROP ? e->drop.has_sock : e->reset.has_sock;
+		unsigned int st = e->type == EV_DROP ? e->drop.tcp_state : e->reset.tcp_state;
 
-		if (!c && e->cookie && has_sock)
+		if (!c && e->cookie && has_sock && may_close(st))
 			c = conntab__get(t, e);
 		if (!c)
 			return;
@@ -269,21 +296,12 @@ void why_trace__event(struct why_trace *w, struct conntab *t, const struct event
 		}
 		return;
 	}
-	if (e->type != EV_STATE || e->state.newstate != TCP_STATE_CLOSE ||
-	    e->state.oldstate == TCP_STATE_LISTEN || e->state.oldstate == TCP_STATE_SYN_RECV)
+	if (e->type != EV_STATE || e->state.newstate != TCP_STATE_CLOSE)
 		return;
-	v = close_verdict(c, e->state.oldstate);
-	if (v.kind == VERDICT_NONE || v.kind >= VERDICT_MAX)
-		return;
-	if (!w->verdicts[v.kind]++) {
-		w->example[v.kind] = (struct conn){ .cookie = e->cookie,
-						    .family = e->family,
-						    .sport = e->sport,
-						    .dport = e->dport };
-		memcpy(w->example[v.kind].saddr, e->saddr, sizeof(e->saddr));
-		memcpy(w->example[v.kind].daddr, e->daddr, sizeof(e->daddr));
-		w->example_v[v.kind] = v;
-	}
+	if (e->state.oldstate != TCP_STATE_LISTEN && e->state.oldstate != TCP_STATE_SYN_RECV)
+		judge(w, c, e);
+	if (c && !(c->retrans_events && w->keep_retransmitting))
+		conntab__remove(t, c);
 }
 
 void why_trace__print_text(const struct why_trace *w, FILE *f)

@@ -38,9 +38,13 @@ void why__timeline(FILE *f, const struct conntab *t);
 /* trace's verdicts, from the kernel's events alone (no load engine): a
  * connection is judged at its transition to CLOSE, from what its resets,
  * retransmits and drops said before. Entries are made only for sockets
- * with a reset or a drop (and, by trace --top, a retransmit): memory
- * grows with failures, not with connections. */
+ * with a reset or a drop (and, by trace --top, a retransmit), and only
+ * while they can still reach CLOSE (not after it, nor for TIME_WAIT or
+ * request sockets); at CLOSE the entry goes, unless it retransmitted and
+ * keep_retransmitting (--top lists it). Memory grows with the connections
+ * open at once and with the retransmitting ones, not with all of them. */
 struct why_trace {
+	bool keep_retransmitting;
 	struct drop_count drops; /* every drop event, by reason, as stress's */
 	uint64_t verdicts[VERDICT_MAX];
 	struct conn example[VERDICT_MAX]; /* the identity of the first of each */

@@ -46,6 +46,8 @@ bad trace_extra_arg "extra" trace extra
 bad doctor_unknown "--nope" doctor --nope
 bad trace_wakeup_unit "3x" trace --wakeup 3x
 bad trace_top_negative "'-1'" trace --top -1
+bad trace_max_conns_zero "'0' for --max-conns: must be positive" trace --max-conns 0
+bad trace_max_conns_huge "'100000001' for --max-conns: out of range" trace --max-conns 100000001
 bad trace_count_overflow "99999999999999999999" trace --count 99999999999999999999
 
 # stress, server, client, monitor: the rows load_errors.sh and

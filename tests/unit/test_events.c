@@ -208,6 +208,54 @@ TEST(conntab_keys_by_cookie_and_grows)
 	conntab__free(&t);
 }
 
+/* Removal keeps every other connection findable (the entries after a hole
+ * move back into it), reuses the removed places, and the limit counts the
+ * connections held, not those ever seen. */
+TEST(conntab_removes_and_reuses)
+{
+	struct conntab t;
+	struct event e = sample_event(EV_RETRANSMIT);
+	struct conn *c;
+	uint64_t i, bad = 0;
+
+	ASSERT_EQ(conntab__init(&t, 3000), 0, "init");
+	for (i = 1; i <= 3000; i++) {
+		e.cookie = i * 7919; /* spread over the index, and colliding */
+		c = conntab__get(&t, &e);
+		if (!ASSERT_TRUE(c != NULL, "insert"))
+			break;
+		c->retrans_segs = (uint32_t)i;
+	}
+	for (i = 1; i <= 3000; i += 3) /* a third, scattered */
+		conntab__remove(&t, conntab__find(&t, i * 7919));
+	ASSERT_EQ(t.used, 2000, "held after removal");
+	for (i = 1; i <= 3000; i++) {
+		c = conntab__find(&t, i * 7919);
+		if (i % 3 == 1 ? c != NULL : !c || c->retrans_segs != i)
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "the removed gone, every other found with its data");
+	for (i = 1; i <= 1000; i++) { /* room again for as many */
+		e.cookie = 100000000 + i;
+		if (!conntab__get(&t, &e))
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "the limit counts what is held");
+	ASSERT_EQ(t.dropped, 0, "nothing refused");
+	ASSERT_EQ(t.placed, 3000, "removed places reused, no new ones");
+	e.cookie = 200000000;
+	ASSERT_TRUE(conntab__get(&t, &e) == NULL, "full again");
+	ASSERT_EQ(t.dropped, 1, "refusal counted");
+	{
+		size_t n = 0;
+		struct conn **v = conntab__sorted(&t, conn__by_cookie, &n);
+
+		ASSERT_EQ(n, 3000, "sorted lists the held only");
+		free(v);
+	}
+	conntab__free(&t);
+}
+
 /* addr_format's own IPv4 digits against glibc's inet_ntop(), every octet
  * value in every position, and a buffer too small for the text. */
 TEST(ipv4_text_matches_inet_ntop)
