@@ -153,7 +153,9 @@ rst_churn() { # [ARGS...]
 }
 # `tcpscope trace ARGS` in $NS beside a load, attached: TRACE_PID (int_stop).
 trace_beside() { # ARGS...
-	in_ns "$TCPSCOPE" trace "$@" > "$TMP/t.out" 2>&1 &
+	# Not through in_ns: a function in the background is a subshell, and
+	# $! would name it (SIGINT ignored) rather than the tracer.
+	ip netns exec "$NS" "$TCPSCOPE" trace "$@" > "$TMP/t.out" 2>&1 &
 	TRACE_PID=$!
 	bg_track "$TRACE_PID"
 	sleep 1.5 # attached
