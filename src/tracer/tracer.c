@@ -37,6 +37,7 @@ struct tracer {
 	 * its twin had been given when the count began. */
 	struct crosscheck xc[TP_MAX];
 	uint64_t xc_base[TP_MAX];
+	bool xc_skip[TP_MAX]; /* not counted by choice: crosscheck_wanted() */
 	tracer_event_fn fn;
 	void *ctx;
 	int ncpus;
@@ -486,10 +487,24 @@ bool tracer_counts_hits(void)
 	return kernel_has_btf_type("eventfs_inode", BTF_KIND_STRUCT, NULL);
 }
 
+/* Whether a row's hits are worth a tracefs record each (counting them all
+ * cost a keep-alive load a tenth of its rate, BENCHMARKS.md 16): not where
+ * a hit the kernel skipped loses nothing that the next hit does not bring.
+ * A sampled tcp_probe (--probe-interval above 0) emits at the socket's
+ * next ACK instead; the owner hooks record the owner at its next send or
+ * receive (until then its events say pid 0, not known). Every other hit
+ * is an event. */
+static bool crosscheck_wanted(const struct tracepoint *tp, const struct tracer_opts *o)
+{
+	if (tp->type == EV_PROBE)
+		return o->probe_interval_ns == 0;
+	return tp->type != EV_OWNER;
+}
+
 /* The hits from here on, counted both ways. The base is read first: a hit
  * between the two counts for BPF only, so an unrun hit is never claimed
  * that was not. A tracepoint tracefs cannot count stays unchecked. */
-static void crosscheck_start(struct tracer *t)
+static void crosscheck_start(struct tracer *t, const struct tracer_opts *o)
 {
 	size_t i;
 
@@ -498,6 +513,10 @@ static void crosscheck_start(struct tracer *t)
 	for (i = 0; i < ntracepoints; i++) {
 		if (!t->twins[i].main)
 			continue;
+		if (!crosscheck_wanted(t->twins[i].tp, o)) {
+			t->xc_skip[i] = true;
+			continue;
+		}
 		t->xc_base[i] = dispatched(t, i);
 		crosscheck__open(&t->xc[i], t->twins[i].tp->category, t->twins[i].tp->name);
 	}
@@ -546,7 +565,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *o, tracer_event_f
 	}
 	if (err)
 		goto fail;
-	crosscheck_start(t);
+	crosscheck_start(t, o);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_sample, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -642,6 +661,8 @@ static void unrun_count(struct tracer *t, const int64_t *hits, struct tracer_cou
 	c->unrun_checked = true;
 	for (i = 0; i < ntracepoints; i++) {
 		if (!t->twins[i].main)
+			continue;
+		if (t->xc_skip[i])
 			continue;
 		if (hits[i] < 0) {
 			c->unrun_checked = false;
