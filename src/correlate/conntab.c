@@ -180,21 +180,18 @@ void conntab__remove(struct conntab *t, struct conn *c)
 		i = j;
 	}
 	t->slots[i] = (struct conntab_slot){ 0 };
+	c->cookie = 0;
+	t->used--;
 	if (t->nspare == t->spare_cap) {
 		size_t n = t->spare_cap ? 2 * t->spare_cap : 64;
 		struct conn **v = realloc(t->spare, n * sizeof(*v));
 
-		if (!v) { /* the place is lost, not the table */
-			c->cookie = 0;
-			t->used--;
-			return;
-		}
+		if (!v)
+			return; /* the place is lost, not the table */
 		t->spare = v;
 		t->spare_cap = n;
 	}
-	c->cookie = 0;
 	t->spare[t->nspare++] = c;
-	t->used--;
 }
 
 struct conn *conntab__get(struct conntab *t, const struct event *e)

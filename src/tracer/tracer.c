@@ -670,9 +670,7 @@ static void unrun_count(struct tracer *t, const int64_t *hits, struct tracer_cou
 		}
 		ran = dispatched(t, i) - t->xc_base[i];
 		unrun = (uint64_t)hits[i] > ran ? (uint64_t)hits[i] - ran : 0;
-		if (t->twins[i].tp->type == EV_OWNER)
-			c->owner_unrun += unrun;
-		else
+		if (t->twins[i].tp->type < EV_TYPE_MAX) /* owner rows are not counted */
 			c->unrun[t->twins[i].tp->type] += unrun;
 	}
 }

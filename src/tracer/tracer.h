@@ -65,8 +65,8 @@ struct tracer_counts {
 	 * sends: tracefs counted them (src/tracer/crosscheck.h). Every
 	 * socket's, not just those the filters keep, so at most this many of
 	 * the events asked for are lost. unrun_checked: tracefs counted every
-	 * attached tracepoint. */
-	uint64_t unrun[EV_TYPE_MAX], owner_unrun;
+	 * attached tracepoint whose hits it is asked to count. */
+	uint64_t unrun[EV_TYPE_MAX];
 	bool unrun_checked;
 	/* Hits a twin took that its primary had sent too (rescues beyond the
 	 * recursion misses): delivered twice. */
